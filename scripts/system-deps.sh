@@ -1,0 +1,41 @@
+#!/bin/sh
+# Install the Debian packages imprint needs beyond Python:
+#   Pango and HarfBuzz (WeasyPrint), fontconfig, CJK fonts for Korean, Japanese and
+#   Chinese posts, Java (epubcheck), poppler-utils (pdffonts/pdftoppm for proofs).
+# With --if-missing, only when one of them is absent (what `make all` and CI use).
+set -eu
+
+PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+fonts-dejavu-core fonts-noto-cjk poppler-utils default-jre-headless"
+
+missing=""
+for package in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        # a JRE installed some other way is as good as Debian's default one
+        if [ "$package" = default-jre-headless ] && command -v java >/dev/null 2>&1; then
+            continue
+        fi
+        missing="$missing $package"
+    fi
+done
+
+if [ "${1:-}" = "--if-missing" ] && [ -z "$missing" ]; then
+    exit 0
+fi
+[ -n "$missing" ] || missing="$PACKAGES"
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "imprint: these Debian packages are missing:$missing" >&2
+    echo "imprint: install them as root: apt-get install$missing" >&2
+    exit 1
+fi
+
+echo "imprint: installing Debian packages:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null || true
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing >/dev/null

@@ -1,0 +1,288 @@
+"""The brand: one definition of colours, fonts, logo and page that styles every format.
+
+A brand is a folder (``styles/`` by default) holding ``brand.toml`` and the
+stylesheets. The tokens in ``brand.toml`` become CSS custom properties and
+``@font-face`` rules for HTML, PDF and EPUB, and the styles of the DOCX
+reference document (``brand_docx.py``). Stylesheets use ``var(--…)`` only;
+no template or stylesheet names a colour, a font or a logo of its own.
+
+Validation collects every problem before reporting, each as
+``brand.toml: colors.accent: 'bleu' is not a CSS colour``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+BRAND_FILE = "brand.toml"
+STYLESHEETS = ("base.css", "screen.css", "print.css", "epub.css")
+PAGE_SIZES = {"A4": ("210mm", "297mm"), "A5": ("148mm", "210mm"), "B5": ("176mm", "250mm"),
+              "LETTER": ("8.5in", "11in"), "LEGAL": ("8.5in", "14in")}
+COLOR_ROLES = ("primary", "accent", "text", "muted", "background")
+FONT_ROLES = ("body", "headings", "monospace")
+
+_LENGTH = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:mm|cm|in|pt|pc|px|em|rem)|0"
+def colour_rgb(value: str) -> tuple[int, int, int]:
+    """A CSS colour (hex, rgb(), hsl() or a named colour) as red, green, blue."""
+    from PIL import ImageColor
+
+    return ImageColor.getrgb(value.strip())[:3]
+
+
+def colour_hex(value: str) -> str:
+    return "{:02X}{:02X}{:02X}".format(*colour_rgb(value))
+
+
+def is_css_colour(value: Any) -> bool:
+    if not isinstance(value, str) or not value.strip():
+        return False
+    try:
+        colour_rgb(value)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class FontFile:
+    path: Path
+    style: str  # normal | italic
+    weight: int | None  # None: a variable font covering the weights
+
+
+@dataclass(frozen=True, slots=True)
+class Font:
+    family: str
+    files: tuple[FontFile, ...]
+    generic: str  # serif, sans-serif, monospace: the last fallback
+
+    def stack(self, fallbacks: tuple[str, ...] = ()) -> str:
+        names = [self.family, *fallbacks]
+        return ", ".join([f'"{n}"' for n in names] + [self.generic])
+
+
+def find_font(spec: str, folder: Path, generic: str) -> Font:
+    """A font from an installed ``fontpkg-*`` package, or from a file path."""
+    candidate = (folder / spec)
+    if spec.lower().endswith((".ttf", ".otf", ".woff", ".woff2")):
+        if not candidate.is_file():
+            raise ValueError(f"font file {spec!r} not found")
+        return Font(candidate.stem, (FontFile(candidate.resolve(), "normal", None),), generic)
+    import fontpkg
+
+    try:
+        family = fontpkg.family(spec)
+    except fontpkg.FontpkgError:
+        slug = re.sub(r"[^a-z0-9]+", "-", spec.lower()).strip("-")
+        raise ValueError(f"font family {spec!r} is not installed "
+                         f"(add fontpkg-{slug} to the project's dependencies)") from None
+    files = tuple(FontFile(f.path, f.style, None if f.variable else f.weight)
+                  for f in family.files)
+    return Font(family.name, files, generic)
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    folder: Path
+    name: str
+    series: str | None
+    logo: Path | None
+    logo_alt: str
+    colors: dict[str, str]
+    fonts: dict[str, Font]
+    fallback_fonts: tuple[str, ...]  # system families for scripts the brand fonts lack
+    size: str
+    line_height: float
+    page_size: str
+    margins: str
+    footer: str
+    rights: str
+    digest: str = field(default="", compare=False)
+
+    # --- CSS ---------------------------------------------------------------------------
+    def css_variables(self) -> str:
+        lines = [f"  --color-{role}: {self.colors[role]};" for role in COLOR_ROLES]
+        lines += [f"  --font-{role}: {self.fonts[role].stack(self.fallback_fonts)};"
+                  for role in FONT_ROLES]
+        lines += [f"  --font-size: {self.size};", f"  --line-height: {self.line_height};"]
+        return ":root {\n" + "\n".join(lines) + "\n}\n"
+
+    def font_faces(self, url_for: Callable[[Path], str]) -> str:
+        rules = []
+        for font in self.fonts.values():
+            for f in font.files:
+                weight = f"font-weight: {f.weight}; " if f.weight else ""
+                rules.append(f'@font-face {{ font-family: "{font.family}"; '
+                             f'src: url("{url_for(f.path)}"); font-style: {f.style}; '
+                             f"{weight}}}")
+        return "\n".join(dict.fromkeys(rules)) + "\n"
+
+    def page_css(self) -> str:
+        width, height = PAGE_SIZES[self.page_size.upper()]
+        return f"@page {{ size: {width} {height}; margin: {self.margins}; }}\n"
+
+    def stylesheet(self, kind: str, url_for: Callable[[Path], str] | None = None) -> str:
+        """The CSS for one medium: tokens, font faces, base.css and ``<kind>.css``."""
+        parts = [self.css_variables()]
+        if url_for is not None:
+            parts.append(self.font_faces(url_for))
+        if kind == "print":
+            parts.append(self.page_css())
+        for name in ("base.css", f"{kind}.css"):
+            path = self.folder / name
+            if path.is_file():
+                parts.append(path.read_text(encoding="utf-8"))
+        return "\n".join(parts)
+
+    @property
+    def logo_media_type(self) -> str:
+        return "image/png" if self.logo and self.logo.suffix.lower() == ".png" else "image/svg+xml"
+
+    def logo_data_url(self) -> str | None:
+        if self.logo is None:
+            return None
+        encoded = base64.b64encode(self.logo.read_bytes()).decode("ascii")
+        return f"data:{self.logo_media_type};base64,{encoded}"
+
+    def font_files(self) -> tuple[Path, ...]:
+        return tuple(dict.fromkeys(f.path for font in self.fonts.values() for f in font.files))
+
+
+# --- loading and validation ---------------------------------------------------------------
+
+_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback_fonts"}
+_TYPO = {*FONT_ROLES, "size", "line_height"}
+_PAGE = {"size", "margins"}
+_FOOTER = {"text", "rights"}
+
+
+def load_brand(folder: Path) -> Brand:
+    """Read and validate ``folder/brand.toml``; raise one ConfigError listing every problem."""
+    path = folder / BRAND_FILE
+    try:
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("no brand.toml in the brand folder", path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path) from None
+    problems: list[str] = []
+
+    def unknown(table: dict[str, Any], allowed: set[str], prefix: str) -> None:
+        problems.extend(f"{prefix}{k}: unknown key" for k in table if k not in allowed)
+
+    def table(key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            problems.append(f"{key}: must be a table")
+            return {}
+        return value
+
+    def text(tbl: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+        value = tbl.get(key, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            problems.append(f"{where}: must be text")
+            return default or ""
+        return value
+
+    unknown(data, _TOP, "")
+    name = text(data, "name", "name")
+    series = data.get("series")
+    if series is not None and not isinstance(series, str):
+        problems.append("series: must be text")
+        series = None
+
+    logo_path, logo_alt = None, name
+    logo = data.get("logo")
+    if logo is not None:
+        if isinstance(logo, str):
+            logo = {"path": logo}
+        if not isinstance(logo, dict):
+            problems.append("logo: must be a path or a table with path and alt")
+        else:
+            unknown(logo, {"path", "alt"}, "logo.")
+            logo_file = text(logo, "path", "logo.path")
+            logo_alt = text(logo, "alt", "logo.alt", name) or name
+            candidate = folder / logo_file
+            if logo_file and not candidate.is_file():
+                problems.append(f"logo.path: {logo_file!r} not found in {folder}")
+            elif logo_file and candidate.suffix.lower() not in (".svg", ".png"):
+                problems.append(f"logo.path: {logo_file!r} must be an SVG or PNG file")
+            else:
+                logo_path = candidate.resolve()
+
+    colors_table = table("colors")
+    unknown(colors_table, set(COLOR_ROLES), "colors.")
+    colors: dict[str, str] = {}
+    for role in COLOR_ROLES:
+        value = colors_table.get(role)
+        if value is None:
+            problems.append(f"colors.{role}: missing")
+        elif not is_css_colour(value):
+            problems.append(f"colors.{role}: {value!r} is not a CSS colour")
+        else:
+            colors[role] = value.strip()
+
+    typo = table("typography")
+    unknown(typo, _TYPO, "typography.")
+    fonts: dict[str, Font] = {}
+    for role, generic in zip(FONT_ROLES, ("serif", "sans-serif", "monospace"), strict=True):
+        spec = typo.get(role)
+        if not isinstance(spec, str) or not spec.strip():
+            problems.append(f"typography.{role}: must name a font family or a font file")
+            continue
+        try:
+            fonts[role] = find_font(spec.strip(), folder, generic)
+        except ValueError as exc:
+            problems.append(f"typography.{role}: {exc}")
+    size = str(typo.get("size", "10.5pt"))
+    if not re.fullmatch(_LENGTH, size):
+        problems.append(f"typography.size: {size!r} is not a CSS length such as '10.5pt'")
+    line_height = typo.get("line_height", 1.5)
+    if isinstance(line_height, bool) or not isinstance(line_height, int | float) \
+            or not 0.8 <= line_height <= 3:
+        problems.append(f"typography.line_height: {line_height!r} must be a number "
+                        "between 0.8 and 3")
+        line_height = 1.5
+
+    page = table("page")
+    unknown(page, _PAGE, "page.")
+    page_size = str(page.get("size", "A4"))
+    if page_size.upper() not in PAGE_SIZES:
+        problems.append(f"page.size: {page_size!r} must be one of "
+                        f"{', '.join(s.title() if len(s) > 2 else s for s in PAGE_SIZES)}")
+    margins = str(page.get("margins", "20mm"))
+    if not re.fullmatch(rf"(?:{_LENGTH})(?:\s+(?:{_LENGTH})){{0,3}}", margins.strip()):
+        problems.append(f"page.margins: {margins!r} must be one to four CSS lengths")
+
+    footer = table("footer")
+    unknown(footer, _FOOTER, "footer.")
+    fallback = data.get("fallback_fonts", [])
+    if not isinstance(fallback, list) or not all(isinstance(f, str) for f in fallback):
+        problems.append("fallback_fonts: must be a list of font family names")
+        fallback = []
+
+    if problems:
+        raise ConfigError("\n".join(problems), path)
+    digest = hashlib.sha256(raw)
+    for name_ in STYLESHEETS:
+        sheet = folder / name_
+        if sheet.is_file():
+            digest.update(sheet.read_bytes())
+    if logo_path is not None:
+        digest.update(logo_path.read_bytes())
+    return Brand(folder=folder.resolve(), name=name, series=series or None, logo=logo_path,
+                 logo_alt=logo_alt, colors=colors, fonts=fonts,
+                 fallback_fonts=tuple(fallback), size=size, line_height=float(line_height),
+                 page_size=page_size, margins=margins.strip(),
+                 footer=str(footer.get("text", name)), rights=str(footer.get("rights", "")),
+                 digest=digest.hexdigest())

@@ -1,0 +1,135 @@
+"""The DOCX reference document, generated from the brand tokens.
+
+pandoc styles a DOCX from a reference document. Instead of a hand-made
+binary that drifts from the CSS, imprint writes one from the same tokens as
+the stylesheets (python-docx on pandoc's default), caches it by the brand's
+digest, and hands it to pandoc. Editors find the paragraph styles ``Title``,
+``Subtitle``, ``Heading 1``–``3``, ``Excerpt``, ``Author Bio`` and ``Caption``
+ready to restyle in Word.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .brand import Brand, colour_hex
+from .output import write_atomic
+from .pandoc import run_pandoc
+
+_UNIT_PT = {"pt": 1.0, "px": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0,
+            "em": 12.0, "rem": 12.0}
+
+
+def length_pt(css: str) -> float:
+    match = re.fullmatch(r"\s*(-?[\d.]+)\s*([a-z]*)\s*", css)
+    if not match:
+        return 11.0
+    return float(match[1]) * _UNIT_PT.get(match[2] or "pt", 1.0)
+
+
+def _set_fonts(style, family: str, east_asian: str | None) -> None:
+    from docx.oxml.ns import qn
+
+    style.font.name = family
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        fonts.set(qn(attr), family)
+    if east_asian:
+        fonts.set(qn("w:eastAsia"), east_asian)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)
+
+
+def _left_rule(style, colour: str, size_eighths: int = 24) -> None:
+    """A coloured rule down the left edge of a paragraph style (the bio's accent bar)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = style.element.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    left = OxmlElement("w:left")
+    for key, value in (("w:val", "single"), ("w:sz", str(size_eighths)), ("w:space", "8"),
+                       ("w:color", colour)):
+        left.set(qn(key), value)
+    borders.append(left)
+    ppr.append(borders)
+
+
+def build_reference(brand: Brand) -> bytes:
+    """A reference.docx whose styles carry the brand's fonts, sizes and colours."""
+    from docx import Document as Docx
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.shared import Pt, RGBColor
+
+    default = run_pandoc(["--print-default-data-file", "reference.docx"], b"")
+    docx = Docx(io.BytesIO(default))
+    styles = docx.styles
+    body, headings = brand.fonts["body"].family, brand.fonts["headings"].family
+    east_asian = brand.fallback_fonts[0] if brand.fallback_fonts else None
+    size = length_pt(brand.size)
+    colour = {role: RGBColor.from_string(colour_hex(v)) for role, v in brand.colors.items()}
+
+    def paragraph_style(name: str, base: str = "Normal"):
+        # by name or id: pandoc's reference names some built-ins ("Caption") in a
+        # case python-docx's name lookup does not expect
+        for style in styles:
+            if style.name == name or style.style_id == name.replace(" ", ""):
+                return style
+        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = styles["Normal"] if base == "Normal" else paragraph_style(base)
+        style.quick_style = True
+        return style
+
+    normal = paragraph_style("Normal")
+    _set_fonts(normal, body, east_asian)
+    normal.font.size = Pt(size)
+    normal.font.color.rgb = colour["text"]
+
+    looks = {  # style -> (font, size factor, colour role, bold, italic)
+        "Title": (headings, 2.4, "primary", True, False),
+        "Subtitle": (headings, 1.35, "muted", False, False),
+        "Author": (headings, 1.0, "text", True, False),
+        "Date": (headings, 0.95, "muted", False, False),
+        "Heading 1": (headings, 1.6, "primary", True, False),
+        "Heading 2": (headings, 1.3, "primary", True, False),
+        "Heading 3": (headings, 1.1, "primary", True, False),
+        "Excerpt": (body, 1.2, "primary", False, False),
+        "Author Bio": (body, 0.92, "text", False, False),
+        "Caption": (headings, 0.85, "muted", False, True),
+    }
+    for name, (family, factor, role, bold, italic) in looks.items():
+        style = paragraph_style(name)
+        _set_fonts(style, family, east_asian)
+        style.font.size = Pt(round(size * factor * 2) / 2)
+        style.font.color.rgb = colour[role]
+        style.font.bold = bold
+        style.font.italic = italic
+    excerpt = paragraph_style("Excerpt")
+    excerpt.paragraph_format.space_after = Pt(size * 1.2)
+    bio = paragraph_style("Author Bio")
+    bio.paragraph_format.space_before = Pt(size * 1.5)
+    _left_rule(bio, colour_hex(brand.colors["accent"]))
+
+    section = docx.sections[0]
+    header = section.header.paragraphs[0] if section.header.paragraphs else \
+        section.header.add_paragraph()
+    header.text = brand.series or brand.name
+    footer = section.footer.paragraphs[0] if section.footer.paragraphs else \
+        section.footer.add_paragraph()
+    footer.text = brand.footer
+    out = io.BytesIO()
+    docx.save(out)
+    return out.getvalue()
+
+
+def reference_path(brand: Brand, cache_dir: Path | None) -> Path:
+    """The cached reference document for ``brand``, generated when missing."""
+    folder = (cache_dir or Path(tempfile.gettempdir()) / "imprint-cache") / "docx"
+    path = folder / f"reference-{__version__}-{brand.digest[:20]}.docx"
+    if not path.is_file():
+        write_atomic(path, build_reference(brand))
+    return path

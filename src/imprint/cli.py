@@ -1,0 +1,122 @@
+"""The command line. The only module that prints.
+
+    imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N]
+    imprint pdf|html|epub|docx FILE [-o OUT]
+
+An ImprintError becomes one line, ``path:line: category: message``, and the
+error's exit code; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .config import FORMATS, Settings, load_settings
+from .errors import ConfigError, ImprintError
+
+
+def _formats(text: str) -> list[str]:
+    chosen = [f.strip().lower() for f in text.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    return list(dict.fromkeys(chosen))
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="project settings (default: ./imprint.toml if present)")
+    parser.add_argument("--brand", type=Path, metavar="DIR",
+                        help="brand folder holding brand.toml (default: styles/)")
+    parser.add_argument("--strict", action="store_true",
+                        help="treat warnings (missing alt text, unavailable images) as failures")
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="imprint",
+        description="Turn Markdown posts into branded HTML, PDF, EPUB 3 and DOCX.")
+    main.add_argument("--version", action="version", version=f"imprint {__version__}")
+    commands = main.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build posts in every format",
+                                description="Build every post under PATH (default: content/) "
+                                            "to OUT/<format>/<slug>.<ext>.")
+    build.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="post files or folders (default: the project's content folder)")
+    build.add_argument("--formats", type=_formats, default=list(FORMATS),
+                       help="comma-separated subset of html,pdf,epub,docx (default: all)")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
+    build.add_argument("--jobs", "-j", type=int, metavar="N",
+                       help="worker processes (default: one per core)")
+    _common(build)
+
+    for fmt in FORMATS:
+        one = commands.add_parser(fmt, help=f"export one post as {fmt.upper()}",
+                                  description=f"Export one post as {fmt.upper()}.")
+        one.add_argument("file", type=Path, metavar="FILE", help="the post (Markdown)")
+        one.add_argument("-o", "--output", type=Path, metavar="OUT",
+                         help=f"output file or folder (default: ./<slug>.{fmt})")
+        _common(one)
+    return main
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    brand = args.brand.resolve() if args.brand else None
+    if brand is not None and not (brand / "brand.toml").is_file():
+        raise ConfigError("no brand.toml in this folder", brand)
+    return settings.with_overrides(brand=brand, strict=args.strict or None)
+
+
+def _print_report(report, single: bool) -> int:
+    for warning in report.warnings:
+        print(warning, file=sys.stderr)
+    errors = list(dict.fromkeys(r.error for r in report.failed if r.error))
+    for error in errors:
+        print(error, file=sys.stderr)
+    if single:
+        for result in report.built:
+            print(result.target)
+    else:
+        posts = len({r.source for r in report.results})
+        print(f"imprint: {len(report.built)} built, {len(report.failed)} failed, "
+              f"{len(report.warnings)} warning(s), {posts} post(s) in {report.seconds:.1f} s",
+              file=sys.stderr)
+    if not report.failed:
+        return 0
+    codes = {r.exit_code for r in report.failed}
+    return codes.pop() if len(codes) == 1 else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command is None:
+        parser().print_help()
+        return 2
+    try:
+        settings = _settings(args)
+        if args.command == "build":
+            from .build import build
+
+            if args.jobs is not None and args.jobs < 1:
+                raise ConfigError("--jobs must be 1 or more")
+            report = build(args.paths or None, args.formats, out=args.out, settings=settings,
+                           jobs=args.jobs)
+            return _print_report(report, single=False)
+        from .build import export_one
+
+        report = export_one(args.file, args.command, args.output, settings)
+        if not report.results:
+            raise ImprintError("not a post (expected a Markdown file)", args.file)
+        return _print_report(report, single=True)
+    except ImprintError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("imprint: interrupted; outputs already written are complete", file=sys.stderr)
+        return 130

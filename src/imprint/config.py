@@ -1,0 +1,221 @@
+"""Project settings: declared once, typed, validated with every error at once.
+
+A project may hold an ``imprint.toml`` at its top level::
+
+    [project]
+    content = "content"          # where posts live
+    out = "build"                # where outputs go
+    brand = "styles"             # folder holding brand.toml and the CSS
+    templates = "templates"
+    lang = "en-GB"               # for posts that do not say
+    timezone = "Europe/London"   # for dates written without an offset
+    excerpt_separator = "<!--more-->"
+    formats = ["html", "pdf", "epub", "docx"]
+
+    [build]
+    jobs = 0                     # 0: one worker per core
+    timeout = 120                # seconds per job
+
+    [resources]
+    remote = true                # fetch http(s) images
+    timeout = 5                  # seconds per remote resource
+    max_bytes = 20_000_000
+
+Every key is optional. Unknown keys and wrong values are all reported together,
+each as ``imprint.toml: section.key: what is wrong``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+FORMATS = ("html", "pdf", "epub", "docx")
+CONFIG_NAME = "imprint.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _data_dir(name: str) -> Path:
+    """Default templates/styles: packaged in a wheel, or the checkout's own."""
+    packaged = PACKAGE_DIR / "_data" / name
+    if packaged.is_dir():
+        return packaged
+    return PACKAGE_DIR.parent.parent / name
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    root: Path = field(default_factory=Path.cwd)
+    content: Path = Path("content")
+    out: Path = Path("build")
+    brand: Path = field(default_factory=lambda: _data_dir("styles"))
+    templates: Path = field(default_factory=lambda: _data_dir("templates"))
+    lang: str = "en-GB"
+    timezone: str = "UTC"
+    excerpt_separator: str = "<!--more-->"
+    formats: tuple[str, ...] = FORMATS
+    jobs: int = 0
+    job_timeout: float = 120.0
+    remote_resources: bool = True
+    resource_timeout: float = 5.0
+    resource_max_bytes: int = 20_000_000
+    strict: bool = False
+    source_date_epoch: int | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def worker_count(self) -> int:
+        return self.jobs or max(1, len(os.sched_getaffinity(0)))
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".imprint-cache"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+# --- the declared options -------------------------------------------------------------------
+
+Check = Callable[[Any], str | None]  # returns a complaint, or None when the value is fine
+
+
+def _is_str(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
+
+
+def _is_bool(value: Any) -> str | None:
+    return None if isinstance(value, bool) else "must be true or false"
+
+
+def _is_positive(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return "must be a positive number"
+    return None
+
+
+def _is_count(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return "must be a whole number, 0 or more"
+    return None
+
+
+def _is_zone(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be a time zone name such as 'Europe/London'"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{value!r} is not a known time zone"
+    return None
+
+
+def _is_formats(value: Any) -> str | None:
+    if not isinstance(value, list) or not value:
+        return f"must be a list drawn from {', '.join(FORMATS)}"
+    unknown = [v for v in value if v not in FORMATS]
+    return f"unknown format(s) {', '.join(map(str, unknown))}" if unknown else None
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    key: str  # "section.name" as written in imprint.toml
+    attr: str  # the Settings field it sets
+    check: Check
+    kind: str = "value"  # "path" values are made absolute against the project root
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("project.content", "content", _is_str, "path"),
+    Option("project.out", "out", _is_str, "path"),
+    Option("project.brand", "brand", _is_str, "path"),
+    Option("project.templates", "templates", _is_str, "path"),
+    Option("project.lang", "lang", _is_str),
+    Option("project.timezone", "timezone", _is_zone),
+    Option("project.excerpt_separator", "excerpt_separator", _is_str),
+    Option("project.formats", "formats", _is_formats),
+    Option("build.jobs", "jobs", _is_count),
+    Option("build.timeout", "job_timeout", _is_positive),
+    Option("resources.remote", "remote_resources", _is_bool),
+    Option("resources.timeout", "resource_timeout", _is_positive),
+    Option("resources.max_bytes", "resource_max_bytes", _is_positive),
+)
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def settings_from_table(table: dict[str, Any], root: Path, origin: str) -> Settings:
+    """Validate a parsed ``imprint.toml``; raise one ConfigError listing every problem."""
+    known = {option.key: option for option in OPTIONS}
+    values: dict[str, Any] = {"root": root}
+    problems: list[str] = []
+    for key, value in _flatten(table).items():
+        option = known.get(key)
+        if option is None:
+            problems.append(f"{key}: unknown setting")
+            continue
+        complaint = option.check(value)
+        if complaint:
+            problems.append(f"{key}: {complaint}")
+            continue
+        if option.kind == "path":
+            value = (root / value).resolve()
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[option.attr] = value
+    if problems:
+        raise ConfigError("\n".join(problems), origin)
+    values.setdefault("content", (root / "content").resolve())
+    values.setdefault("out", (root / "build").resolve())
+    for name in ("brand", "templates"):
+        own = root / ("styles" if name == "brand" else "templates")
+        if name not in values and own.is_dir():
+            values[name] = own.resolve()
+    settings = Settings(**values)
+    return replace(settings, source_date_epoch=_source_date_epoch())
+
+
+def _source_date_epoch() -> int | None:
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds",
+                          "environment") from None
+
+
+def load_settings(config: Path | None = None, root: Path | None = None) -> Settings:
+    """Settings for the project at ``root`` (default: the current directory)."""
+    root = (root or Path.cwd()).resolve()
+    path = config or root / CONFIG_NAME
+    if config is not None and not path.is_file():
+        raise ConfigError("no such settings file", path)
+    table: dict[str, Any] = {}
+    if path.is_file():
+        root = path.resolve().parent
+        try:
+            table = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"not valid TOML: {exc}", path) from None
+    return settings_from_table(table, root, str(path.name if path.parent == root else path))

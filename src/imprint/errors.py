@@ -1,0 +1,76 @@
+"""The errors imprint reports to its users.
+
+Every failure a user can cause (a broken post, a bad setting, a missing
+resource, a renderer that cannot finish) is an :class:`ImprintError`. The CLI
+turns one into a single line, ``path:line: category: message``, and an exit
+code. Any other exception is a bug in imprint and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ImprintError(Exception):
+    """A failure caused by input, settings or the environment, not by a bug."""
+
+    category = "error"
+    exit_code = 1
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+
+    def located(self, path: Path | str, line: int | None = None) -> ImprintError:
+        """Attach a location when the raiser did not know it."""
+        if self.path is None:
+            self.path = Path(path)
+        if self.line is None:
+            self.line = line
+        return self
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return "\n".join(f"{where}{self.category}: {line}" for line in self.message.splitlines())
+
+    def __reduce__(self):  # keep the location when crossing process boundaries
+        return (self.__class__, (self.message, self.path, self.line))
+
+
+class SourceError(ImprintError):
+    """A post that cannot be read or understood."""
+
+    category = "source"
+    exit_code = 65  # EX_DATAERR
+
+
+class ConfigError(ImprintError):
+    """Project settings, brand or collection manifest that are not valid."""
+
+    category = "config"
+    exit_code = 78  # EX_CONFIG
+
+
+class ResourceError(ImprintError):
+    """An image, stylesheet or font that cannot or must not be read."""
+
+    category = "resource"
+    exit_code = 66  # EX_NOINPUT
+
+
+class RenderError(ImprintError):
+    """A renderer that could not produce its output."""
+
+    category = "render"
+    exit_code = 70  # EX_SOFTWARE
+
+
+class ToolError(ImprintError):
+    """An external program (pandoc, java) missing or failing."""
+
+    category = "tool"
+    exit_code = 69  # EX_UNAVAILABLE

@@ -1,0 +1,64 @@
+"""The single Markdown → HTML conversion of a document (pandoc).
+
+A post needs several pieces of Markdown turned into HTML: the title (which may
+carry ``*markup*``), the excerpt, bios from the front matter or the author
+registry, and the body. They go through pandoc together, in one process, so a
+post costs one pandoc start, reference links and footnotes resolve across the
+pieces, and identifiers are unique in the whole document. Sentinel paragraphs
+separate the pieces; the HTML comes back cut at them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .pandoc import run_pandoc
+
+# pandoc's own Markdown (footnotes, tables, definition lists, fenced divs, smart
+# punctuation). Its metadata blocks are off: front matter is already read, and a
+# later "---" block must stay body text.
+READER = "markdown+abbreviations-yaml_metadata_block-pandoc_title_block"
+WRITER_ARGS = ("--to=html5", "--wrap=none", "--syntax-highlighting=none",
+               "--email-obfuscation=none")
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    pieces: tuple[str, ...]  # HTML for each Markdown piece, in order
+    footnotes: str  # pandoc's footnotes section ("" when there are none)
+
+
+def _escape_title(title: str) -> str:
+    """Make a one-line title safe as ATX heading text; keep its inline Markdown."""
+    text = " ".join(title.split())
+    text = text.replace("{", "\\{").replace("}", "\\}")
+    return re.sub(r"#+$", lambda m: "\\#" * len(m.group()), text)
+
+
+def as_heading(title: str) -> str:
+    """A title as a level-1 heading, so pandoc parses it as inline text only."""
+    return f"# {_escape_title(title)}"
+
+
+def render_pieces(pieces: Sequence[str], timeout: float = 60.0) -> Rendered:
+    """Convert Markdown pieces to HTML fragments with one pandoc run."""
+    nonce = hashlib.sha256("\x00".join(pieces).encode("utf-8")).hexdigest()[:20]
+    marks = [f"IMPRINTPIECE{nonce}N{i}" for i in range(len(pieces))]
+    joined = "\n\n".join(f"{piece}\n\n{mark}" for piece, mark in zip(pieces, marks, strict=True))
+    html = run_pandoc([f"--from={READER}", *WRITER_ARGS], joined.encode("utf-8"),
+                      timeout=timeout).decode("utf-8")
+    footnotes = ""
+    start = html.find('<section id="footnotes"')
+    if start >= 0:
+        html, footnotes = html[:start], html[start:].strip()
+    out: list[str] = []
+    rest = html
+    for mark in marks:
+        before, found, rest = rest.partition(f"<p>{mark}</p>")
+        if not found:  # the piece swallowed its mark (an unclosed fence or HTML block)
+            before = before.replace(mark, "")
+        out.append(before.strip())
+    return Rendered(tuple(out), footnotes)

@@ -1,0 +1,145 @@
+"""Source → Document: every fact a renderer needs, decided once, in a fixed order.
+
+1. metadata: fields, aliases and types (``metadata.py``, ``dates.py``, ``authors.py``);
+2. excerpt separator: split the Markdown (``excerpt.py``);
+3. one pandoc run for title, excerpt, bios and body (``markdown.py``);
+4. title from the first ``#`` heading when the front matter has none (``headings.py``);
+5. the trailing bio block out of the body (``bio.py``);
+6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
+7. headings shifted under the title, outline collected (``headings.py``);
+8. images resolved under the resource policy (``images.py``);
+9. typography passes on metadata (``typography.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ..config import Settings
+from ..diagnostics import warn
+from ..errors import ResourceError, SourceError
+from ..markdown import as_heading, render_pieces
+from ..model import Author, Document
+from ..resources import Resolver
+from ..source import Source
+from . import typography
+from .authors import AuthorRegistry, AuthorSpec, name_key
+from .bio import take_trailing_bios
+from .dates import display_date
+from .excerpt import split_at_separator, take_opening_paragraph
+from .headings import outline, shift_headings, take_title
+from .images import resolve_images
+from .metadata import Fields, read_fields, title_block
+from .tree import inner_html, parse
+
+__all__ = ["normalise"]
+
+
+def _with_title_block(source: Source) -> Source:
+    if source.meta:
+        return source
+    meta, body = title_block(source.body)
+    if not meta:
+        return source
+    skipped = source.body[: len(source.body) - len(body)].count("\n")
+    return replace(source, meta=meta, body=body, body_line=source.body_line + skipped)
+
+
+def _all_authors(fields: Fields, registry: AuthorRegistry) -> list[AuthorSpec]:
+    """Front matter authors, plus registry names that a trailing bio may introduce."""
+    specs = list(fields.authors)
+    named = {name_key(s.name) for s in specs}
+    for name in registry.names():
+        if name_key(name) not in named:
+            spec = registry.find(name)
+            if spec is not None:
+                specs.append(spec)
+    return specs
+
+
+def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
+              resolver: Resolver) -> Document:
+    source = _with_title_block(source)
+    fields = read_fields(source, settings, registry)
+    path = source.path
+
+    excerpt_md, body_md = split_at_separator(source.body, fields.separator)
+    if excerpt_md is not None and not excerpt_md.strip():
+        excerpt_md = None
+    from_separator = excerpt_md is not None
+    if excerpt_md is None:
+        excerpt_md = fields.excerpt_md
+
+    candidates = _all_authors(fields, registry)
+    pieces = [as_heading(fields.title_md) if fields.title_md else "", excerpt_md or "",
+              *(spec.bio_md for spec in candidates), body_md]
+    rendered = render_pieces(pieces, timeout=settings.job_timeout)
+    title_piece, excerpt_piece, *bio_pieces, body_piece = rendered.pieces
+
+    body = parse(body_piece)
+    if fields.title_md:
+        found = take_title(parse(title_piece))
+    else:
+        found = take_title(body)
+    if found is None or not found[1]:
+        raise SourceError("no title: add 'title:' to the front matter or start the post "
+                          "with a '# Heading'", path, source.body_line if source.meta else 1)
+    title_html, title = found
+
+    trailing = take_trailing_bios(body, [s.name for s in candidates])
+    authors: list[Author] = []
+    for spec, bio_piece in zip(candidates, bio_pieces, strict=True):
+        named_in_post = spec in fields.authors
+        bio_html = trailing.get(name_key(spec.name)) or bio_piece
+        if not named_in_post and name_key(spec.name) not in trailing:
+            continue  # a registry author the post does not mention
+        authors.append(Author(typography.collapse_space(spec.name), bio_html,
+                              typography.plain_metadata(spec.affiliation), spec.url))
+
+    excerpt = parse(excerpt_piece)
+    if not len(excerpt) and not (excerpt.text or "").strip() and not from_separator:
+        opening = take_opening_paragraph(body)
+        if opening is not None:
+            excerpt.append(opening)
+
+    shift_headings(body)
+    headings = outline(body)
+    bios = [parse(a.bio_html) for a in authors]
+    resources = resolve_images([excerpt, body, *bios], resolver, path, source.body_line)
+    authors = [replace(a, bio_html=inner_html(b)) for a, b in zip(authors, bios, strict=True)]
+
+    image = None
+    if fields.image:
+        try:
+            image = resolver.resolve(fields.image, path.parent)
+        except ResourceError as exc:
+            warn(f"image: {exc.message}; the post has no cover image", path,
+                 source.line_of("image"))
+
+    body_html = inner_html(body)
+    if rendered.footnotes:
+        body_html = f"{body_html}\n{rendered.footnotes}"
+    excerpt_html = inner_html(excerpt)
+    return Document(
+        slug=fields.slug,
+        identifier=fields.identifier,
+        source_path=path,
+        source_digest=source.digest,
+        title=typography.strip_invisible(title),
+        title_html=typography.no_widow(title_html),
+        subtitle=typography.plain_metadata(fields.subtitle),
+        description=typography.plain_metadata(fields.description),
+        authors=tuple(authors),
+        date=fields.date,
+        date_display=display_date(fields.date, fields.lang),
+        lang=fields.lang,
+        tags=fields.tags,
+        categories=fields.categories,
+        excerpt_html=excerpt_html,
+        body_html=body_html,
+        headings=headings,
+        image=image,
+        image_alt=typography.plain_metadata(fields.image_alt) or "",
+        resources=resources,
+        published=fields.published,
+    )

@@ -1,0 +1,59 @@
+"""Headings: the title a post may open with, the level shift, and the outline.
+
+The document title is the one level-1 heading in every output, so the post's
+own headings are shifted to sit directly under it: a post that uses only
+``###`` gets ``h2``; one that uses ``#`` for sections gets them as ``h2`` and
+everything below one level down (``h6`` is as deep as HTML goes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from ..model import Heading
+from .tree import drop, inner_html, text_of
+
+LEVELS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def take_title(root: etree._Element) -> tuple[str, str] | None:
+    """Remove the first top-level ``h1``; return (inner HTML, plain text)."""
+    for child in root:
+        if child.tag == "h1":
+            found = inner_html(child), text_of(child)
+            drop(child)
+            return found
+    return None
+
+
+def shift_headings(root: etree._Element, top: int = 2) -> int:
+    """Move all headings so the highest sits at level ``top``; return the shift applied."""
+    headings = [el for el in root.iter(*LEVELS)]
+    if not headings:
+        return 0
+    highest = min(int(el.tag[1]) for el in headings)
+    shift = top - highest
+    if shift:
+        for el in headings:
+            el.tag = f"h{max(1, min(6, int(el.tag[1]) + shift))}"
+    return shift
+
+
+def outline(root: etree._Element) -> tuple[Heading, ...]:
+    """Every heading with an id (one is given where pandoc or raw HTML left none)."""
+    taken = {el.get("id") for el in root.iter() if el.get("id")}
+    found: list[Heading] = []
+    for number, el in enumerate(root.iter(*LEVELS), start=1):
+        ident = el.get("id")
+        if not ident:
+            base = re.sub(r"[^\w-]+", "-", text_of(el).lower()).strip("-") or "section"
+            ident, n = base, 1
+            while ident in taken:
+                n += 1
+                ident = f"{base}-{n}"
+            el.set("id", ident)
+            taken.add(ident)
+        found.append(Heading(int(el.tag[1]), ident, text_of(el) or f"Section {number}"))
+    return tuple(found)

@@ -1,0 +1,48 @@
+"""Images in the body: resolved once under the resource policy, named by content.
+
+Each ``<img>`` that resolves gets ``src="media/<digest>.<ext>"``, the name
+every renderer uses for it. One that cannot be had (missing, refused, offline)
+is a warning, and its alt text stays in its place so no words are lost.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from ..diagnostics import warn
+from ..errors import ResourceError
+from ..model import Resource
+from ..resources import Resolver
+
+
+def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path,
+                   line: int | None = None) -> tuple[Resource, ...]:
+    found: dict[str, Resource] = {}
+    for root in roots:
+        for source_el in list(root.iter("source")):  # <picture> alternatives: the <img> stays
+            source_el.getparent().remove(source_el)
+        for img in list(root.iter("img")):
+            ref = img.get("src") or ""
+            for attr in ("srcset", "sizes", "loading", "decoding"):
+                img.attrib.pop(attr, None)
+            try:
+                resource = resolver.resolve(ref, source.parent)
+            except ResourceError as exc:
+                warn(f"image {exc.message}; its alt text is used instead", source, line)
+                _replace_with_alt(img)
+                continue
+            found.setdefault(resource.name, resource)
+            img.set("src", resource.name)
+            if img.get("alt") is None:
+                img.set("alt", "")
+    return tuple(found.values())
+
+
+def _replace_with_alt(img: etree._Element) -> None:
+    alt = (img.get("alt") or "").strip()
+    span = img.makeelement("span", {"class": "image-unavailable"})
+    span.text = f"[{alt}]" if alt else "[image unavailable]"
+    span.tail = img.tail
+    img.getparent().replace(img, span)

@@ -1,0 +1,54 @@
+"""Running the pandoc that pypandoc-binary ships (3.x; Debian's 2.17 is too old).
+
+Every call runs with ``--sandbox`` (pandoc may read nothing but its input and
+may fetch nothing) and a timeout, so no content can make pandoc read a local
+file, reach the network, or hang a build.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from collections.abc import Sequence
+
+from .errors import RenderError, ToolError
+
+DEFAULT_TIMEOUT = 60.0
+
+
+@functools.cache
+def pandoc_path() -> str:
+    override = os.environ.get("IMPRINT_PANDOC")
+    if override:
+        return override
+    try:
+        import pypandoc
+
+        return pypandoc.get_pandoc_path()
+    except (ImportError, OSError) as exc:
+        raise ToolError(f"pandoc not found ({exc}); install the project with "
+                        "'make install' so pypandoc-binary provides it") from None
+
+
+def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """Run pandoc on ``data`` (stdin) and return its stdout."""
+    command = [pandoc_path(), "--sandbox", *args]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"pandoc took longer than {timeout:g} s and was stopped") from None
+    except OSError as exc:
+        raise ToolError(f"cannot run pandoc: {exc}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"pandoc failed: {message[-1] if message else done.returncode}")
+    return done.stdout
+
+
+@functools.cache
+def pandoc_version() -> str:
+    out = subprocess.run([pandoc_path(), "--version"], capture_output=True, check=False)
+    first = out.stdout.decode("utf-8", "replace").splitlines()
+    return first[0].split()[-1] if first else "unknown"

@@ -1,0 +1,92 @@
+"""A project: settings, brand, author registries and resource policy, loaded once.
+
+``Project`` is what a build (or a worker process) needs to turn a path into a
+:class:`~imprint.model.Document` and a document into outputs. It pickles
+small: registries and resolvers are rebuilt per process on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .brand import Brand, load_brand
+from .config import Settings, load_settings
+from .model import Document
+from .normalise import normalise
+from .normalise.authors import REGISTRY_NAME, AuthorRegistry
+from .renderers import RenderContext
+from .resources import Policy, Resolver
+from .source import read_source
+
+SOURCE_SUFFIXES = (".md", ".markdown", ".mdown", ".qmd")
+
+
+@dataclass(frozen=True)
+class Project:
+    settings: Settings
+    brand: Brand
+    _registries: dict[Path, AuthorRegistry] = field(default_factory=dict, compare=False,
+                                                    repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Project:
+        settings = settings or load_settings()
+        return cls(settings, load_brand(settings.brand))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"settings": self.settings, "brand": self.brand}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        object.__setattr__(self, "settings", state["settings"])
+        object.__setattr__(self, "brand", state["brand"])
+        object.__setattr__(self, "_registries", {})
+
+    def content_root(self, path: Path) -> Path:
+        """The folder a post's site-relative references resolve against."""
+        content = self.settings.content.resolve()
+        path = path.resolve()
+        return content if path.is_relative_to(content) else path.parent
+
+    def registry(self, root: Path) -> AuthorRegistry:
+        if root not in self._registries:
+            self._registries[root] = AuthorRegistry.load(root / REGISTRY_NAME)
+        return self._registries[root]
+
+    def resolver(self, root: Path) -> Resolver:
+        s = self.settings
+        return Resolver(Policy(root, s.remote_resources, s.resource_timeout,
+                               s.resource_max_bytes, s.cache_dir))
+
+    def load(self, path: Path) -> Document:
+        """Read and normalise one post."""
+        root = self.content_root(path)
+        source = read_source(path)
+        return normalise(source, self.settings, self.registry(root), self.resolver(root))
+
+    def render_context(self) -> RenderContext:
+        s = self.settings
+        return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch)
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Posts named by ``paths``: files as given, folders searched (skipping ``_*`` and ``.*``)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for candidate in sorted(path.rglob("*")):
+                relative = candidate.relative_to(path).parts
+                if any(part.startswith(("_", ".")) for part in relative):
+                    continue
+                if candidate.stem.upper() == "README":
+                    continue  # a folder's notes to its editors, not a post
+                if candidate.suffix.lower() in SOURCE_SUFFIXES and candidate.is_file():
+                    found.append(candidate)
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def load_document(path: str | Path, settings: Settings | None = None) -> Document:
+    """The public entry: one post's normalised Document."""
+    return Project.open(settings).load(Path(path))

@@ -1,0 +1,110 @@
+"""Renderers: one module per output format, behind one small protocol.
+
+A renderer reads a :class:`~imprint.model.Document` and a :class:`RenderContext`
+(the brand, the templates, the options) and returns the output's bytes. It
+never reads the post, never writes files: the build writes the bytes
+atomically, or ships them back from a Dask worker. Adding a format is one
+module here and one line in :data:`REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from html import unescape
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from .. import __version__
+from ..brand import Brand
+from ..errors import ConfigError
+from ..model import Document
+from ..templating import render as render_template
+
+# name -> "module:Class"; imported on first use so `imprint html` never loads WeasyPrint
+REGISTRY: dict[str, str] = {
+    "html": "imprint.renderers.html:HtmlRenderer",
+    "pdf": "imprint.renderers.pdf:PdfRenderer",
+    "epub": "imprint.renderers.epub:EpubRenderer",
+    "docx": "imprint.renderers.docx:DocxRenderer",
+}
+
+EPOCH_FALLBACK = datetime(1980, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    brand: Brand
+    templates: Path
+    cache_dir: Path | None = None
+    source_date_epoch: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def moment(self, doc: Document) -> datetime:
+        """"Now" for an output: SOURCE_DATE_EPOCH, else the post's own date.
+
+        Outputs record a build time (PDF dates, EPUB dcterms:modified, DOCX
+        core properties, zip entries); using a fixed one makes two builds of
+        the same input byte-identical.
+        """
+        if self.source_date_epoch is not None:
+            return datetime.fromtimestamp(self.source_date_epoch, UTC)
+        return doc.date.astimezone(UTC) if doc.date else EPOCH_FALLBACK
+
+    def template(self, name: str, **context: object) -> str:
+        return render_template(self.templates, name, version=__version__,
+                               brand=self.brand, **context)
+
+
+class Renderer(Protocol):
+    name: ClassVar[str]  # "pdf": CLI selector and output folder
+    suffix: ClassVar[str]  # ".pdf"
+    media_type: ClassVar[str]
+
+    def render(self, doc: Document, ctx: RenderContext) -> bytes: ...
+
+
+_instances: dict[str, Renderer] = {}
+
+
+def get_renderer(name: str) -> Renderer:
+    """The (per-process, reused) renderer for a format name."""
+    if name not in _instances:
+        target = REGISTRY.get(name)
+        if target is None:
+            raise ConfigError(f"unknown format {name!r}; choose from {', '.join(REGISTRY)}")
+        module, _, cls = target.partition(":")
+        _instances[name] = getattr(importlib.import_module(module), cls)()
+    return _instances[name]
+
+
+_MEDIA_SRC = re.compile(r'(src|href)="(media/[0-9a-f]{16}\.[a-z]+)"')
+
+
+def replace_media(html: str, doc: Document, url_for) -> str:
+    """Point ``media/…`` references at wherever this format keeps the files."""
+    by_name = {r.name: r for r in doc.all_resources()}
+
+    def swap(match: re.Match[str]) -> str:
+        resource = by_name.get(match[2])
+        return f'{match[1]}="{url_for(resource)}"' if resource else match[0]
+
+    return _MEDIA_SRC.sub(swap, html)
+
+
+def plain_excerpt(doc: Document) -> str:
+    """The excerpt as one line of text, for metadata fields that take no markup."""
+    text = re.sub(r"<[^>]+>", "", doc.excerpt_html)
+    return " ".join(unescape(text).split())
+
+
+def article_context(doc: Document) -> dict[str, object]:
+    """What the shared article templates need, beyond the brand."""
+    return {
+        "doc": doc,
+        "body_html": doc.body_html,
+        "description": doc.description or plain_excerpt(doc),
+        "short_title": doc.title if len(doc.title) <= 60 else doc.title[:57].rstrip() + "…",
+    }

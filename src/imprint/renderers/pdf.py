@@ -1,0 +1,113 @@
+"""PDF: the article's HTML set for print by WeasyPrint, in this process.
+
+WeasyPrint is imported once per process and the brand stylesheet (with its
+``@font-face`` rules) is parsed once per brand and reused, so a warm worker
+renders a post in a fraction of a cold start. WeasyPrint reads nothing on its
+own: its URL fetcher serves the post's resolved images and the brand's own
+font and logo files, and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any, ClassVar
+
+from ..brand import Brand
+from ..diagnostics import warn
+from ..errors import RenderError
+from ..model import Document
+from . import RenderContext, article_context, replace_media
+
+BASE_URL = "https://imprint.invalid/"
+
+
+def _weasyprint() -> Any:
+    import weasyprint
+
+    return weasyprint
+
+
+class _Fetcher:
+    """Builds WeasyPrint URL fetchers that serve only what the policy allows."""
+
+    @staticmethod
+    def make(doc: Document | None, brand: Brand) -> Any:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+        media = {BASE_URL + r.name: r for r in (doc.all_resources() if doc else ())}
+        brand_files = {p.as_uri(): p for p in brand.font_files()}
+        if brand.logo is not None:
+            brand_files[brand.logo.as_uri()] = brand.logo
+
+        class PolicyFetcher(URLFetcher):
+            def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+                if url in media:
+                    resource = media[url]
+                    return URLFetcherResponse(url, resource.data,
+                                              {"Content-Type": resource.media_type})
+                if url in brand_files:
+                    return URLFetcherResponse(url, brand_files[url].read_bytes())
+                raise ValueError(f"{url[:80]} is not a resource of this post; refused")
+
+        return PolicyFetcher(timeout=1, allow_redirects=False)
+
+
+class _WarningsToDiagnostics(logging.Handler):
+    """WeasyPrint logs problems (a refused URL, an unsupported rule) as warnings."""
+
+    def __init__(self, doc: Document):
+        super().__init__(logging.WARNING)
+        self.doc = doc
+
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(f"PDF: {record.getMessage()}", self.doc.source_path, code="pdf")
+
+
+class PdfRenderer:
+    name: ClassVar[str] = "pdf"
+    suffix: ClassVar[str] = ".pdf"
+    media_type: ClassVar[str] = "application/pdf"
+
+    def __init__(self) -> None:
+        self._styles: dict[str, tuple[Any, Any]] = {}  # brand digest -> (CSS, FontConfiguration)
+
+    def _stylesheet(self, brand: Brand) -> tuple[Any, Any]:
+        key = brand.digest
+        if key not in self._styles:
+            weasyprint = _weasyprint()
+            from weasyprint.text.fonts import FontConfiguration
+
+            fonts = FontConfiguration()
+            css = weasyprint.CSS(string=brand.stylesheet("print", lambda p: p.as_uri()),
+                                 font_config=fonts, url_fetcher=_Fetcher.make(None, brand))
+            self._styles = {key: (css, fonts)}  # one brand per process at a time
+        return self._styles[key]
+
+    def render(self, doc: Document, ctx: RenderContext) -> bytes:
+        weasyprint = _weasyprint()
+        css, fonts = self._stylesheet(ctx.brand)
+        moment = ctx.moment(doc)
+        logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
+        page = ctx.template("print.html", logo_src=logo, **article_context(doc))
+        page = replace_media(page, doc, lambda r: BASE_URL + r.name)
+        created = (doc.date or moment).isoformat()
+        page = page.replace(
+            "</head>",
+            f'<meta name="dcterms.created" content="{created}">\n'
+            f'<meta name="dcterms.modified" content="{moment.isoformat()}">\n</head>', 1)
+        identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
+            f"{doc.identifier}|{doc.source_digest}|{ctx.brand.digest}".encode()).digest()
+        handler = _WarningsToDiagnostics(doc)
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(handler)
+        try:
+            html = weasyprint.HTML(string=page, base_url=BASE_URL,
+                                   url_fetcher=_Fetcher.make(doc, ctx.brand))
+            return html.write_pdf(stylesheets=[css], font_config=fonts,
+                                  pdf_identifier=identifier,
+                                  **ctx.options.get("pdf", {}))
+        except Exception as exc:  # WeasyPrint raises many kinds; all mean "no PDF"
+            raise RenderError(f"PDF: {type(exc).__name__}: {exc}", doc.source_path) from exc
+        finally:
+            logger.removeHandler(handler)
