@@ -45,9 +45,16 @@ class Plain(str):
 class FrontMatterError(ValueError):
     """Front matter that is not acceptable YAML; ``line`` counts from the block's start."""
 
-    def __init__(self, message: str, line: int | None = None):
+    def __init__(self, message: str, line: int | None = None, context_line: int | None = None):
         super().__init__(message)
         self.line = line
+        self.context_line = context_line
+
+    def describe(self, first_line: int) -> str:
+        """The message with line numbers counted from ``first_line`` (the block's line 0)."""
+        where = f"on line {self.context_line + first_line}" if self.context_line is not None \
+            else "earlier"
+        return str(self).replace("{context_line}", where)
 
 
 class _Builder:
@@ -113,7 +120,11 @@ def load_front_matter(text: str) -> tuple[Any, dict[str, int]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FrontMatterError(f"invalid YAML: {problem}", mark.line if mark else None) from None
+        if exc.context and exc.context_mark and mark is not exc.context_mark:
+            # report where it broke, and where the unfinished construct began
+            problem += f" {exc.context} begun {{context_line}}"
+        raise FrontMatterError(f"invalid YAML: {problem}", mark.line if mark else None,
+                               exc.context_mark.line if exc.context_mark else None) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"invalid YAML: {exc}") from None
     except RecursionError:

@@ -90,9 +90,9 @@ def parse_source(raw: bytes, path: Path) -> Source:
                           "(end it with a line '---' or '...')", path, 1) from None
     try:
         meta, key_lines = handler.load(block)
-    except FrontMatterError as exc:
+    except FrontMatterError as exc:  # the block starts on the file's line 2
         line = exc.line + 2 if exc.line is not None else 1
-        raise SourceError(str(exc), path, line) from None
+        raise SourceError(exc.describe(2), path, line) from None
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

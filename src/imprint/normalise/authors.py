@@ -85,7 +85,7 @@ class AuthorRegistry:
         except UnicodeDecodeError:
             raise ConfigError("not UTF-8", path) from None
         except FrontMatterError as exc:
-            raise ConfigError(str(exc), path, (exc.line or 0) + 1) from None
+            raise ConfigError(exc.describe(1), path, (exc.line or 0) + 1) from None
         entries: dict[str, AuthorSpec] = {}
         items = data.items() if isinstance(data, dict) else (
             ((None, e) for e in data) if isinstance(data, list) else None)

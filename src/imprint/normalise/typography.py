@@ -2,14 +2,12 @@
 
 pandoc's ``smart`` extension already makes curly quotes, dashes and
 ellipses in Markdown. These passes handle what it does not see: metadata
-strings typed into front matter, and the lines a title breaks into.
+strings typed into front matter.
 """
 
 from __future__ import annotations
 
 import re
-
-NBSP = "\u00a0"
 
 # Invisible characters that only get in the way in metadata: zero-width space,
 # word joiner, BOM, soft hyphen. ZWNJ (U+200C) and ZWJ (U+200D) stay: Persian
@@ -38,18 +36,6 @@ def smart_quotes(text: str) -> str:
 def dashes(text: str) -> str:
     """' -- ' between words is an en dash, '---' an em dash, as in the body."""
     return text.replace("---", "\u2014").replace("--", "\u2013")
-
-
-def no_widow(html: str) -> str:
-    """Join a title's last two words so a line never holds one short word alone.
-
-    Only when the last word is short (up to 10 characters) and outside markup;
-    scripts written without spaces are left as they are.
-    """
-    match = re.search(r"(\S) ([^\s<>]{1,10})$", html)
-    if not match:
-        return html
-    return html[: match.start()] + match.group(1) + NBSP + match.group(2)
 
 
 def plain_metadata(text: str | None) -> str | None:

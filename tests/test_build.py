@@ -1,0 +1,156 @@
+"""Builds and the CLI: bad input fails alone, with one clear line, and loses nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from imprint.build import build
+from imprint.output import remove_stale_temporaries, write_atomic
+
+from .conftest import CONTENT, REPO
+
+GOOD = """---
+title: A good post
+author: Ann Author
+date: 2025-05-08 12:00:00 +0800
+---
+
+Opening paragraph.
+
+### Section
+
+Body text.
+"""
+
+BAD = {
+    "broken-yaml.md": ("---\ntitle: [unclosed\nauthor: x\n---\n\nBody.\n",
+                       ":3: source: invalid YAML: did not find expected ',' or ']' while "
+                       "parsing a flow sequence begun on line 2"),
+    "no-title.md": ("---\nauthor: Nobody\n---\n\nJust text, no heading.\n", ": source: no title"),
+    "bad-date.md": ("---\ntitle: Dated\ndate: 2025-13-45\n---\n\nText.\n",
+                    ":3: source: date: '2025-13-45' is not a date"),
+    "latin1.md": (None, ":2: source: not UTF-8: byte 0xe9 at column 11"),
+}
+
+
+def _write_posts(folder: Path) -> None:
+    (folder / "good.md").write_text(GOOD, encoding="utf-8")
+    (folder / "bom.md").write_bytes(b"\xef\xbb\xbf" + GOOD.replace("A good post", "BOM post")
+                                    .encode("utf-8"))
+    for name, (text, _) in BAD.items():
+        if text is None:
+            (folder / name).write_bytes("---\ntitle: Caf\u00e9\n---\n\nna\u00efve text\n"
+                                        .encode("latin-1"))
+        else:
+            (folder / name).write_text(text, encoding="utf-8")
+
+
+def _imprint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+
+
+def test_bad_posts_fail_alone_with_one_line_each(tmp_path):
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    _write_posts(posts)
+    before = {p.name: p.read_bytes() for p in posts.iterdir()}
+    done = _imprint("build", str(posts), "--out", str(tmp_path / "out"), cwd=REPO)
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if ": source: " in line]
+    assert len(errors) == len(BAD), done.stderr
+    for name, (_, expected) in BAD.items():
+        mine = [line for line in errors if line.startswith(str(posts / name))]
+        assert len(mine) == 1 and expected in mine[0], (name, mine)
+    assert "Traceback" not in done.stderr
+    files = sorted(p.relative_to(tmp_path / "out").as_posix()
+                   for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert files == sorted(f"{fmt}/{slug}.{fmt}" for fmt in ("html", "pdf", "epub", "docx")
+                           for slug in ("good", "bom"))
+    assert {p.name: p.read_bytes() for p in posts.iterdir()} == before  # sources untouched
+
+
+def test_slug_collision_is_an_error_naming_both(tmp_path, settings):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "same.md").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b" / "same.md").write_text(GOOD, encoding="utf-8")
+    report = build([tmp_path], formats=["html"], out=tmp_path / "out", settings=settings, jobs=1)
+    assert len(report.built) == 1 and len(report.failed) == 1
+    error = report.failed[0].error
+    assert str(tmp_path / "b" / "same.md") in error and str(tmp_path / "a" / "same.md") in error
+
+
+def test_single_export_paths(tmp_path):
+    post = tmp_path / "2025-05-08-my-brief.md"
+    post.write_text(GOOD, encoding="utf-8")
+    done = _imprint("html", str(post), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "my-brief.html").is_file()
+    target = tmp_path / "named.docx"
+    done = _imprint("docx", str(post), "-o", str(target), cwd=tmp_path)
+    assert done.returncode == 0 and target.is_file(), done.stderr
+    assert done.stdout.strip() == str(target)
+
+
+def test_single_export_error_exit_code(tmp_path):
+    post = tmp_path / "broken.md"
+    post.write_text(BAD["bad-date.md"][0], encoding="utf-8")
+    done = _imprint("pdf", str(post), cwd=tmp_path)
+    assert done.returncode == 65
+    assert done.stderr.strip().splitlines() == [
+        f"{post}:3: source: date: '2025-13-45' is not a date (month must be in 1..12)"]
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_version_and_help():
+    done = _imprint("--version", cwd=REPO)
+    assert done.returncode == 0 and done.stdout.startswith("imprint ")
+    done = _imprint("--help", cwd=REPO)
+    assert "build" in done.stdout and "pdf" in done.stdout
+
+
+def test_unknown_format_is_rejected():
+    done = _imprint("build", "--formats", "pdf,odt", cwd=REPO)
+    assert done.returncode == 2 and "unknown format odt" in done.stderr
+
+
+def test_atomic_write_and_stale_cleanup(tmp_path):
+    target = tmp_path / "out" / "post.pdf"
+    write_atomic(target, b"%PDF-1.7 complete")
+    assert target.read_bytes() == b"%PDF-1.7 complete"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["post.pdf"]
+    stale = target.parent / ".imprint-post.pdf.999.tmp"
+    stale.write_bytes(b"%PDF-1.7 half")
+    assert remove_stale_temporaries([target.parent]) == 1
+    assert not stale.exists() and target.exists()
+
+
+def test_failed_render_leaves_previous_output(tmp_path):
+    target = tmp_path / "post.bin"
+    write_atomic(target, b"old complete output")
+
+    class Boom(Exception):
+        pass
+
+    def chunks():
+        yield b"new"
+        raise Boom
+
+    with pytest.raises(Boom):
+        write_atomic(target, b"".join(chunks()))
+    assert target.read_bytes() == b"old complete output"
+    assert [p.name for p in tmp_path.iterdir()] == ["post.bin"]
+
+
+@pytest.mark.slow
+def test_make_all_layout_is_four_files_per_post(samples_build):
+    posts = sorted(p.stem.split("-", 3)[-1] for p in CONTENT.glob("*.md"))
+    built = sorted((r.format, r.target.stem) for r in samples_build.built)
+    assert built == sorted((fmt, slug) for fmt in ("html", "pdf", "epub", "docx") for slug in posts)

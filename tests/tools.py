@@ -1,0 +1,47 @@
+"""Readers for built outputs, shared by the tests: real parsers, no mocks."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+from imprint.validate import Validation, epubcheck
+
+from .conftest import require, require_tool
+
+OPF_NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
+XHTML_NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+def html_tree(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(path.read_bytes())
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def epub_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def epub_opf(path: Path) -> etree._Element:
+    files = epub_files(path)
+    container = etree.fromstring(files["META-INF/container.xml"])
+    opf_path = container.xpath("//*[local-name()='rootfile']/@full-path")[0]
+    return etree.fromstring(files[opf_path])
+
+
+def run_epubcheck(path: Path) -> Validation:
+    require_tool("java")
+    try:
+        return epubcheck(path)
+    except ImportError:  # pragma: no cover - a test dependency
+        require(False, "the epubcheck package")
+        raise
