@@ -24,8 +24,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh --if-missing
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
 # Debian packages (Pango, HarfBuzz subset, CJK fonts, Java, poppler); needs root or sudo.

@@ -89,7 +89,7 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
             self._check_tag(node, _SCALAR_TAGS)
-        if node.style is None:  # plain
+        if not node.style:  # plain: None from PyYAML's parser, "" from libyaml's
             return None if node.value in _NULLS else Plain(node.value)
         return node.value
 
@@ -137,5 +137,5 @@ def load_front_matter(text: str) -> tuple[Any, dict[str, int]]:
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
-                lines.setdefault(key_node.value, key_node.start_mark.line)
+                lines[key_node.value] = key_node.start_mark.line  # the last one wins, as in YAML
     return _Builder().build(node), lines

@@ -58,7 +58,7 @@ def render_pieces(pieces: Sequence[str], timeout: float = 60.0) -> Rendered:
     rest = html
     for mark in marks:
         before, found, rest = rest.partition(f"<p>{mark}</p>")
-        if not found:  # the piece swallowed its mark (an unclosed fence or HTML block)
-            before = before.replace(mark, "")
-        out.append(before.strip())
-    return Rendered(tuple(out), footnotes)
+        out.append(before)
+    # a piece that swallowed marks (an unclosed fence or HTML block) keeps its text, not them
+    leftover = re.compile(rf"(?:<p>)?IMPRINTPIECE{nonce}N\d+(?:</p>)?")
+    return Rendered(tuple(leftover.sub("", piece).strip() for piece in out), footnotes)

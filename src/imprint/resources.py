@@ -62,17 +62,19 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def is_public_address(host: str) -> bool:
-    """True when every address ``host`` resolves to is public (not loopback, private...)."""
+def check_public_host(host: str) -> str | None:
+    """None when every address ``host`` resolves to is public; else why it is refused."""
+    if not host:
+        return "the URL names no host"
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        return False
+        return f"host {host} cannot be resolved (offline?)"
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%")[0])
         if not address.is_global or address.is_multicast:
-            return False
-    return bool(infos)
+            return f"host {host} is a private, loopback or link-local address; refused"
+    return None if infos else f"host {host} has no address"
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -162,10 +164,9 @@ class Resolver:
             return cached.read_bytes()
         if not self.policy.remote:
             raise ResourceError(f"{_short(url)}: remote resources are turned off")
-        host = urllib.parse.urlsplit(url).hostname or ""
-        if not is_public_address(host):
-            raise ResourceError(f"{_short(url)}: host {host or '?'} is not a public address "
-                                "(or cannot be resolved); refused")
+        refusal = check_public_host(urllib.parse.urlsplit(url).hostname or "")
+        if refusal:
+            raise ResourceError(f"{_short(url)}: {refusal}")
         opener = urllib.request.build_opener(_NoRedirects)
         request = urllib.request.Request(url, headers={"User-Agent": "imprint"})
         try:

@@ -77,10 +77,11 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     title_piece, excerpt_piece, *bio_pieces, body_piece = rendered.pieces
 
     body = parse(body_piece)
+    excerpt = parse(excerpt_piece)
     if fields.title_md:
         found = take_title(parse(title_piece))
-    else:
-        found = take_title(body)
+    else:  # the first "# Heading", which may sit above the excerpt separator
+        found = (take_title(excerpt) if from_separator else None) or take_title(body)
     if found is None or not found[1]:
         raise SourceError("no title: add 'title:' to the front matter or start the post "
                           "with a '# Heading'", path, source.body_line if source.meta else 1)
@@ -96,7 +97,6 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         authors.append(Author(typography.collapse_space(spec.name), bio_html,
                               typography.plain_metadata(spec.affiliation), spec.url))
 
-    excerpt = parse(excerpt_piece)
     if not len(excerpt) and not (excerpt.text or "").strip() and not from_separator:
         opening = take_opening_paragraph(body)
         if opening is not None:
@@ -105,7 +105,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     shift_headings(body)
     headings = outline(body)
     bios = [parse(a.bio_html) for a in authors]
-    resources = resolve_images([excerpt, body, *bios], resolver, path, source.body_line)
+    resources = resolve_images([excerpt, body, *bios], resolver, path, source.body,
+                               source.body_line)
     authors = [replace(a, bio_html=inner_html(b)) for a, b in zip(authors, bios, strict=True)]
 
     image = None

@@ -17,8 +17,16 @@ from ..model import Resource
 from ..resources import Resolver
 
 
+def _line_of(ref: str, text: str, first_line: int) -> int:
+    """The source line where ``ref`` is written (the body's first line if not found)."""
+    index = text.find(ref) if ref else -1
+    return first_line + (text.count("\n", 0, index) if index >= 0 else 0)
+
+
 def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path,
-                   line: int | None = None) -> tuple[Resource, ...]:
+                   text: str = "", first_line: int = 1) -> tuple[Resource, ...]:
+    """Resolve every ``<img>`` in ``roots``; ``text`` (the Markdown, starting on the
+    file's ``first_line``) locates each warning."""
     found: dict[str, Resource] = {}
     for root in roots:
         for source_el in list(root.iter("source")):  # <picture> alternatives: the <img> stays
@@ -30,7 +38,8 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
             try:
                 resource = resolver.resolve(ref, source.parent)
             except ResourceError as exc:
-                warn(f"image {exc.message}; its alt text is used instead", source, line)
+                warn(f"image {exc.message}; its alt text is used instead", source,
+                     _line_of(ref, text, first_line))
                 _replace_with_alt(img)
                 continue
             found.setdefault(resource.name, resource)

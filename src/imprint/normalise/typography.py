@@ -21,12 +21,19 @@ def strip_invisible(text: str) -> str:
 
 
 def collapse_space(text: str) -> str:
-    """One space between words: YAML folded and quoted strings keep stray newlines."""
-    return " ".join(text.split())
+    """One space between words: YAML folded and quoted strings keep stray newlines.
+
+    A no-break space is the author's choice and stays.
+    """
+    return re.sub(r"[^\S\u00a0]+", " ", text).strip()
 
 
 def smart_quotes(text: str) -> str:
-    """Curly quotes in plain metadata, as pandoc gives the body: "a 'b'" -> “a ‘b’”."""
+    """Curly quotes in plain metadata, as pandoc gives the body: "a 'b'" -> “a ‘b’”.
+
+    An apostrophe that starts an abbreviated decade ('90s) is not an opening quote.
+    """
+    text = re.sub(r"(^|\s)'(?=\d\ds\b)", "\\1\u2019", text)
     text = re.sub(r"(^|[\s(\[{\u2014\u2013-])'", "\\1\u2018", text)
     text = text.replace("'", "\u2019")
     text = re.sub(r'(^|[\s(\[{\u2014\u2013-])"', "\\1\u201c", text)

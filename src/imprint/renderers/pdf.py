@@ -89,13 +89,9 @@ class PdfRenderer:
         css, fonts = self._stylesheet(ctx.brand)
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
-        page = ctx.template("print.html", logo_src=logo, **article_context(doc))
+        page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
+                            **article_context(doc))
         page = replace_media(page, doc, lambda r: BASE_URL + r.name)
-        created = (doc.date or moment).isoformat()
-        page = page.replace(
-            "</head>",
-            f'<meta name="dcterms.created" content="{created}">\n'
-            f'<meta name="dcterms.modified" content="{moment.isoformat()}">\n</head>', 1)
         identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
             f"{doc.identifier}|{doc.source_digest}|{ctx.brand.digest}".encode()).digest()
         handler = _WarningsToDiagnostics(doc)
