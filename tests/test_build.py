@@ -154,3 +154,12 @@ def test_make_all_layout_is_four_files_per_post(samples_build):
     posts = sorted(p.stem.split("-", 3)[-1] for p in CONTENT.glob("*.md"))
     built = sorted((r.format, r.target.stem) for r in samples_build.built)
     assert built == sorted((fmt, slug) for fmt in ("html", "pdf", "epub", "docx") for slug in posts)
+
+
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(samples_build, settings, tmp_path):
+    again = build([CONTENT], out=tmp_path / "again",
+                  settings=settings.with_overrides(content=CONTENT))
+    first = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
+    second = {(r.format, r.target.name): r.sha256 for r in again.built}
+    assert first == second and len(first) == 12

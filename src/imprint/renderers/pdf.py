@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 from typing import Any, ClassVar
 
 from ..brand import Brand
@@ -97,6 +98,9 @@ class PdfRenderer:
         handler = _WarningsToDiagnostics(doc)
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
+        # fontTools stamps the fonts it instantiates with "now" unless told otherwise
+        previous_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
         try:
             html = weasyprint.HTML(string=page, base_url=BASE_URL,
                                    url_fetcher=_Fetcher.make(doc, ctx.brand))
@@ -107,3 +111,7 @@ class PdfRenderer:
             raise RenderError(f"PDF: {type(exc).__name__}: {exc}", doc.source_path) from exc
         finally:
             logger.removeHandler(handler)
+            if previous_epoch is None:
+                os.environ.pop("SOURCE_DATE_EPOCH", None)
+            else:
+                os.environ["SOURCE_DATE_EPOCH"] = previous_epoch
