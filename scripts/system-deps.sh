@@ -1,12 +1,15 @@
 #!/bin/sh
 # Install the Debian packages imprint needs beyond Python:
-#   Pango and HarfBuzz (WeasyPrint), fontconfig, CJK fonts for Korean, Japanese and
-#   Chinese posts, Java (epubcheck), poppler-utils (pdffonts/pdftoppm for proofs).
+#   Pango and HarfBuzz (WeasyPrint), fontconfig, fallback fonts for scripts the brand
+#   fonts lack (Noto CJK for Korean, Japanese and Chinese; Noto core for Arabic script
+#   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
+#   (pdffonts, pdftotext, and pdftoppm for covers and proofs).
 # With --if-missing, only when one of them is absent (what `make all` and CI use).
 set -eu
 
 PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-fonts-dejavu-core fonts-noto-cjk poppler-utils default-jre-headless"
+fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils \
+default-jre-headless"
 
 missing=""
 for package in $PACKAGES; do

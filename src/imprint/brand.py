@@ -13,8 +13,10 @@ Validation collects every problem before reporting, each as
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import re
+import subprocess
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +72,18 @@ class Font:
         return ", ".join([f'"{n}"' for n in names] + [self.generic])
 
 
+@functools.cache
+def system_families() -> frozenset[str]:
+    """Font families fontconfig knows (case-folded); empty when fc-list is missing."""
+    try:
+        listing = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
+                                 timeout=30, check=False).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(name.strip().casefold() for line in listing.splitlines()
+                     for name in line.split(",") if name.strip())
+
+
 def find_font(spec: str, folder: Path, generic: str) -> Font:
     """A font from an installed ``fontpkg-*`` package, or from a file path."""
     candidate = (folder / spec)
@@ -99,7 +113,8 @@ class Brand:
     logo_alt: str
     colors: dict[str, str]
     fonts: dict[str, Font]
-    fallback_fonts: tuple[str, ...]  # system families for scripts the brand fonts lack
+    # system families for scripts the brand fonts lack: "default", and per language
+    fallback: dict[str, tuple[str, ...]]
     size: str
     line_height: float
     page_size: str
@@ -109,12 +124,31 @@ class Brand:
     digest: str = field(default="", compare=False)
 
     # --- CSS ---------------------------------------------------------------------------
+    def fallbacks_for(self, lang: str = "") -> tuple[str, ...]:
+        """Fallback families for a language: its own first, then the default ones."""
+        own: tuple[str, ...] = ()
+        parts = lang.split("-")
+        for size in range(len(parts), 0, -1):  # zh-Hant-TW, zh-Hant, zh
+            key = "-".join(parts[:size])
+            if key in self.fallback:
+                own = self.fallback[key]
+                break
+        return tuple(dict.fromkeys(own + self.fallback.get("default", ())))
+
     def css_variables(self) -> str:
         lines = [f"  --color-{role}: {self.colors[role]};" for role in COLOR_ROLES]
-        lines += [f"  --font-{role}: {self.fonts[role].stack(self.fallback_fonts)};"
+        lines += [f"  --font-{role}: {self.fonts[role].stack(self.fallbacks_for())};"
                   for role in FONT_ROLES]
         lines += [f"  --font-size: {self.size};", f"  --line-height: {self.line_height};"]
-        return ":root {\n" + "\n".join(lines) + "\n}\n"
+        css = ":root {\n" + "\n".join(lines) + "\n}\n"
+        for lang in sorted(k for k in self.fallback if k != "default"):
+            # the same brand fonts, with this language's own fallbacks first (the right
+            # CJK glyph shapes for Japanese, Chinese or Korean, say)
+            own = self.fallbacks_for(lang)
+            stacks = "\n".join(f"  --font-{role}: {self.fonts[role].stack(own)};"
+                               for role in FONT_ROLES)
+            css += f"html:lang({lang}) {{\n{stacks}\n}}\n"
+        return css
 
     def font_faces(self, url_for: Callable[[Path], str]) -> str:
         rules = []
@@ -159,7 +193,7 @@ class Brand:
 
 # --- loading and validation ---------------------------------------------------------------
 
-_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback_fonts"}
+_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback"}
 _TYPO = {*FONT_ROLES, "size", "line_height"}
 _PAGE = {"size", "margins"}
 _FOOTER = {"text", "rights"}
@@ -266,10 +300,19 @@ def load_brand(folder: Path) -> Brand:
 
     footer = table("footer")
     unknown(footer, _FOOTER, "footer.")
-    fallback = data.get("fallback_fonts", [])
-    if not isinstance(fallback, list) or not all(isinstance(f, str) for f in fallback):
-        problems.append("fallback_fonts: must be a list of font family names")
-        fallback = []
+    fallback: dict[str, tuple[str, ...]] = {}
+    installed = system_families()
+    for lang, families in table("fallback").items():
+        if not isinstance(families, list) or not all(isinstance(f, str) for f in families):
+            problems.append(f"fallback.{lang}: must be a list of font family names")
+            continue
+        missing = [f for f in families if f.casefold() not in installed]
+        if missing and installed:
+            problems.append(f"fallback.{lang}: font famil{'y' if len(missing) == 1 else 'ies'} "
+                            f"{', '.join(map(repr, missing))} not installed on this system "
+                            "(make system-deps installs the Noto and Symbola fonts)")
+            continue
+        fallback[lang] = tuple(families)
 
     if problems:
         raise ConfigError("\n".join(problems), path)
@@ -282,7 +325,7 @@ def load_brand(folder: Path) -> Brand:
         digest.update(logo_path.read_bytes())
     return Brand(folder=folder.resolve(), name=name, series=series or None, logo=logo_path,
                  logo_alt=logo_alt, colors=colors, fonts=fonts,
-                 fallback_fonts=tuple(fallback), size=size, line_height=float(line_height),
+                 fallback=fallback, size=size, line_height=float(line_height),
                  page_size=page_size, margins=margins.strip(),
                  footer=str(footer.get("text", name)), rights=str(footer.get("rights", "")),
                  digest=digest.hexdigest())

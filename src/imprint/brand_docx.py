@@ -69,7 +69,7 @@ def build_reference(brand: Brand) -> bytes:
     docx = Docx(io.BytesIO(default))
     styles = docx.styles
     body, headings = brand.fonts["body"].family, brand.fonts["headings"].family
-    east_asian = brand.fallback_fonts[0] if brand.fallback_fonts else None
+    east_asian = next((f for f in brand.fallbacks_for() if "CJK" in f), None)
     size = length_pt(brand.size)
     colour = {role: RGBColor.from_string(colour_hex(v)) for role, v in brand.colors.items()}
 

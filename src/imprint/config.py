@@ -50,6 +50,12 @@ def _data_dir(name: str) -> Path:
     return PACKAGE_DIR.parent.parent / name
 
 
+def user_cache_dir() -> Path:
+    """Per-user cache for what depends only on installed fonts and brands (web font cuts)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "imprint"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     root: Path = field(default_factory=Path.cwd)

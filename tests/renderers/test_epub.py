@@ -35,16 +35,20 @@ def test_nav_lists_sections(samples_build):
     files = epub_files(path)
     nav = etree.fromstring(files["EPUB/nav.xhtml"])
     labels = [" ".join("".join(a.itertext()).split())
-              for a in nav.xpath("//x:nav//x:a", namespaces=XHTML_NS)]
+              for a in nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=XHTML_NS)]
     assert labels[0].startswith("Cables Under Strain")
     assert labels[1:] == ["Where the Risk Sits", "Repair Capacity as Public Infrastructure",
                           "Recommendations"]
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type",
+                          namespaces=XHTML_NS)
+    assert landmarks == ["cover", "toc", "bodymatter"]
 
 
 def test_image_in_manifest(samples_build):
     path = next(p for p in _epubs(samples_build) if p.stem == "monsoon-grids")
     opf = epub_opf(path)
-    images = opf.xpath("//opf:item[@media-type='image/png']/@href", namespaces=OPF_NS)
+    images = opf.xpath("//opf:item[@media-type='image/png'][not(@properties)]/@href",
+                       namespaces=OPF_NS)
     assert len(images) == 1
     files = epub_files(path)
     assert files[f"EPUB/{images[0]}"].startswith(b"\x89PNG")
@@ -61,3 +65,56 @@ def test_mimetype_first_and_stored(samples_build):
             first = archive.infolist()[0]
             assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
             assert archive.read("mimetype") == b"application/epub+zip"
+
+
+def _meta(opf, prop):
+    return opf.xpath(f"//opf:meta[@property='{prop}']/text()", namespaces=OPF_NS)
+
+
+def test_accessibility_metadata_follows_the_content(samples_build):
+    by_slug = {p.stem: epub_opf(p) for p in _epubs(samples_build)}
+    for opf in by_slug.values():
+        assert "textual" in _meta(opf, "schema:accessMode")
+        assert _meta(opf, "schema:accessibilityHazard") == ["none"]
+        assert {"tableOfContents", "readingOrder", "structuralNavigation"} <= set(
+            _meta(opf, "schema:accessibilityFeature"))
+        assert _meta(opf, "schema:accessibilitySummary")
+    # the chart has alt text: alternativeText is claimed, and conformance
+    charted = by_slug["monsoon-grids"]
+    assert "alternativeText" in _meta(charted, "schema:accessibilityFeature")
+    assert _meta(charted, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    # no images in the body: nothing to describe, so no alternativeText claim
+    assert "alternativeText" not in _meta(by_slug["undersea-cables"],
+                                          "schema:accessibilityFeature")
+
+
+def test_notes_are_epub_notes_with_back_links(samples_build):
+    path = next(p for p in _epubs(samples_build) if p.stem == "undersea-cables")
+    chapter = etree.fromstring(epub_files(path)["EPUB/article.xhtml"])
+    refs = chapter.xpath("//x:a[@epub:type='noteref']", namespaces=XHTML_NS)
+    notes = chapter.xpath("//x:li[@epub:type='footnote']", namespaces=XHTML_NS)
+    assert len(refs) == len(notes) == 3
+    for ref, note in zip(refs, notes, strict=True):
+        assert ref.get("href") == f"#{note.get('id')}"
+        back = note.xpath(".//x:a[@role='doc-backlink']", namespaces=XHTML_NS)[0]
+        assert back.get("href") == f"#{ref.get('id')}"
+
+
+def test_cover_and_embedded_fonts(samples_build):
+    path = next(p for p in _epubs(samples_build) if p.stem == "arctic-shipping")
+    opf = epub_opf(path)
+    cover = opf.xpath("//opf:item[@properties='cover-image']", namespaces=OPF_NS)
+    assert len(cover) == 1 and cover[0].get("media-type") == "image/png"
+    files = epub_files(path)
+    from PIL import Image
+    import io
+
+    image = Image.open(io.BytesIO(files["EPUB/" + cover[0].get("href")]))
+    assert image.size == (1600, 2400)
+    assert image.getpixel((10, 10)) == (0x1B, 0x2A, 0x41)  # the brand's primary colour
+    fonts = opf.xpath("//opf:item[@media-type='font/woff2']/@href", namespaces=OPF_NS)
+    assert any("SourceSerif4" in f for f in fonts) and any("SourceSans3" in f for f in fonts)
+    css = files["EPUB/styles/article.css"].decode()
+    for font in fonts:
+        assert f"../{font}" in css
+        assert files[f"EPUB/{font}"][:4] == b"wOF2"

@@ -1,27 +1,38 @@
-"""EPUB 3 (ebooklib): one content document, a navigation document, the brand CSS.
+"""EPUB 3 (ebooklib): cover, one content document, navigation, brand CSS and fonts.
 
-The package is assembled with ebooklib, then its zip is rewritten with fixed
-entry times (``output.normalise_zip``) so that the same input always gives
-the same bytes.
+The package is assembled with ebooklib and its zip is then rewritten with
+fixed entry times (``output.normalise_zip``), so the same input always gives
+the same bytes. Accessibility metadata is derived from the content
+(``accessibility.py``); footnotes become EPUB 3 notes with back-links, and the
+navigation document carries landmarks. The pieces are functions so that a
+collection (many posts, one book) assembles its EPUB from the same parts.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import ClassVar
 
+import lxml.html
 from ebooklib import epub
 
+from ..accessibility import audit, epub_properties
+from ..brand import Brand
+from ..config import user_cache_dir
+from ..cover import make_cover
+from ..fontkit import Face, FontKit, faces_for
 from ..model import Document
 from ..output import normalise_zip
 from . import RenderContext, article_context, plain_excerpt
 
 CHAPTER = "article.xhtml"
 STYLESHEET = "styles/article.css"
+COVER = "media/cover.png"
 
 
-def w3c(moment) -> str:
+def w3c(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -34,6 +45,85 @@ def toc_for(doc: Document, href: str) -> list:
     return [(epub.Section(doc.title, href), sections)]
 
 
+def epub_notes(html: str) -> str:
+    """pandoc's endnotes as EPUB 3 notes: ``noteref`` links to ``footnote`` items.
+
+    pandoc already writes the DPUB-ARIA roles and the back-links; reading
+    systems that show notes as pop-ups look for ``epub:type``.
+    """
+    if "footnote-ref" not in html:
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for ref in root.xpath('//a[@role="doc-noteref"]'):
+        ref.set("epub:type", "noteref")
+    for section in root.xpath('//section[@role="doc-endnotes"]'):
+        section.set("epub:type", "footnotes")
+        for note in section.xpath("./ol/li[@id]"):
+            note.set("epub:type", "footnote")
+    for link in root.xpath('//a[@role="doc-backlink"]'):
+        link.set("aria-label", "Back to text")
+    parts = [lxml.html.tostring(child, encoding="unicode") for child in root]
+    return (root.text or "") + "".join(parts)
+
+
+def new_book(identifier: str, title: str, lang: str, direction: str, brand: Brand) -> epub.EpubBook:
+    book = epub.EpubBook()
+    book.set_identifier(identifier)
+    book.set_title(title)
+    book.set_language(lang)
+    if direction == "rtl":
+        book.set_direction("rtl")
+    book.add_metadata("DC", "publisher", brand.name)
+    if brand.rights:
+        book.add_metadata("DC", "rights", brand.rights)
+    return book
+
+
+def add_accessibility(book: epub.EpubBook, docs: Sequence[Document], cover_images: int) -> None:
+    for prop, value in epub_properties(audit(docs), extra_images=cover_images):
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+
+def add_fonts_and_css(book: epub.EpubBook, brand: Brand, html: str) -> epub.EpubItem:
+    """The brand stylesheet, with the web-font faces ``html`` uses embedded in the book."""
+    kit = FontKit(brand, user_cache_dir())
+    faces = faces_for(html)
+    for face in faces:
+        book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=_font_path(kit, face),
+                                    media_type="font/woff2", content=kit.data(face)))
+    css_text = kit.css(faces, lambda face: "../" + _font_path(kit, face)) + \
+        brand.stylesheet("epub")
+    css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
+                        content=css_text.encode("utf-8"))
+    book.add_item(css)
+    return css
+
+
+def _font_path(kit: FontKit, face: Face) -> str:
+    return f"fonts/{kit.file_name(face)}"
+
+
+def add_cover(book: epub.EpubBook, doc: Document, brand: Brand) -> None:
+    """The post's hero image as the cover, or one made from the brand."""
+    if doc.image is not None:
+        data, name = doc.image.data, doc.image.name.replace("media/", "media/cover-")
+    else:
+        data, name = make_cover(doc, brand), COVER
+    book.set_cover(name, data, create_page=True)
+    cover_page = book.get_item_with_id("cover")
+    cover_page.title = doc.title
+    book.guide.append({"type": "cover", "href": "cover.xhtml", "title": "Cover"})
+
+
+def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
+    buffer = io.BytesIO()
+    epub.write_epub(buffer, book, {"mtime": moment.astimezone(UTC), "epub2_guide": False,
+                                   "epub3_landmark": True, "landmark_title": "Landmarks",
+                                   "epub3_pages": False,
+                                   "raise_exceptions": True})
+    return normalise_zip(buffer.getvalue(), moment, first="mimetype")
+
+
 class EpubRenderer:
     name: ClassVar[str] = "epub"
     suffix: ClassVar[str] = ".epub"
@@ -41,13 +131,7 @@ class EpubRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         brand = ctx.brand
-        moment = ctx.moment(doc)
-        book = epub.EpubBook()
-        book.set_identifier(doc.identifier)
-        book.set_title(doc.title)
-        book.set_language(doc.lang)
-        if doc.dir == "rtl":
-            book.set_direction("rtl")
+        book = new_book(doc.identifier, doc.title, doc.lang, doc.dir, brand)
         for number, author in enumerate(doc.authors, start=1):
             book.add_author(author.name, uid=f"creator{number}")
         if doc.date:
@@ -55,31 +139,31 @@ class EpubRenderer:
         description = doc.description or plain_excerpt(doc)
         if description:
             book.add_metadata("DC", "description", description)
-        book.add_metadata("DC", "publisher", brand.name)
-        if brand.rights:
-            book.add_metadata("DC", "rights", brand.rights)
         for subject in dict.fromkeys(doc.tags + doc.categories):
             book.add_metadata("DC", "subject", subject)
+        add_accessibility(book, [doc], cover_images=1)
 
-        css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
-                            content=brand.stylesheet("epub").encode("utf-8"))
-        book.add_item(css)
+        context = article_context(doc)
+        context["body_html"] = epub_notes(doc.body_html)
+        content = ctx.template("epub-chapter.html", **context)
+        css = add_fonts_and_css(book, brand, content)
+        add_cover(book, doc, brand)
         for number, resource in enumerate(doc.all_resources(), start=1):
             book.add_item(epub.EpubItem(uid=f"media{number}", file_name=resource.name,
                                         media_type=resource.media_type, content=resource.data))
 
         chapter = epub.EpubHtml(title=doc.title, file_name=CHAPTER, lang=doc.lang,
                                 direction=doc.dir if doc.dir == "rtl" else None)
-        chapter.content = ctx.template("epub-chapter.html", **article_context(doc))
+        chapter.content = content
         chapter.add_item(css)
         book.add_item(chapter)
+        book.guide.append({"type": "bodymatter", "href": CHAPTER, "title": doc.title})
 
         book.toc = toc_for(doc, CHAPTER)
         book.add_item(epub.EpubNcx())  # for EPUB 2 reading systems; EPUB 3 uses the nav
-        book.add_item(epub.EpubNav())
-        book.spine = [chapter]
-
-        buffer = io.BytesIO()
-        epub.write_epub(buffer, book, {"mtime": moment.astimezone(UTC), "epub2_guide": False,
-                                       "raise_exceptions": True})
-        return normalise_zip(buffer.getvalue(), moment, first="mimetype")
+        nav = epub.EpubNav(title="Contents")
+        nav.add_item(css)
+        book.add_item(nav)
+        book.guide.insert(1, {"type": "toc", "href": "nav.xhtml", "title": "Contents"})
+        book.spine = ["cover", chapter, nav]
+        return write_book(book, ctx.moment(doc))

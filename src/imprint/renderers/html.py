@@ -1,13 +1,16 @@
 """HTML: one standalone, semantic web page per post.
 
-The page carries its stylesheet and images inline (``data:`` URLs), so the
-one file can be published, mailed or archived as it is.
+The page carries its stylesheet, the brand's web fonts (only the faces it
+uses, see ``fontkit``) and its images inline as ``data:`` URLs, so the one
+file can be published, mailed or archived as it is.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from ..config import user_cache_dir
+from ..fontkit import FontKit, faces_for
 from ..model import Document
 from . import RenderContext, article_context, replace_media
 
@@ -19,6 +22,10 @@ class HtmlRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         brand = ctx.brand
-        page = ctx.template("page.html", css=brand.stylesheet("screen"),
-                            logo_src=brand.logo_data_url(), **article_context(doc))
+        kit = FontKit(brand, user_cache_dir())
+        faces = faces_for(doc.title_html + doc.excerpt_html + doc.body_html +
+                          "".join(a.bio_html for a in doc.authors))
+        css = kit.css(faces, kit.data_url) + brand.stylesheet("screen")
+        page = ctx.template("page.html", css=css, logo_src=brand.logo_data_url(),
+                            **article_context(doc))
         return replace_media(page, doc, lambda r: r.data_url).encode("utf-8")
