@@ -33,6 +33,21 @@ COLOR_ROLES = ("primary", "accent", "text", "muted", "background")
 FONT_ROLES = ("body", "headings", "monospace")
 
 _LENGTH = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:mm|cm|in|pt|pc|px|em|rem)|0"
+def stylesheet_path(folder: Path, name: str) -> Path | None:
+    """A brand's own stylesheet, or the default brand's: a brand folder may hold
+    only brand.toml and a logo, and still get the house layout."""
+    for candidate in (folder / name, default_brand_folder() / name):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def default_brand_folder() -> Path:
+    from .config import data_dir
+
+    return data_dir("styles")
+
+
 def colour_rgb(value: str) -> tuple[int, int, int]:
     """A CSS colour (hex, rgb(), hsl() or a named colour) as red, green, blue."""
     from PIL import ImageColor
@@ -162,7 +177,8 @@ class Brand:
 
     def page_css(self) -> str:
         width, height = PAGE_SIZES[self.page_size.upper()]
-        return f"@page {{ size: {width} {height}; margin: {self.margins}; }}\n"
+        return (f"@page {{ size: {width} {height}; margin: {self.margins}; "
+                f"background: {self.colors['background']}; }}\n")
 
     def stylesheet(self, kind: str, url_for: Callable[[Path], str] | None = None) -> str:
         """The CSS for one medium: tokens, font faces, base.css and ``<kind>.css``."""
@@ -172,8 +188,8 @@ class Brand:
         if kind == "print":
             parts.append(self.page_css())
         for name in ("base.css", f"{kind}.css"):
-            path = self.folder / name
-            if path.is_file():
+            path = stylesheet_path(self.folder, name)
+            if path is not None:
                 parts.append(path.read_text(encoding="utf-8"))
         return "\n".join(parts)
 
@@ -318,8 +334,8 @@ def load_brand(folder: Path) -> Brand:
         raise ConfigError("\n".join(problems), path)
     digest = hashlib.sha256(raw)
     for name_ in STYLESHEETS:
-        sheet = folder / name_
-        if sheet.is_file():
+        sheet = stylesheet_path(folder, name_)
+        if sheet is not None:
             digest.update(sheet.read_bytes())
     if logo_path is not None:
         digest.update(logo_path.read_bytes())

@@ -42,7 +42,7 @@ CONFIG_NAME = "imprint.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def _data_dir(name: str) -> Path:
+def data_dir(name: str) -> Path:
     """Default templates/styles: packaged in a wheel, or the checkout's own."""
     packaged = PACKAGE_DIR / "_data" / name
     if packaged.is_dir():
@@ -61,8 +61,8 @@ class Settings:
     root: Path = field(default_factory=Path.cwd)
     content: Path = Path("content")
     out: Path = Path("build")
-    brand: Path = field(default_factory=lambda: _data_dir("styles"))
-    templates: Path = field(default_factory=lambda: _data_dir("templates"))
+    brand: Path = field(default_factory=lambda: data_dir("styles"))
+    templates: Path = field(default_factory=lambda: data_dir("templates"))
     lang: str = "en-GB"
     timezone: str = "UTC"
     excerpt_separator: str = "<!--more-->"

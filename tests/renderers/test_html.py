@@ -61,4 +61,31 @@ def test_no_separator_or_comments(samples_build):
         if result.format == "html":
             text = result.target.read_text("utf-8")
             assert "<!--more-->" not in text and "<excerpt" not in text
-            assert not re.search(r"<script", text)
+            scripts = re.findall(r"<script[^>]*>", text)
+            assert scripts == ['<script type="application/ld+json">']  # metadata, not code
+
+
+def test_share_metadata_and_json_ld(samples_build):
+    import json
+
+    tree = html_tree(_page(samples_build, "arctic-shipping"))
+    meta = {m.get("property") or m.get("name"): m.get("content")
+            for m in tree.xpath("//meta[@property or @name]")}
+    assert meta["og:type"] == "article" and meta["og:locale"] == "en_GB"
+    assert meta["og:title"] == meta["twitter:title"] == tree.xpath("//title")[0].text
+    assert meta["article:published_time"] == "2025-11-20T08:00:00+08:00"
+    data = json.loads(tree.xpath("//script[@type='application/ld+json']")[0].text)
+    assert data["@type"] == "Article" and data["headline"] == meta["og:title"]
+    assert [a["name"] for a in data["author"]] == ["Inès Okafor", "Mariana Quist"]
+    assert data["author"][0]["affiliation"]["name"] == "Centre for Polar Governance"
+    assert data["publisher"]["name"] == "The Imprint Review"
+
+
+def test_responsive_and_print_rules(samples_build):
+    tree = html_tree(_page(samples_build, "undersea-cables"))
+    assert tree.xpath("//meta[@name='viewport']/@content") == [
+        "width=device-width, initial-scale=1"]
+    css = tree.xpath("//style")[0].text
+    assert "@media (max-width:" in css and "@media print" in css
+    faces = re.findall(r'@font-face \{ font-family: "([^"]+)"; src: url\("data:font/woff2', css)
+    assert {"Source Serif 4", "Source Sans 3"} <= set(faces)

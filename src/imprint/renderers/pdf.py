@@ -14,10 +14,13 @@ import logging
 import os
 from typing import Any, ClassVar
 
+import lxml.html
+
 from ..brand import Brand
 from ..diagnostics import warn
 from ..errors import RenderError
 from ..model import Document
+from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, replace_media
 
 BASE_URL = "https://imprint.invalid/"
@@ -65,6 +68,33 @@ class _WarningsToDiagnostics(logging.Handler):
         warn(f"PDF: {record.getMessage()}", self.doc.source_path, code="pdf")
 
 
+def page_footnotes(html: str) -> str:
+    """pandoc's endnotes as footnotes at the foot of the page they are called from.
+
+    Each note's text moves to where it is referenced, in a ``span.footnote``
+    that print.css floats to the page foot (CSS ``float: footnote``); the
+    endnotes section goes. Back-links are for screens and are dropped.
+    """
+    if 'role="doc-endnotes"' not in html:
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    notes: dict[str, str] = {}
+    for item in root.xpath('//section[@role="doc-endnotes"]/ol/li[@id]'):
+        for back in item.xpath('.//a[@role="doc-backlink"]'):
+            drop(back)
+        notes[item.get("id")] = " ".join(inner_html(p) for p in item) or inner_html(item)
+    for section in root.xpath('//section[@role="doc-endnotes"]'):
+        drop(section)
+    for ref in root.xpath('//a[@role="doc-noteref"]'):
+        text = notes.get((ref.get("href") or "").lstrip("#"))
+        if text is None:
+            continue
+        note = lxml.html.fragment_fromstring(f'<span class="footnote">{text}</span>')
+        note.tail = ref.tail
+        ref.getparent().replace(ref, note)
+    return inner_html(root)
+
+
 class PdfRenderer:
     name: ClassVar[str] = "pdf"
     suffix: ClassVar[str] = ".pdf"
@@ -90,8 +120,9 @@ class PdfRenderer:
         css, fonts = self._stylesheet(ctx.brand)
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
-        page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
-                            **article_context(doc))
+        context = article_context(doc)
+        context["body_html"] = page_footnotes(doc.body_html)
+        page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(), **context)
         page = replace_media(page, doc, lambda r: BASE_URL + r.name)
         identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
             f"{doc.identifier}|{doc.source_digest}|{ctx.brand.digest}".encode()).digest()

@@ -1,0 +1,132 @@
+"""One brand definition styles all four formats; a second brand restyles them all."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from imprint.brand import load_brand
+from imprint.build import build
+from imprint.errors import ConfigError
+
+from ..conftest import CONTENT, REPO
+
+POST = CONTENT / "2025-06-12-undersea-cables.md"
+HARBOUR = REPO / "examples" / "brands" / "harbour"
+
+
+def _build(settings, brand, out):
+    report = build([POST], out=out, settings=settings.with_overrides(brand=brand), jobs=1)
+    assert report.ok, [r.error for r in report.failed]
+    return {r.format: r.target for r in report.built}
+
+
+def _css_value(css: str, name: str) -> str:
+    return re.search(rf"--{name}:\s*([^;]+);", css)[1].strip()
+
+
+def _html_css(path) -> str:
+    return re.search(r"<style>(.*?)</style>", path.read_text("utf-8"), re.S)[1]
+
+
+def _epub_css(path) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return archive.read("EPUB/styles/article.css").decode()
+
+
+def _pdf_fonts(path) -> set[str]:
+    names = set()
+    for page in PdfReader(path).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            base = str(font.get_object()["/BaseFont"]).split("+", 1)[-1]
+            names.add(re.split(r"[-,]", base)[0])
+    return names
+
+
+@pytest.fixture(scope="module")
+def both(settings, tmp_path_factory):
+    return {name: _build(settings, folder, tmp_path_factory.mktemp(name))
+            for name, folder in (("house", REPO / "styles"), ("harbour", HARBOUR))}
+
+
+@pytest.mark.slow
+def test_second_brand_changes_every_format(both):
+    house, harbour = load_brand(REPO / "styles"), load_brand(HARBOUR)
+    for name, brand in (("house", house), ("harbour", harbour)):
+        outputs = both[name]
+        for css in (_html_css(outputs["html"]), _epub_css(outputs["epub"])):
+            assert _css_value(css, "color-accent") == brand.colors["accent"]
+            assert _css_value(css, "color-primary") == brand.colors["primary"]
+            assert _css_value(css, "font-body").startswith(f'"{brand.fonts["body"].family}"')
+        assert brand.name in outputs["html"].read_text("utf-8")
+        fonts = _pdf_fonts(outputs["pdf"])
+        assert brand.fonts["body"].family.split()[0] in fonts
+        assert brand.fonts["headings"].family.split()[0] in fonts
+        styles = docx.Document(str(outputs["docx"])).styles
+        assert styles["Normal"].font.name == brand.fonts["body"].family
+        assert styles["Title"].font.name == brand.fonts["headings"].family
+        assert str(styles["Title"].font.color.rgb) == brand.colors["primary"].lstrip("#").upper()
+        assert str(styles["Excerpt"].font.color.rgb) == brand.colors["primary"].lstrip("#").upper()
+    assert _pdf_fonts(both["house"]["pdf"]).isdisjoint({"Literata", "Inter"})
+    assert _pdf_fonts(both["harbour"]["pdf"]).isdisjoint({"Source"})
+    # the page size follows the brand: A4 for the house, Letter for Harbour
+    assert round(float(PdfReader(both["house"]["pdf"]).pages[0].mediabox.height)) == 842
+    assert round(float(PdfReader(both["harbour"]["pdf"]).pages[0].mediabox.height)) == 792
+
+
+@pytest.mark.slow
+def test_changing_two_tokens_changes_all_outputs(settings, tmp_path):
+    brand = tmp_path / "brand"
+    shutil.copytree(REPO / "styles", brand)
+    before = _build(settings, brand, tmp_path / "before")
+    toml = (brand / "brand.toml").read_text("utf-8")
+    toml = toml.replace('accent = "#b5442c"', 'accent = "#2a9d8f"')
+    toml = toml.replace('body = "Source Serif 4"', 'body = "Literata"')
+    (brand / "brand.toml").write_text(toml, "utf-8")
+    after = _build(settings, brand, tmp_path / "after")
+    for fmt in ("html", "pdf", "epub", "docx"):
+        assert before[fmt].read_bytes() != after[fmt].read_bytes(), fmt
+    assert _css_value(_html_css(after["html"]), "color-accent") == "#2a9d8f"
+    assert _css_value(_epub_css(after["epub"]), "color-accent") == "#2a9d8f"
+    assert "Literata" in _pdf_fonts(after["pdf"]) and "Literata" not in _pdf_fonts(before["pdf"])
+    styles = docx.Document(str(after["docx"])).styles
+    assert styles["Normal"].font.name == "Literata"
+    bio_border = styles["Author Bio"].element.xpath(".//w:pBdr/w:left/@w:color")
+    assert bio_border == ["2A9D8F"]
+
+
+def test_bad_brand_lists_every_problem_and_builds_nothing(settings, tmp_path):
+    brand = tmp_path / "bad"
+    brand.mkdir()
+    (brand / "brand.toml").write_text('''
+name = "Broken"
+logo = "missing.svg"
+shade = "unknown key"
+[colors]
+primary = "#123456"
+accent = "bleu"
+text = "#000"
+muted = "#777"
+background = "#fff"
+[typography]
+body = "No Such Family"
+headings = "Source Sans 3"
+monospace = "IBM Plex Mono"
+''', "utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_brand(brand)
+    lines = str(raised.value).splitlines()
+    assert any("colors.accent: 'bleu' is not a CSS colour" in line for line in lines)
+    assert any("logo.path: 'missing.svg' not found" in line for line in lines)
+    assert any("shade: unknown key" in line for line in lines)
+    assert any("typography.body: font family 'No Such Family' is not installed" in line
+               for line in lines)
+    assert all(line.startswith(f"{brand / 'brand.toml'}: config: ") for line in lines)
+    with pytest.raises(ConfigError):
+        build([POST], out=tmp_path / "out", settings=settings.with_overrides(brand=brand))
+    assert not (tmp_path / "out").exists()
