@@ -8,7 +8,7 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx test system-deps install clean distclean
+.PHONY: all html pdf epub docx test proof system-deps install clean distclean
 
 all: install
 	$(IMPRINT) build content --out $(OUT)
@@ -18,6 +18,11 @@ html pdf epub docx: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Contact sheet of the first pages of every built PDF, to look at: build/proof.png
+proof: install
+	test -d $(OUT)/pdf || $(IMPRINT) build content --out $(OUT) --formats pdf
+	$(IMPRINT) proof $(OUT)/pdf -o $(OUT)/proof.png
 
 install: $(STAMP)
 

@@ -55,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
                        help="worker processes (default: one per core)")
     _common(build)
 
+    proof = commands.add_parser("proof", help="contact sheet of built PDFs' first pages",
+                                description="Render the first pages of every PDF under DIR "
+                                            "(default: build/pdf) onto one PNG contact sheet.")
+    proof.add_argument("folder", nargs="?", type=Path, metavar="DIR")
+    proof.add_argument("-o", "--output", type=Path, metavar="PNG",
+                       help="the sheet (default: build/proof.png)")
+    proof.add_argument("--pages", type=int, default=2, help="pages per PDF (default: 2)")
+
     for fmt in FORMATS:
         one = commands.add_parser(fmt, help=f"export one post as {fmt.upper()}",
                                   description=f"Export one post as {fmt.upper()}.")
@@ -66,11 +74,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(args.config)
-    brand = args.brand.resolve() if args.brand else None
+    settings = load_settings(getattr(args, "config", None))
+    brand = getattr(args, "brand", None)
+    brand = brand.resolve() if brand else None
     if brand is not None and not (brand / "brand.toml").is_file():
         raise ConfigError("no brand.toml in this folder", brand)
-    return settings.with_overrides(brand=brand, strict=args.strict or None)
+    return settings.with_overrides(brand=brand, strict=getattr(args, "strict", False) or None)
 
 
 def _print_report(report, single: bool) -> int:
@@ -108,6 +117,15 @@ def main(argv: list[str] | None = None) -> int:
             report = build(args.paths or None, args.formats, out=args.out, settings=settings,
                            jobs=args.jobs)
             return _print_report(report, single=False)
+        if args.command == "proof":
+            from .proof import contact_sheet
+
+            folder = args.folder or settings.out / "pdf"
+            pdfs = sorted(folder.glob("*.pdf"))
+            if not pdfs:
+                raise ImprintError("no PDFs here; build them first (make pdf)", folder)
+            print(contact_sheet(pdfs, args.output or settings.out / "proof.png", args.pages))
+            return 0
         from .build import export_one
 
         report = export_one(args.file, args.command, args.output, settings)
