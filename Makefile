@@ -8,7 +8,7 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx test proof system-deps install clean distclean
+.PHONY: all html pdf epub docx test check proof system-deps install install-check clean distclean
 
 all: install
 	$(IMPRINT) build content --out $(OUT)
@@ -16,8 +16,13 @@ all: install
 html pdf epub docx: install
 	$(IMPRINT) build content --out $(OUT) --formats $@
 
-test: install
+test: install-check
 	$(BIN)/python -m pytest
+
+# Every available validator over the built outputs (EPUBCheck, Nu HTML, PDF/UA, LibreOffice)
+check: install-check
+	test -d $(OUT) || $(IMPRINT) build content --out $(OUT)
+	$(IMPRINT) check $(OUT)
 
 # Contact sheet of the first pages of every built PDF, to look at: build/proof.png
 proof: install
@@ -26,6 +31,10 @@ proof: install
 
 install: $(STAMP)
 
+# the validators' Debian packages (Java, LibreOffice) on top of the build's
+install-check: $(STAMP)
+	./scripts/system-deps.sh --if-missing check
+
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh --if-missing
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +42,10 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $(STAMP)
 
-# Debian packages (Pango, HarfBuzz subset, CJK fonts, Java, poppler); needs root or sudo.
+# Debian packages (Pango, HarfBuzz subset, fallback fonts, poppler, and for the
+# validators Java and LibreOffice); needs root or sudo.
 system-deps:
-	./scripts/system-deps.sh
+	./scripts/system-deps.sh check
 
 clean:
 	rm -rf $(OUT) .imprint-cache .pytest_cache

@@ -4,12 +4,29 @@
 #   fonts lack (Noto CJK for Korean, Japanese and Chinese; Noto core for Arabic script
 #   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
 #   (pdffonts, pdftotext, and pdftoppm for covers and proofs).
-# With --if-missing, only when one of them is absent (what `make all` and CI use).
+#   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
+#   HTML checker, and LibreOffice Writer to open every DOCX.
+#
+#   scripts/system-deps.sh [--if-missing] [build|check]
+#
+# "build" (the default) is what `make all` needs; "check" adds the validators.
+# With --if-missing, nothing happens unless one of them is absent.
 set -eu
 
-PACKAGES="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils \
-default-jre-headless"
+BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils"
+CHECK="default-jre-headless libreoffice-writer-nogui"
+
+if_missing=""
+if [ "${1:-}" = "--if-missing" ]; then
+    if_missing=1
+    shift
+fi
+case "${1:-build}" in
+    build) PACKAGES="$BUILD" ;;
+    check) PACKAGES="$BUILD $CHECK" ;;
+    *) echo "usage: $0 [--if-missing] [build|check]" >&2; exit 2 ;;
+esac
 
 missing=""
 for package in $PACKAGES; do
@@ -22,7 +39,7 @@ for package in $PACKAGES; do
     fi
 done
 
-if [ "${1:-}" = "--if-missing" ] && [ -z "$missing" ]; then
+if [ -n "$if_missing" ] && [ -z "$missing" ]; then
     exit 0
 fi
 [ -n "$missing" ] || missing="$PACKAGES"

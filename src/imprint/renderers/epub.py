@@ -11,6 +11,7 @@ collection (many posts, one book) assembles its EPUB from the same parts.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -45,23 +46,38 @@ def toc_for(doc: Document, href: str) -> list:
     return [(epub.Section(doc.title, href), sections)]
 
 
-def epub_notes(html: str) -> str:
-    """pandoc's endnotes as EPUB 3 notes: ``noteref`` links to ``footnote`` items.
+_OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 
-    pandoc already writes the DPUB-ARIA roles and the back-links; reading
-    systems that show notes as pop-ups look for ``epub:type``.
+
+def epub_body(html: str) -> str:
+    """The body as an EPUB content document needs it.
+
+    * pandoc's endnotes become EPUB 3 notes: ``noteref`` links to ``footnote``
+      items (pandoc already writes the DPUB-ARIA roles and the back-links;
+      reading systems that show notes as pop-ups look for ``epub:type``);
+    * links to pages of the post's own web site (``/docs/``, ``../about/``) have
+      nothing to point at inside the book: the words stay, the link goes.
     """
-    if "footnote-ref" not in html:
-        return html
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for link in root.xpath("//a[@href]"):
+        href = link.get("href", "").strip()
+        if href and not href.startswith("#") and not _OUTSIDE.match(href):
+            del link.attrib["href"]
+            link.tag = "span"
+    if "footnote-ref" not in html:
+        return _serialise(root)
     for ref in root.xpath('//a[@role="doc-noteref"]'):
         ref.set("epub:type", "noteref")
-    for section in root.xpath('//section[@role="doc-endnotes"]'):
+    for section in root.xpath('//*[@role="doc-endnotes"]'):
         section.set("epub:type", "footnotes")
         for note in section.xpath("./ol/li[@id]"):
             note.set("epub:type", "footnote")
     for link in root.xpath('//a[@role="doc-backlink"]'):
         link.set("aria-label", "Back to text")
+    return _serialise(root)
+
+
+def _serialise(root) -> str:
     parts = [lxml.html.tostring(child, encoding="unicode") for child in root]
     return (root.text or "") + "".join(parts)
 
@@ -144,7 +160,7 @@ class EpubRenderer:
         add_accessibility(book, [doc], cover_images=1)
 
         context = article_context(doc)
-        context["body_html"] = epub_notes(doc.body_html)
+        context["body_html"] = epub_body(doc.body_html)
         content = ctx.template("epub-chapter.html", **context)
         css = add_fonts_and_css(book, brand, content)
         add_cover(book, doc, brand)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from datetime import datetime
 from typing import Any, ClassVar
 
 import lxml.html
 
-from ..brand import Brand
+from ..brand import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError
 from ..model import Document
@@ -24,6 +25,7 @@ from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, replace_media
 
 BASE_URL = "https://imprint.invalid/"
+VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "none": None}
 
 
 def _weasyprint() -> Any:
@@ -79,11 +81,11 @@ def page_footnotes(html: str) -> str:
         return html
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     notes: dict[str, str] = {}
-    for item in root.xpath('//section[@role="doc-endnotes"]/ol/li[@id]'):
+    for item in root.xpath('//*[@role="doc-endnotes"]/ol/li[@id]'):
         for back in item.xpath('.//a[@role="doc-backlink"]'):
             drop(back)
         notes[item.get("id")] = " ".join(inner_html(p) for p in item) or inner_html(item)
-    for section in root.xpath('//section[@role="doc-endnotes"]'):
+    for section in root.xpath('//*[@role="doc-endnotes"]'):
         drop(section)
     for ref in root.xpath('//a[@role="doc-noteref"]'):
         text = notes.get((ref.get("href") or "").lstrip("#"))
@@ -115,6 +117,21 @@ class PdfRenderer:
             self._styles = {key: (css, fonts)}  # one brand per process at a time
         return self._styles[key]
 
+    @staticmethod
+    def _attachments(doc: Document, ctx: RenderContext, moment: datetime) -> list[Any]:
+        """PDF/A-3 lets an archive keep the source with its rendition: attach the post."""
+        if ctx.pdf_standard != "a-3b" or not doc.source_bytes:
+            return []
+        from weasyprint import Attachment
+
+        name = doc.source_path.name if doc.source_path.suffix else f"{doc.slug}.md"
+        if not name.lower().endswith((".md", ".markdown")):
+            name = f"{doc.slug}.md"  # .qmd and friends: the archive's MIME type is Markdown
+        return [Attachment(string=doc.source_bytes, name=name, relationship="Source",
+                           description=f"Markdown source of “{doc.title}”",
+                           created=doc.date or moment, modified=moment,
+                           url_fetcher=_Fetcher.make(None, ctx.brand))]
+
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         weasyprint = _weasyprint()
         css, fonts = self._stylesheet(ctx.brand)
@@ -122,7 +139,8 @@ class PdfRenderer:
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
         context = article_context(doc)
         context["body_html"] = page_footnotes(doc.body_html)
-        page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(), **context)
+        page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
+                            running_title=css_string(str(context["short_title"])), **context)
         page = replace_media(page, doc, lambda r: BASE_URL + r.name)
         identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
             f"{doc.identifier}|{doc.source_digest}|{ctx.brand.digest}".encode()).digest()
@@ -137,6 +155,8 @@ class PdfRenderer:
                                    url_fetcher=_Fetcher.make(doc, ctx.brand))
             return html.write_pdf(stylesheets=[css], font_config=fonts,
                                   pdf_identifier=identifier,
+                                  pdf_variant=VARIANTS[ctx.pdf_standard],
+                                  attachments=self._attachments(doc, ctx, moment),
                                   **ctx.options.get("pdf", {}))
         except Exception as exc:  # WeasyPrint raises many kinds; all mean "no PDF"
             raise RenderError(f"PDF: {type(exc).__name__}: {exc}", doc.source_path) from exc
