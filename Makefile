@@ -8,13 +8,17 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx test check proof system-deps install install-check clean distclean
+.PHONY: all html pdf epub docx collections test check proof system-deps install install-check clean distclean
 
 all: install
 	$(IMPRINT) build content --out $(OUT)
 
 html pdf epub docx: install
 	$(IMPRINT) build content --out $(OUT) --formats $@
+
+# Every manifest in content/collections/ as one EPUB, PDF and DOCX each
+collections: install
+	$(IMPRINT) collection --out $(OUT)
 
 test: install-check
 	$(BIN)/python -m pytest

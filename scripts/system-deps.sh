@@ -5,7 +5,8 @@
 #   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
 #   (pdffonts, pdftotext, and pdftoppm for covers and proofs).
 #   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
-#   HTML checker, and LibreOffice Writer to open every DOCX.
+#   HTML checker, LibreOffice Writer to open every DOCX, and calibre, whose ebook-meta
+#   reads collections the way e-book libraries do.
 #
 #   scripts/system-deps.sh [--if-missing] [build|check]
 #
@@ -15,7 +16,7 @@ set -eu
 
 BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
 fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils"
-CHECK="default-jre-headless libreoffice-writer-nogui"
+CHECK="default-jre-headless libreoffice-writer-nogui calibre"
 
 if_missing=""
 if [ "${1:-}" = "--if-missing" ]; then

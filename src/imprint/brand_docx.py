@@ -59,8 +59,12 @@ def _left_rule(style, colour: str, size_eighths: int = 24) -> None:
     ppr.append(borders)
 
 
-def build_reference(brand: Brand) -> bytes:
-    """A reference.docx whose styles carry the brand's fonts, sizes and colours."""
+def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
+    """A reference.docx whose styles carry the brand's fonts, sizes and colours.
+
+    With ``article_breaks`` (a collection), every ``Heading 1`` (an article's
+    title) starts a new page.
+    """
     from docx import Document as Docx
     from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Pt, RGBColor
@@ -108,6 +112,8 @@ def build_reference(brand: Brand) -> bytes:
         style.font.color.rgb = colour[role]
         style.font.bold = bold
         style.font.italic = italic
+    if article_breaks:
+        paragraph_style("Heading 1").paragraph_format.page_break_before = True
     excerpt = paragraph_style("Excerpt")
     excerpt.paragraph_format.space_after = Pt(size * 1.2)
     bio = paragraph_style("Author Bio")
@@ -126,10 +132,11 @@ def build_reference(brand: Brand) -> bytes:
     return out.getvalue()
 
 
-def reference_path(brand: Brand, cache_dir: Path | None) -> Path:
+def reference_path(brand: Brand, cache_dir: Path | None, article_breaks: bool = False) -> Path:
     """The cached reference document for ``brand``, generated when missing."""
     folder = (cache_dir or Path(tempfile.gettempdir()) / "imprint-cache") / "docx"
-    path = folder / f"reference-{__version__}-{brand.digest[:20]}.docx"
+    kind = "collection" if article_breaks else "reference"
+    path = folder / f"{kind}-{__version__}-{brand.digest[:20]}.docx"
     if not path.is_file():
-        write_atomic(path, build_reference(brand))
+        write_atomic(path, build_reference(brand, article_breaks))
     return path

@@ -27,6 +27,13 @@ def _formats(text: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def _collection_formats(text: str) -> list[str]:
+    chosen = _formats(text)
+    if "html" in chosen:
+        raise argparse.ArgumentTypeError("collections are built as epub, pdf or docx")
+    return chosen
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="project settings (default: ./imprint.toml if present)")
@@ -57,6 +64,19 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", "-j", type=int, metavar="N",
                        help="worker processes (default: one per core)")
     _common(build)
+
+    collection = commands.add_parser(
+        "collection", help="build collections (many posts, one book) from manifests",
+        description="Build each MANIFEST (TOML or YAML; default: every manifest in "
+                    "content/collections/) to OUT/collections/<name>.<ext>.")
+    collection.add_argument("manifests", nargs="*", type=Path, metavar="MANIFEST")
+    collection.add_argument("--formats", type=_collection_formats,
+                            default=["epub", "pdf", "docx"],
+                            help="comma-separated subset of epub,pdf,docx (default: all)")
+    collection.add_argument("--out", type=Path, metavar="DIR",
+                            help="output folder (default: build/)")
+    collection.add_argument("--force", action="store_true", help="rebuild even if unchanged")
+    _common(collection)
 
     check = commands.add_parser("check", help="run every available validator over outputs",
                                 description="Validate built outputs: EPUBCheck for EPUB, the "
@@ -116,6 +136,24 @@ def _print_report(report, single: bool) -> int:
     return codes.pop() if len(codes) == 1 else 1
 
 
+def _collections(args: argparse.Namespace, settings: Settings) -> int:
+    from .collection import build_collection, manifests
+
+    chosen = args.manifests or manifests(settings.content / "collections")
+    if not chosen:
+        raise ImprintError("no collection manifests (content/collections/*.toml)",
+                           settings.content / "collections")
+    code = 0
+    for manifest in chosen:
+        report = build_collection(manifest, args.formats, out=args.out, settings=settings,
+                                  force=args.force)
+        for result in report.results:
+            if result.status == "skipped":
+                print(f"{result.target} (unchanged)")
+        code = max(code, _print_report(report, single=True))
+    return code
+
+
 def _check(paths: list[Path], verbose: bool) -> int:
     from .check import check
 
@@ -154,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
             report = build(args.paths or None, args.formats, out=args.out, settings=settings,
                            jobs=args.jobs)
             return _print_report(report, single=False)
+        if args.command == "collection":
+            return _collections(args, settings)
         if args.command == "check":
             return _check(args.paths or [settings.out], args.verbose)
         if args.command == "proof":

@@ -14,6 +14,7 @@ import functools
 import io
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from .brand import Brand, colour_rgb
@@ -150,8 +151,27 @@ def _svg_to_png(brand: Brand) -> bytes | None:
     return data
 
 
-def make_cover(doc: Document, brand: Brand) -> bytes:
-    """The cover image (PNG) for ``doc`` in ``brand``."""
+@dataclass(frozen=True, slots=True)
+class CoverText:
+    """What a cover says: a post's, or a collection's, title block."""
+
+    title: str
+    subtitle: str | None
+    names: tuple[str, ...]
+    date: str
+    lang: str
+    dir: str = "ltr"
+
+    @classmethod
+    def of(cls, doc: Document) -> CoverText:
+        return cls(doc.title, doc.subtitle, doc.author_names, doc.date_display, doc.lang,
+                   doc.dir)
+
+
+def make_cover(doc: Document | CoverText, brand: Brand) -> bytes:
+    """The cover image (PNG) for a post or a collection, in ``brand``."""
+    if isinstance(doc, Document):
+        doc = CoverText.of(doc)
     from PIL import Image, ImageDraw
 
     primary, accent = colour_rgb(brand.colors["primary"]), colour_rgb(brand.colors["accent"])
@@ -196,7 +216,7 @@ def make_cover(doc: Document, brand: Brand) -> bytes:
             put(line, small, light, y)
             y += 76
 
-    foot = [", ".join(doc.author_names), doc.date_display]
+    foot = [", ".join(doc.names), doc.date]
     y = HEIGHT - MARGIN - 80 * len([f for f in foot if f])
     for text in filter(None, foot):
         put(text, fonts.font_for(text, 400, 56), light, y)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from html import escape as html_escape
 
 from ..config import Settings
 from ..diagnostics import warn
@@ -112,6 +113,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         opening = take_opening_paragraph(body)
         if opening is not None:
             excerpt.append(opening)
+        elif fields.description:  # a post that opens with a heading: its description
+            excerpt = parse(f"<p>{html_escape(typography.plain_metadata(fields.description))}</p>")
 
     shift_headings(body)
     headings = outline(body)

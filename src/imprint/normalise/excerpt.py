@@ -6,7 +6,8 @@ Order of preference, as Jekyll authors expect it:
    which then leaves the body, so the standfirst appears once;
 2. an explicit ``excerpt:`` field (``summary``, ``abstract`` and ``standfirst``
    are accepted too); the body stays whole;
-3. the body's opening paragraph, which then leaves the body.
+3. the body's opening paragraph, which then leaves the body;
+4. for a post that opens with a heading, its ``description``.
 
 The separator itself never reaches any output: the first one splits, any
 other standing on a line of its own is deleted.

@@ -10,6 +10,9 @@ pane expects. Core properties are written by imprint, not left to pandoc.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 from xml.sax.saxutils import escape
 
@@ -23,21 +26,23 @@ from .epub import w3c
 CORE = "docProps/core.xml"
 
 
-def core_properties(doc: Document, ctx: RenderContext) -> bytes:
-    created = doc.date or ctx.moment(doc)
+def core_xml(title: str, creators: Sequence[str], created: datetime, modified: datetime, *,
+             subject: str = "", keywords: Sequence[str] = (), description: str = "",
+             lang: str = "", identifier: str = "") -> bytes:
+    """``docProps/core.xml``: written by imprint so every date is the post's own."""
     fields = [
-        ("dc:title", doc.title),
-        ("dc:subject", doc.description or ""),
-        ("dc:creator", "; ".join(doc.author_names)),
-        ("cp:keywords", ", ".join(dict.fromkeys(doc.tags + doc.categories))),
-        ("dc:description", plain_excerpt(doc)),
-        ("dc:language", doc.lang),
-        ("dc:identifier", doc.identifier),
+        ("dc:title", title),
+        ("dc:subject", subject),
+        ("dc:creator", "; ".join(creators)),
+        ("cp:keywords", ", ".join(dict.fromkeys(keywords))),
+        ("dc:description", description),
+        ("dc:language", lang),
+        ("dc:identifier", identifier),
         ("cp:lastModifiedBy", "imprint"),
     ]
     parts = [f"<{tag}>{escape(value)}</{tag}>" for tag, value in fields if value]
     parts.append(f'<dcterms:created xsi:type="dcterms:W3CDTF">{w3c(created)}</dcterms:created>')
-    parts.append(f'<dcterms:modified xsi:type="dcterms:W3CDTF">{w3c(ctx.moment(doc))}'
+    parts.append(f'<dcterms:modified xsi:type="dcterms:W3CDTF">{w3c(modified)}'
                  "</dcterms:modified>")
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -47,6 +52,21 @@ def core_properties(doc: Document, ctx: RenderContext) -> bytes:
         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
         + "".join(parts) + "</cp:coreProperties>").encode("utf-8")
+
+
+def core_properties(doc: Document, ctx: RenderContext) -> bytes:
+    return core_xml(doc.title, doc.author_names, doc.date or ctx.moment(doc), ctx.moment(doc),
+                    subject=doc.description or "", keywords=doc.tags + doc.categories,
+                    description=plain_excerpt(doc), lang=doc.lang, identifier=doc.identifier)
+
+
+def pandoc_docx(html: str, reference: Path, lang: str, shift: int = 0) -> bytes:
+    """pandoc's Word writer over an HTML page, styled by a reference document."""
+    args = ["--from=html", "--to=docx", f"--reference-doc={reference}",
+            f"--metadata=lang:{lang}", "--output=-"]
+    if shift:
+        args.append(f"--shift-heading-level-by={shift}")
+    return run_pandoc(args, html.encode("utf-8"))
 
 
 class DocxRenderer:
@@ -59,7 +79,5 @@ class DocxRenderer:
         reference = reference_path(ctx.brand, ctx.cache_dir)
         page = ctx.template("docx.html", **article_context(doc))
         page = replace_media(page, doc, lambda r: r.data_url)
-        data = run_pandoc(["--from=html", "--to=docx", f"--reference-doc={reference}",
-                           "--shift-heading-level-by=-1", f"--metadata=lang:{doc.lang}",
-                           "--output=-"], page.encode("utf-8"))
+        data = pandoc_docx(page, reference, doc.lang, shift=-1)
         return normalise_zip(data, ctx.moment(doc), replace={CORE: core_properties(doc, ctx)})

@@ -82,7 +82,8 @@ def _serialise(root) -> str:
     return (root.text or "") + "".join(parts)
 
 
-def new_book(identifier: str, title: str, lang: str, direction: str, brand: Brand) -> epub.EpubBook:
+def new_book(identifier: str, title: str, lang: str, direction: str, brand: Brand,
+             rights: str | None = None) -> epub.EpubBook:
     book = epub.EpubBook()
     book.set_identifier(identifier)
     book.set_title(title)
@@ -90,8 +91,8 @@ def new_book(identifier: str, title: str, lang: str, direction: str, brand: Bran
     if direction == "rtl":
         book.set_direction("rtl")
     book.add_metadata("DC", "publisher", brand.name)
-    if brand.rights:
-        book.add_metadata("DC", "rights", brand.rights)
+    if rights or brand.rights:
+        book.add_metadata("DC", "rights", rights or brand.rights)
     return book
 
 
@@ -119,16 +120,19 @@ def _font_path(kit: FontKit, face: Face) -> str:
     return f"fonts/{kit.file_name(face)}"
 
 
-def add_cover(book: epub.EpubBook, doc: Document, brand: Brand) -> None:
-    """The post's hero image as the cover, or one made from the brand."""
-    if doc.image is not None:
-        data, name = doc.image.data, doc.image.name.replace("media/", "media/cover-")
-    else:
-        data, name = make_cover(doc, brand), COVER
+def add_cover(book: epub.EpubBook, data: bytes, name: str, title: str) -> None:
+    """``data`` (an image) as the book's cover image and cover page."""
     book.set_cover(name, data, create_page=True)
     cover_page = book.get_item_with_id("cover")
-    cover_page.title = doc.title
+    cover_page.title = title
     book.guide.append({"type": "cover", "href": "cover.xhtml", "title": "Cover"})
+
+
+def cover_of(doc: Document, brand: Brand) -> tuple[bytes, str]:
+    """The post's hero image, or a cover made from the brand."""
+    if doc.image is not None:
+        return doc.image.data, doc.image.name.replace("media/", "media/cover-")
+    return make_cover(doc, brand), COVER
 
 
 def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
@@ -163,7 +167,7 @@ class EpubRenderer:
         context["body_html"] = epub_body(doc.body_html)
         content = ctx.template("epub-chapter.html", **context)
         css = add_fonts_and_css(book, brand, content)
-        add_cover(book, doc, brand)
+        add_cover(book, *cover_of(doc, brand), doc.title)
         for number, resource in enumerate(doc.all_resources(), start=1):
             book.add_item(epub.EpubItem(uid=f"media{number}", file_name=resource.name,
                                         media_type=resource.media_type, content=resource.data))

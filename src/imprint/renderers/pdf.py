@@ -62,12 +62,12 @@ class _Fetcher:
 class _WarningsToDiagnostics(logging.Handler):
     """WeasyPrint logs problems (a refused URL, an unsupported rule) as warnings."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, where):
         super().__init__(logging.WARNING)
-        self.doc = doc
+        self.where = where
 
     def emit(self, record: logging.LogRecord) -> None:
-        warn(f"PDF: {record.getMessage()}", self.doc.source_path, code="pdf")
+        warn(f"PDF: {record.getMessage()}", self.where, code="pdf")
 
 
 def page_footnotes(html: str) -> str:
@@ -132,19 +132,36 @@ class PdfRenderer:
                            created=doc.date or moment, modified=moment,
                            url_fetcher=_Fetcher.make(None, ctx.brand))]
 
-    def render(self, doc: Document, ctx: RenderContext) -> bytes:
-        weasyprint = _weasyprint()
-        css, fonts = self._stylesheet(ctx.brand)
+    def page(self, doc: Document, ctx: RenderContext, page_style: str = "") -> str:
+        """The print HTML of ``doc``; ``page_style`` adds page rules (a collection's
+        page numbering and running heads)."""
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
         context = article_context(doc)
         context["body_html"] = page_footnotes(doc.body_html)
         page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
-                            running_title=css_string(str(context["short_title"])), **context)
-        page = replace_media(page, doc, lambda r: BASE_URL + r.name)
+                            running_title=css_string(str(context["short_title"])),
+                            page_style=page_style, **context)
+        return replace_media(page, doc, lambda r: BASE_URL + r.name)
+
+    def render(self, doc: Document, ctx: RenderContext) -> bytes:
+        return self.write(self.page(doc, ctx), ctx, ctx.moment(doc),
+                          f"{doc.identifier}|{doc.source_digest}", doc,
+                          self._attachments(doc, ctx, ctx.moment(doc)))
+
+    def write(self, page: str, ctx: RenderContext, moment: datetime, seed: str,
+              doc: Document | None = None, attachments: list[Any] | None = None) -> bytes:
+        """Lay out ``page`` with the brand's print stylesheet and write the PDF.
+
+        ``doc`` supplies the images the page may fetch; ``seed`` makes the PDF's
+        file identifier stable for the same input.
+        """
+        weasyprint = _weasyprint()
+        css, fonts = self._stylesheet(ctx.brand)
         identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
-            f"{doc.identifier}|{doc.source_digest}|{ctx.brand.digest}".encode()).digest()
-        handler = _WarningsToDiagnostics(doc)
+            f"{seed}|{ctx.brand.digest}".encode()).digest()
+        where = doc.source_path if doc else None
+        handler = _WarningsToDiagnostics(where)
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         # fontTools stamps the fonts it instantiates with "now" unless told otherwise
@@ -156,10 +173,10 @@ class PdfRenderer:
             return html.write_pdf(stylesheets=[css], font_config=fonts,
                                   pdf_identifier=identifier,
                                   pdf_variant=VARIANTS[ctx.pdf_standard],
-                                  attachments=self._attachments(doc, ctx, moment),
+                                  attachments=attachments or [],
                                   **ctx.options.get("pdf", {}))
         except Exception as exc:  # WeasyPrint raises many kinds; all mean "no PDF"
-            raise RenderError(f"PDF: {type(exc).__name__}: {exc}", doc.source_path) from exc
+            raise RenderError(f"PDF: {type(exc).__name__}: {exc}", where) from exc
         finally:
             logger.removeHandler(handler)
             if previous_epoch is None:

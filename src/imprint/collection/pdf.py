@@ -1,0 +1,117 @@
+"""One PDF for a collection: title page, contents with page numbers, then each article.
+
+Articles are laid out one at a time, each starting on a right-hand page with
+its own running head and the book's continuous page numbers, and written to
+a scratch folder; only then are the contents set (with the page each article
+starts on) and everything joined (``pdfmerge.py``). Memory holds one
+article's pages at a time, whatever the size of the collection.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pikepdf
+
+from ..brand import css_string
+from ..model import Document
+from ..renderers import RenderContext, get_renderer
+from ..templating import join_names
+from .manifest import Manifest
+from .pdfmerge import Joiner, Part
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    title: str
+    byline: str
+    page: str
+
+
+def _page_count(path: Path) -> int:
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def _front(manifest: Manifest, docs: Sequence[Document], starts: Sequence[int | None],
+           ctx: RenderContext, moment: datetime, lang: str, target: Path) -> int:
+    renderer = get_renderer("pdf")
+    entries = [Entry(doc.title, join_names(doc), str(start) if start else "000")
+               for doc, start in zip(docs, starts, strict=True)]
+    logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
+    page = ctx.template("collection-front.html", manifest=manifest, entries=entries, lang=lang,
+                        logo_src=logo)
+    target.write_bytes(renderer.write(page, ctx, moment, f"{manifest.identifier}|front"))
+    return _page_count(target)
+
+
+def _articles(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
+              front_pages: int, folder: Path) -> list[tuple[int, Path]]:
+    """Lay out each article from its right-hand start page; return (start, file) pairs."""
+    renderer = get_renderer("pdf")
+    placed: list[tuple[int, Path]] = []
+    last = front_pages
+    for number, doc in enumerate(docs, start=1):
+        start = last + 1 if last % 2 == 0 else last + 2  # odd pages are right-hand pages
+        style = (f"@page :first {{ counter-reset: page {start}; }}\n"
+                 f"@page {{ @top-left {{ content: {css_string(manifest.title)}; }}\n"
+                 f"  @bottom-right {{ content: counter(page); }} }}")
+        path = folder / f"article-{number:03d}.pdf"
+        path.write_bytes(renderer.write(renderer.page(doc, ctx, style), ctx, ctx.moment(doc),
+                                        f"{doc.identifier}|{doc.source_digest}|in-collection",
+                                        doc))
+        placed.append((start, path))
+        last = start + _page_count(path) - 1
+    return placed
+
+
+def _sources(pdf_bytes: bytes, docs: Sequence[Document], moment: datetime) -> bytes:
+    """PDF/A-3: attach every article's Markdown source to the joined book."""
+    import io
+
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    for doc in docs:
+        if not doc.source_bytes:
+            continue
+        name = doc.source_path.name if doc.source_path.suffix.lower() in (".md", ".markdown") \
+            else f"{doc.slug}.md"
+        spec = pikepdf.AttachedFileSpec(pdf, doc.source_bytes, description=doc.title,
+                                        filename=name, mime_type="text/markdown",
+                                        relationship=pikepdf.Name.Source,
+                                        creation_date=moment.strftime("D:%Y%m%d%H%M%SZ"),
+                                        mod_date=moment.strftime("D:%Y%m%d%H%M%SZ"))
+        pdf.attachments[name] = spec
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+def collection_pdf(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
+                   moment: datetime) -> bytes:
+    lang = manifest.lang or docs[0].lang
+    with tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch:
+        folder = Path(scratch)
+        front = folder / "front.pdf"
+        front_pages = _front(manifest, docs, [None] * len(docs), ctx, moment, lang, front)
+        placed = _articles(manifest, docs, ctx, front_pages, folder)
+        if _front(manifest, docs, [s for s, _ in placed], ctx, moment, lang, front) \
+                != front_pages:  # the real numbers moved a line: lay the articles out again
+            front_pages = _page_count(front)
+            placed = _articles(manifest, docs, ctx, front_pages, folder)
+            _front(manifest, docs, [s for s, _ in placed], ctx, moment, lang, front)
+
+        joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
+        joiner.add(0, Part(front, manifest.title, bookmark=False))
+        for number, (doc, (_, path)) in enumerate(zip(docs, placed, strict=True), start=1):
+            joiner.add(number, Part(path, doc.title, blank_before=True))
+        with pikepdf.open(front) as first:
+            intents = first.Root.get("/OutputIntents")
+            data = joiner.finish(manifest.title, ", ".join(manifest.editors), lang, first,
+                                 intents)
+    if ctx.pdf_standard == "a-3b":
+        data = _sources(data, docs, moment)
+    return data

@@ -1,0 +1,89 @@
+"""Which posts a manifest selects: paths and globs, then filters, then order.
+
+Every problem (a named post that does not exist, a glob that matches nothing,
+a post that cannot be read, an empty selection, two posts with one
+identifier) is collected and reported together, before anything is written.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import ConfigError, ImprintError
+from ..model import Document
+from ..project import SOURCE_SUFFIXES, Project, discover
+from .manifest import Manifest
+
+_GLOB = set("*?[")
+
+
+def candidates(manifest: Manifest, project: Project, problems: list[str]) -> list[Path]:
+    if not manifest.patterns:
+        return discover([project.settings.content])
+    found: list[Path] = []
+    base = manifest.path.parent
+    for pattern in manifest.patterns:
+        if _GLOB & set(pattern):
+            matches = sorted(Path(p) for p in glob.glob(str(base / pattern), recursive=True)
+                             if Path(p).suffix.lower() in SOURCE_SUFFIXES)
+            if not matches:
+                problems.append(f"posts.paths: {pattern!r} matches no post")
+            found += matches
+        else:
+            path = base / pattern
+            if not path.is_file():
+                problems.append(f"posts.paths: {pattern!r}: no such post")
+            else:
+                found.append(path)
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def _keep(manifest: Manifest) -> Callable[[Document], bool]:
+    tags, categories = set(manifest.tags), set(manifest.categories)
+
+    def keep(doc: Document) -> bool:
+        if (tags or categories) and not (tags & set(doc.tags) or categories & set(doc.categories)):
+            return False
+        if manifest.start or manifest.end:
+            if doc.date is None:
+                return False
+            day = doc.date.date()
+            if (manifest.start and day < manifest.start) or (manifest.end and day > manifest.end):
+                return False
+        return True
+
+    return keep
+
+
+def select(manifest: Manifest, project: Project,
+           load: Callable[[Path], Document] | None = None) -> list[Document]:
+    """The collection's documents, in order; one ConfigError lists every problem."""
+    problems: list[str] = []
+    paths = candidates(manifest, project, problems)
+    load = load or project.load
+    docs: list[Document] = []
+    for path in paths:
+        try:
+            docs.append(load(path))
+        except ImprintError as exc:
+            exc.located(path)
+            problems.append(f"posts: {exc}")
+    chosen = [doc for doc in docs if _keep(manifest)(doc)]
+    if manifest.order != "manifest":
+        dated = [d for d in chosen if d.date is not None]
+        undated = [d for d in chosen if d.date is None]
+        dated.sort(key=lambda d: d.date, reverse=manifest.order == "date-desc")
+        chosen = dated + undated
+    if not chosen and not problems:
+        problems.append("the selection is empty: no post matches the paths and filters")
+    owners: dict[str, Path] = {}
+    for doc in chosen:
+        first = owners.setdefault(doc.identifier, doc.source_path)
+        if first != doc.source_path:
+            problems.append(f"posts: {first} and {doc.source_path} share the identifier "
+                            f"{doc.identifier}")
+    if problems:
+        raise ConfigError("\n".join(problems), manifest.path)
+    return chosen
