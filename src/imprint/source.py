@@ -91,6 +91,11 @@ def parse_source(raw: bytes, path: Path) -> Source:
     try:
         meta, key_lines = handler.load(block)
     except FrontMatterError as exc:  # the block starts on the file's line 2
+        marker = re.search(r"^<{7}(?: |$)", block, re.MULTILINE)
+        if marker:  # the YAML error is a symptom; the conflict is the cause
+            line = block.count("\n", 0, marker.start()) + 2
+            raise SourceError("front matter holds a merge-conflict marker: resolve the "
+                              "conflict", path, line) from None
         line = exc.line + 2 if exc.line is not None else 1
         raise SourceError(exc.describe(2), path, line) from None
     if meta is None:

@@ -6,9 +6,13 @@
 4. title from the first ``#`` heading when the front matter has none (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
-7. headings shifted under the title, outline collected (``headings.py``);
+7. headings shifted under the title; kramdown attribute lists dropped
+   (``kramdown.py``); ids made unique (``ids.py``); outline collected;
 8. images resolved under the resource policy (``images.py``);
-9. typography passes on metadata (``typography.py``).
+9. every fragment cleaned of unsafe raw HTML (``sanitise.py``);
+10. typography passes on metadata (``typography.py``).
+
+Merge-conflict markers left in the post are a warning (``conflicts.py``).
 """
 
 from __future__ import annotations
@@ -25,12 +29,16 @@ from ..source import Source
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
 from .bio import take_trailing_bios
+from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
 from .headings import outline, shift_headings, take_title
+from .ids import make_unique
 from .images import resolve_images
+from .kramdown import drop_attribute_lists
 from .metadata import Fields, read_fields, title_block
-from .tree import inner_html, parse
+from .sanitise import Survey, clean, modernise
+from .tree import inner_html, parse, text_of
 
 __all__ = ["normalise"]
 
@@ -62,6 +70,9 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     source = _with_title_block(source)
     fields = read_fields(source, settings, registry)
     path = source.path
+    for line in conflict_lines(source.body):
+        warn("a merge-conflict marker: both sides of an unresolved conflict are in the post",
+             path, source.body_line + line)
 
     excerpt_md, body_md = split_at_separator(source.body, fields.separator)
     if excerpt_md is not None and not excerpt_md.strip():
@@ -82,10 +93,15 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         found = take_title(parse(title_piece))
     else:  # the first "# Heading", which may sit above the excerpt separator
         found = (take_title(excerpt) if from_separator else None) or take_title(body)
-    if found is None or not found[1]:
+    survey = Survey(path, source.body, source.body_line)
+    title_html = title = ""
+    if found is not None:
+        survey.look(parse(found[0]))
+        title_html = clean(found[0])  # the plain title is what survives cleaning
+        title = text_of(parse(title_html))
+    if not title:
         raise SourceError("no title: add 'title:' to the front matter or start the post "
                           "with a '# Heading'", path, source.body_line if source.meta else 1)
-    title_html, title = found
 
     trailing = take_trailing_bios(body, [s.name for s in candidates])
     authors: list[Author] = []
@@ -103,11 +119,24 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
             excerpt.append(opening)
 
     shift_headings(body)
-    headings = outline(body)
+    notes = parse(rendered.footnotes)
     bios = [parse(a.bio_html) for a in authors]
-    resources = resolve_images([excerpt, body, *bios], resolver, path, source.body,
+    # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
+    trees = [notes, excerpt, body, *bios]
+    for tree in trees:
+        drop_attribute_lists(tree)
+        modernise(tree)
+    headings = outline(body, make_unique(trees))
+    resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
-    authors = [replace(a, bio_html=inner_html(b)) for a, b in zip(authors, bios, strict=True)]
+
+    for tree in trees:
+        survey.look(tree)
+    survey.report()
+    notes_html, excerpt_html, body_html, *bios_html = (clean(inner_html(t)) for t in trees)
+    authors = [replace(a, bio_html=b) for a, b in zip(authors, bios_html, strict=True)]
+    if notes_html:
+        body_html = f"{body_html}\n{notes_html}"
 
     image = None
     if fields.image:
@@ -117,10 +146,6 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
             warn(f"image: {exc.message}; the post has no cover image", path,
                  source.line_of("image"))
 
-    body_html = inner_html(body)
-    if rendered.footnotes:
-        body_html = f"{body_html}\n{rendered.footnotes}"
-    excerpt_html = inner_html(excerpt)
     return Document(
         slug=fields.slug,
         identifier=fields.identifier,
