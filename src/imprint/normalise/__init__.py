@@ -38,7 +38,7 @@ from .images import resolve_images
 from .kramdown import drop_attribute_lists
 from .metadata import Fields, read_fields, title_block
 from .sanitise import Survey, clean, modernise
-from .tree import inner_html, parse, text_of
+from .tree import MAX_DEPTH, flatten_deep, inner_html, parse, text_of
 
 __all__ = ["normalise"]
 
@@ -126,6 +126,9 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     for tree in trees:
         drop_attribute_lists(tree)
         modernise(tree)
+        if flatten_deep(tree):
+            warn(f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
+                 "levels are kept as plain text", path)
     headings = outline(body, make_unique(trees))
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
