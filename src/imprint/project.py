@@ -66,7 +66,8 @@ class Project:
 
     def render_context(self) -> RenderContext:
         s = self.settings
-        return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch)
+        return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
+                             timeout=s.job_timeout)
 
 
 def discover(paths: list[Path]) -> list[Path]:

@@ -61,3 +61,19 @@ def test_mimetype_first_and_stored(samples_build):
             first = archive.infolist()[0]
             assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
             assert archive.read("mimetype") == b"application/epub+zip"
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<a href="/docs/conduct/">conduct</a>', "<a>conduct</a>"),
+    ('<a class="x" href="../about">about</a>', '<a class="x">about</a>'),
+    ('<a href="%7B%7B%20site.repository%20%7D%7D/issues/1">#1</a>', "<a>#1</a>"),
+    ('<a href="">empty</a>', "<a>empty</a>"),
+    ('<a href="#fn1" class="footnote-ref">1</a>', '<a href="#fn1" class="footnote-ref">1</a>'),
+    ('<a href="https://e.example/x">x</a>', '<a href="https://e.example/x">x</a>'),
+    ('<a href="mailto:a@e.example">a</a>', '<a href="mailto:a@e.example">a</a>'),
+    ('<img src="media/0123456789abcdef.png">', '<img src="media/0123456789abcdef.png">'),
+])
+def test_links_to_the_old_site_keep_only_their_words(html, expected):
+    from imprint.renderers.epub import offline_links
+
+    assert offline_links(html) == expected

@@ -41,6 +41,7 @@ class RenderContext:
     cache_dir: Path | None = None
     source_date_epoch: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    timeout: float = 120.0  # seconds an external tool (pandoc) may take for one output
 
     def moment(self, doc: Document) -> datetime:
         """"Now" for an output: SOURCE_DATE_EPOCH, else the post's own date.

@@ -61,5 +61,5 @@ class DocxRenderer:
         page = replace_media(page, doc, lambda r: r.data_url)
         data = run_pandoc(["--from=html", "--to=docx", f"--reference-doc={reference}",
                            "--shift-heading-level-by=-1", f"--metadata=lang:{doc.lang}",
-                           "--output=-"], page.encode("utf-8"))
+                           "--output=-"], page.encode("utf-8"), timeout=ctx.timeout)
         return normalise_zip(data, ctx.moment(doc), replace={CORE: core_properties(doc, ctx)})

@@ -8,6 +8,7 @@ the same bytes.
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC
 from typing import ClassVar
 
@@ -19,6 +20,24 @@ from . import RenderContext, article_context, plain_excerpt
 
 CHAPTER = "article.xhtml"
 STYLESHEET = "styles/article.css"
+
+
+_LINK = re.compile(r'(<a\b[^>]*?)\shref="([^"]*)"')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def offline_links(html: str) -> str:
+    """Drop the target of links to the post's old site (``/docs/``, ``../about``).
+
+    Inside a book they lead nowhere, and EPUB checkers reject them as missing
+    files; the words stay, as a link without a target. Fragments and absolute
+    URLs are kept.
+    """
+    def fix(match: re.Match[str]) -> str:
+        target = match[2]
+        return match[0] if target.startswith("#") or _SCHEME.match(target) else match[1]
+
+    return _LINK.sub(fix, html)
 
 
 def w3c(moment) -> str:
@@ -70,7 +89,7 @@ class EpubRenderer:
 
         chapter = epub.EpubHtml(title=doc.title, file_name=CHAPTER, lang=doc.lang,
                                 direction=doc.dir if doc.dir == "rtl" else None)
-        chapter.content = ctx.template("epub-chapter.html", **article_context(doc))
+        chapter.content = offline_links(ctx.template("epub-chapter.html", **article_context(doc)))
         chapter.add_item(css)
         book.add_item(chapter)
 
