@@ -7,6 +7,7 @@ rendered together with the body in one pandoc run by ``normalise``.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,10 +73,22 @@ def slug_from_path(path: Path) -> tuple[str, str | None]:
     return (match[2], match[1]) if match else (stem, None)
 
 
+MAX_SLUG_BYTES = 150  # a file name may hold 255 bytes; room for the suffix and temp names
+
+
 def clean_slug(text: str) -> str:
-    """A slug safe as a file name on every system: letters, digits, '-' and '_' only."""
+    """A slug safe as a file name on every system: letters, digits, '-' and '_' only.
+
+    NFC first, so "é" typed as e + accent and as one character are one slug
+    (macOS would store both as one file). Cut at 80 characters and at
+    :data:`MAX_SLUG_BYTES` of UTF-8, since CJK letters take 3 bytes and some 4.
+    """
+    text = unicodedata.normalize("NFC", text)
     slug = re.sub(r"[^\w-]+", "-", text.strip(), flags=re.UNICODE).strip("-_.").lower()
-    slug = re.sub(r"-{2,}", "-", slug)[:80].strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)[:80]
+    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        slug = slug[:-1]
+    slug = slug.strip("-")
     if slug.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
                         *(f"LPT{i}" for i in range(10))}:
         slug = f"{slug}-post"
