@@ -154,6 +154,15 @@ def test_duplicate_ids_become_unique(make) -> None:
     assert [h.id for h in doc.headings] == ["footnotes-2"]
 
 
+def test_links_to_missing_anchors_keep_their_words(make) -> None:
+    doc, warnings = make("---\ntitle: T\n---\nIntro.\n\n## Part\n\n"
+                         "[up](#top), [part](#part), [self](#), [note](#fn1).[^1]\n\n[^1]: N.\n")
+    assert "<a>up</a>" in doc.body_html and '<a href="#part">part</a>' in doc.body_html
+    assert '<a href="#">self</a>' in doc.body_html and '<a href="#fn1">note</a>' in doc.body_html
+    (dead,) = [w for w in warnings if "no such anchor" in w]
+    assert "post.md:8: warning: link to #top" in dead
+
+
 @pytest.mark.parametrize(("ids", "expected"), [
     (["a", "a", "a"], ["a", "a-2", "a-3"]),
     (["a", "a", "a-2"], ["a", "a-3", "a-2"]),  # a later original keeps its own id

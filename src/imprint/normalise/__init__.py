@@ -33,9 +33,10 @@ from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
 from .headings import outline, shift_headings, take_title
-from .ids import make_unique
+from .ids import drop_dead_fragments, make_unique
 from .images import resolve_images
 from .kramdown import drop_attribute_lists
+from .lines import Locator
 from .metadata import Fields, read_fields, title_block
 from .sanitise import Survey, clean, modernise
 from .tree import MAX_DEPTH, flatten_deep, inner_html, parse, text_of
@@ -129,7 +130,13 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         if flatten_deep(tree):
             warn(f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
                  "levels are kept as plain text", path)
-    headings = outline(body, make_unique(trees))
+    ids = make_unique(trees)
+    headings = outline(body, ids)
+    ids.update(h.id for h in headings)
+    locator = Locator(source.body, source.body_line)
+    for target in drop_dead_fragments(trees, ids):
+        warn(f"link to {target}: the post has no such anchor; its words are kept", path,
+             locator.line(f"]({target})", f'"{target}"', target))
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
 

@@ -12,6 +12,7 @@ get ``-2``, ``-3``…
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Sequence
 
 from lxml import etree
@@ -40,3 +41,21 @@ def make_unique(roots: Sequence[etree._Element]) -> set[str]:
                 element.set("id", wanted)
             taken.add(wanted)
     return taken
+
+
+def drop_dead_fragments(roots: Sequence[etree._Element], ids: set[str]) -> list[str]:
+    """Unlink ``href="#x"`` where no element has id ``x``; return those targets.
+
+    A theme's ``#top`` or a heading link copied from another page leads nowhere
+    here: WeasyPrint warns about it and EPUB checkers reject it. The words stay.
+    A bare ``#`` is a link to the page itself and stays.
+    """
+    dead: list[str] = []
+    for root in roots:
+        for link in root.iter("a"):
+            href = link.get("href") or ""
+            if href.startswith("#") and len(href) > 1 and \
+                    urllib.parse.unquote(href[1:]) not in ids:
+                del link.attrib["href"]
+                dead.append(href)
+    return list(dict.fromkeys(dead))
