@@ -116,6 +116,18 @@ class _Reader:
             warn(f"{key}: {exc}; ignored", self.source.path, self.source.line_of(key or ""))
             return None
 
+    def words(self, field: str, split_keys: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """A list field (tags, categories); one of the wrong shape is ignored with a warning.
+
+        Under the keys in ``split_keys`` an unquoted string is space-separated words.
+        """
+        key, value = self.raw(field)
+        try:
+            return values.text_list(value, split_words=key in split_keys)
+        except values.FieldError as exc:
+            warn(f"{key}: {exc}; ignored", self.source.path, self.source.line_of(key or ""))
+            return ()
+
     def flag(self, key: str, default: bool) -> bool:
         try:
             return values.flag(self.meta.get(key), default)
@@ -158,8 +170,6 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         raise SourceError(f"author: {exc}", source.path, source.line_of("author")) from None
 
     published = r.flag("published", True) and not r.flag("draft", False)
-    _, tags_raw = r.raw("tags")
-    cat_key, cats_raw = r.raw("categories")
     image = r.text("image")
     header = source.meta.get("header")
     if image is None and isinstance(header, dict):  # minimal-mistakes: header: {image: ...}
@@ -177,8 +187,8 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         authors=authors,
         date=moment,
         lang=lang,
-        tags=values.text_list(tags_raw, split_words=True),
-        categories=values.text_list(cats_raw, split_words=cat_key == "categories"),
+        tags=r.words("tags", split_keys=ALIASES["tags"]),
+        categories=r.words("categories", split_keys=("categories",)),
         image=image,
         image_alt=r.text("image_alt") or "",
         published=published,

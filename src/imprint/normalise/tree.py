@@ -7,6 +7,7 @@ from html import escape
 import lxml.html
 from lxml import etree
 
+from ..characters import strip_control
 from ..errors import SourceError
 
 BLOCK_TAGS = frozenset({"p", "div", "section", "aside", "figure", "blockquote", "pre", "ul",
@@ -25,7 +26,8 @@ def parse(html: str) -> lxml.html.HtmlElement:
     limit is 2048), and reaching that limit is an error rather than lost text.
     """
     parser = lxml.html.HTMLParser(huge_tree=True)
-    root = lxml.html.fragment_fromstring(html or "", create_parent="div", parser=parser)
+    html = strip_control(html or "")  # pandoc turns "&#27;" into the character itself
+    root = lxml.html.fragment_fromstring(html, create_parent="div", parser=parser)
     if any("Excessive depth" in entry.message for entry in parser.error_log):
         raise SourceError("the post's HTML nests elements more than 2048 levels deep")
     for comment in root.xpath("//comment()"):
