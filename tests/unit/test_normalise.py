@@ -208,6 +208,13 @@ def test_missing_image_warns_and_keeps_alt(make, tmp_path: Path) -> None:
     assert warning.line == 6  # the image's own line in the file
 
 
+def test_missing_figure_image_says_its_alt_once(make) -> None:
+    with collecting():
+        doc = make(post("title: T", "Intro.\n\n![Traffic graph](missing.png)\n"))
+    assert doc.body_html.count("Traffic graph") == 1
+    assert "[Traffic graph]" in doc.body_html and "<figcaption" not in doc.body_html
+
+
 @pytest.mark.parametrize("ref", ["chart.png", "/img/chart.png", "./img/../chart.png"])
 def test_local_image_resolved(make, tmp_path: Path, ref: str) -> None:
     (tmp_path / "img").mkdir()

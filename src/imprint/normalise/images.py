@@ -47,6 +47,14 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
 
 def _replace_with_alt(img: etree._Element) -> None:
     alt = (img.get("alt") or "").strip()
+    figure = img.getparent()
+    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" \
+        else None
+    if caption is not None and caption.get("aria-hidden") == "true" and \
+            " ".join(caption.text_content().split()) == " ".join(alt.split()):
+        # pandoc repeats the alt text as a caption hidden from screen readers; with the
+        # picture gone the alt text stands in for both, once and readable by everyone
+        figure.remove(caption)
     span = img.makeelement("span", {"class": "image-unavailable"})
     span.text = f"[{alt}]" if alt else "[image unavailable]"
     span.tail = img.tail
