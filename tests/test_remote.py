@@ -6,6 +6,10 @@ tests do; the default policy refuses them like any loopback address.
 
 from __future__ import annotations
 
+import socket
+import ssl
+import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +18,7 @@ import pytest
 from imprint.errors import ResourceError
 from imprint.resources import Policy, Resolver
 
+from .conftest import require_tool
 from .servers import TRUSTED, Reply, http_server, raw_server, silent, trickle
 from .tools import png
 
@@ -151,3 +156,27 @@ def test_a_failed_answer_is_not_cached(tmp_path: Path) -> None:
     with http_server({"/a.png": bad}) as s:
         refused(trusting(tmp_path, cache_dir=cache), f"{s.base}/a.png", tmp_path)
     assert not [p for p in cache.rglob("*") if p.is_file()]
+
+
+def test_https_checks_the_certificate_against_the_name(tmp_path: Path) -> None:
+    """The connection goes to the checked address, but TLS still verifies the host name:
+    a self-signed certificate is refused."""
+    openssl = require_tool("openssl")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def tls(connection: socket.socket, stop: threading.Event) -> None:
+        try:
+            with context.wrap_socket(connection, server_side=True) as wrapped:
+                wrapped.recv(1024)
+        except OSError:
+            pass
+
+    with raw_server(tls) as base:
+        url = base.replace("http://", "https://") + "/a.png"
+        message = refused(trusting(tmp_path), url, tmp_path)
+    assert "TLS failed" in message and "CERTIFICATE_VERIFY_FAILED" in message

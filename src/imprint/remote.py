@@ -78,7 +78,6 @@ def refusal(address: Address, trusted: tuple[Network, ...] = ()) -> str | None:
 
 class _Deadline:
     def __init__(self, seconds: float):
-        self.seconds = seconds
         self.end = time.monotonic() + seconds
 
     def left(self) -> float:
@@ -139,8 +138,6 @@ class _PinnedHTTP(http.client.HTTPConnection):
 
 class _PinnedHTTPS(_PinnedHTTP):
     """HTTPS to a checked address; the certificate must still match the name."""
-
-    default_port = http.client.HTTPS_PORT
 
     def connect(self) -> None:
         super().connect()
