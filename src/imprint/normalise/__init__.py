@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from lxml.html import HtmlElement
+
 from ..config import Settings
 from ..diagnostics import warn
 from ..errors import ResourceError, SourceError
 from ..markdown import as_heading, render_pieces
-from ..model import Author, Document
+from ..model import Author, Document, Heading
 from ..resources import Resolver
 from ..source import Source
 from . import typography
@@ -64,6 +66,26 @@ def _all_authors(fields: Fields, registry: AuthorRegistry) -> list[AuthorSpec]:
             if spec is not None:
                 specs.append(spec)
     return specs
+
+
+def _structure(trees: list[HtmlElement], body: HtmlElement,
+               source: Source) -> tuple[Heading, ...]:
+    """Markup every format can take, in place: no kramdown leftovers or obsolete tags,
+    bounded nesting, one element per id, no link to a missing anchor. Returns the outline."""
+    for tree in trees:
+        drop_attribute_lists(tree)
+        modernise(tree)
+        if flatten_deep(tree):
+            warn(f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
+                 "levels are kept as plain text", source.path)
+    ids = make_unique(trees)
+    headings = outline(body, ids)
+    ids.update(h.id for h in headings)
+    locator = Locator(source.body, source.body_line)
+    for target in drop_dead_fragments(trees, ids):
+        warn(f"link to {target}: the post has no such anchor; its words are kept", source.path,
+             locator.line(f"]({target})", f'"{target}"', target))
+    return headings
 
 
 def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
@@ -124,19 +146,7 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     bios = [parse(a.bio_html) for a in authors]
     # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
     trees = [notes, excerpt, body, *bios]
-    for tree in trees:
-        drop_attribute_lists(tree)
-        modernise(tree)
-        if flatten_deep(tree):
-            warn(f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
-                 "levels are kept as plain text", path)
-    ids = make_unique(trees)
-    headings = outline(body, ids)
-    ids.update(h.id for h in headings)
-    locator = Locator(source.body, source.body_line)
-    for target in drop_dead_fragments(trees, ids):
-        warn(f"link to {target}: the post has no such anchor; its words are kept", path,
-             locator.line(f"]({target})", f'"{target}"', target))
+    headings = _structure(trees, body, source)
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
 
