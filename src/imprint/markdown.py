@@ -33,8 +33,8 @@ class Rendered:
 
 # Inline HTML a title may carry. Any other tag (``<script>``, ``<div>``) would make
 # pandoc end the heading and start an HTML block, so it is kept as literal text.
-_INLINE_TAGS = ("a|abbr|b|bdi|bdo|br|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|small|span|"
-                "strong|sub|sup|time|u|var|wbr")
+_INLINE_TAGS = ("a|abbr|acronym|b|bdi|bdo|br|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|small|span|"
+                "strike|strong|sub|sup|time|tt|u|var|wbr")
 _NOT_INLINE_TAG = re.compile(rf"<(?!/?(?:{_INLINE_TAGS})\b)(?=/?[A-Za-z!?])")
 
 

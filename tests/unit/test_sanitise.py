@@ -63,6 +63,8 @@ CLEANED = [
      'role="doc-endnotes"', []),
     ('<span role="button" aria-hidden="true">x</span>', 'aria-hidden="true"', ["button"]),
     ('<img src="a.png" width="" height="12px" alt="">', "<img", ["width", "height"]),
+    ("<center><font color=red>old</font></center><strike>s</strike>", "old", ["center", "font",
+                                                                              "strike"]),
 ]
 
 
@@ -101,6 +103,13 @@ def test_every_fragment_is_cleaned(make) -> None:
     summary = [w for w in warnings if "raw HTML: removed" in w]
     assert len(summary) == 1
     assert "<script>" in summary[0] and "onclick=" in summary[0] and "onerror=" in summary[0]
+
+
+def test_obsolete_tags_are_renamed_everywhere(make) -> None:
+    doc, _ = make("---\ntitle: 'A <strike>b</strike> <tt>c</tt>'\n---\n"
+                  "Body <strike>x</strike> <tt>y</tt> <acronym title='t'>z</acronym>.\n")
+    assert doc.title_html == "A <s>b</s> <code>c</code>"
+    assert doc.excerpt_html == '<p>Body <s>x</s> <code>y</code> <abbr title="t">z</abbr>.</p>'
 
 
 def test_a_script_in_the_title_is_text(make) -> None:

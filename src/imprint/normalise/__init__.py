@@ -119,8 +119,10 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     survey = Survey(path, source.body, source.body_line)
     title_html = title = ""
     if found is not None:
-        survey.look(parse(found[0]))
-        title_html = clean(found[0])  # the plain title is what survives cleaning
+        title_tree = parse(found[0])
+        survey.look(title_tree)
+        modernise(title_tree)
+        title_html = clean(inner_html(title_tree))  # the plain title is what survives cleaning
         title = text_of(parse(title_html))
     if not title:
         raise SourceError("no title: add 'title:' to the front matter or start the post "
