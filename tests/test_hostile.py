@@ -11,6 +11,8 @@ HTML or EPUB.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import io
 import re
 import time
 import zipfile
@@ -20,6 +22,8 @@ import pytest
 from pypdf import PdfReader
 
 from imprint.build import BuildReport, build
+from imprint.project import Project
+from imprint.renderers import get_renderer
 
 from .conftest import require
 from .servers import TRUSTED, raw_server, silent
@@ -226,3 +230,26 @@ def test_a_silent_image_host_cannot_stall_the_build(tmp_path: Path, settings,
         assert all("loopback address; refused" in w for w in warnings)
     html = next(r.target for r in report.built if r.format == "html").read_text("utf-8")
     assert "[A chart]" in html and "[Another]" in html
+
+
+@pytest.mark.slow
+def test_the_pdf_fetcher_refuses_what_the_sanitiser_would_have_removed(tmp_path: Path,
+                                                                        settings) -> None:
+    """Defence in depth: hand WeasyPrint hostile HTML directly (as if the sanitiser had
+    missed it) and it still reads nothing but the post's own resolved images."""
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png(*SECRET_SIZE, SECRET))
+    post = tmp_path / "plain.md"
+    post.write_text("---\ntitle: Plain\n---\n\nText.\n", encoding="utf-8")
+    project = Project.open(settings)
+    doc = dataclasses.replace(project.load(post), body_html=(
+        f'<p><img src="{secret.as_uri()}" alt="a"><img src="{secret}" alt="b"></p>'
+        f'<div style="background: url({secret.as_uri()}); height: 40px">c</div>'
+        f'<object data="{secret.as_uri()}" type="image/png">d</object>'
+        f'<a rel="attachment" href="{secret.as_uri()}">e</a>'
+        f'<style>p {{ background: url({secret.as_uri()}) }}</style>'))
+    data = get_renderer("pdf").render(doc, project.render_context())
+    reader = PdfReader(io.BytesIO(data))
+    sizes = [image.image.size for page in reader.pages for image in page.images]
+    assert SECRET_SIZE not in sizes and reader.attachments == {}
+    assert SECRET not in data
