@@ -51,3 +51,23 @@ def run_epubcheck_many(paths: list[Path]) -> list[Validation]:
     """EPUBCheck over many EPUBs in one Java process."""
     require_tool("java")
     return epubcheck_many(paths)
+
+
+def png(width: int = 1, height: int = 1, comment: bytes = b"") -> bytes:
+    """A real PNG of the given size (red pixels), with an optional tEXt comment.
+
+    The size lets a test find the image again in a PDF (WeasyPrint re-encodes
+    the pixels); the comment lets it find the file's bytes in a zip or data: URL.
+    """
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    text = chunk(b"tEXt", b"Comment\x00" + comment) if comment else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text
+            + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))

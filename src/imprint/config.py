@@ -77,6 +77,9 @@ class Settings:
     remote_resources: bool = True
     resource_timeout: float = 5.0
     resource_max_bytes: int = 20_000_000
+    # Networks whose addresses remote fetches treat as public. Not an imprint.toml
+    # setting: the tests' loopback server uses it, through the Python API only.
+    resource_trusted_networks: tuple[str, ...] = ()
     strict: bool = False
     source_date_epoch: int | None = None
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from .characters import strip_control
+
 try:  # the C loader composes several times faster; the pure one is equivalent
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml is part of the PyYAML wheels
@@ -89,9 +91,10 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
             self._check_tag(node, _SCALAR_TAGS)
+        value = strip_control(node.value)  # a "\e" escape would reach every output
         if not node.style:  # plain: None from PyYAML's parser, "" from libyaml's
-            return None if node.value in _NULLS else Plain(node.value)
-        return node.value
+            return None if value in _NULLS else Plain(value)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}

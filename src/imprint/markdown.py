@@ -31,10 +31,18 @@ class Rendered:
     footnotes: str  # pandoc's footnotes section ("" when there are none)
 
 
+# Inline HTML a title may carry. Any other tag (``<script>``, ``<div>``) would make
+# pandoc end the heading and start an HTML block, so it is kept as literal text.
+_INLINE_TAGS = ("a|abbr|acronym|b|bdi|bdo|br|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|small|span|"
+                "strike|strong|sub|sup|time|tt|u|var|wbr")
+_NOT_INLINE_TAG = re.compile(rf"<(?!/?(?:{_INLINE_TAGS})\b)(?=/?[A-Za-z!?])")
+
+
 def _escape_title(title: str) -> str:
     """Make a one-line title safe as ATX heading text; keep its inline Markdown."""
     text = " ".join(title.split())
     text = text.replace("{", "\\{").replace("}", "\\}")
+    text = _NOT_INLINE_TAG.sub(r"\\<", text)
     return re.sub(r"#+$", lambda m: "\\#" * len(m.group()), text)
 
 

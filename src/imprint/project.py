@@ -56,7 +56,7 @@ class Project:
     def resolver(self, root: Path) -> Resolver:
         s = self.settings
         return Resolver(Policy(root, s.remote_resources, s.resource_timeout,
-                               s.resource_max_bytes, s.cache_dir))
+                               s.resource_max_bytes, s.cache_dir, s.resource_trusted_networks))
 
     def load(self, path: Path) -> Document:
         """Read and normalise one post."""
@@ -67,7 +67,7 @@ class Project:
     def render_context(self) -> RenderContext:
         s = self.settings
         return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
-                             s.pdf_standard)
+                             s.pdf_standard, timeout=s.job_timeout)
 
 
 def discover(paths: list[Path]) -> list[Path]:

@@ -8,14 +8,16 @@ resolved here, at normalise time, under one policy:
   cases the real path (after symlinks) must stay inside the content root;
 * a Liquid prefix such as ``{{ site.baseurl }}`` means the content root;
 * ``data:`` URLs are decoded;
-* ``http(s)`` URLs are fetched only if the settings allow it, with a timeout,
-  a size cap, no redirects and no private, loopback or link-local addresses,
-  and kept in the build cache so the next build needs no network;
+* ``http(s)`` URLs (and ``//host/...``) are fetched only if the settings allow
+  it, by :mod:`imprint.remote` (public addresses only, one deadline, a size
+  cap), and kept in the build cache so the next build needs no network;
 * anything else (``file:``, ``/dev/...``, ``..`` out of the root) is refused.
 
-Only recognised image formats are accepted, whatever the name says. A refused
-or missing resource is a :class:`ResourceError`; the normaliser turns it into a
-warning and keeps the alt text in the image's place.
+Only recognised image formats are accepted, whatever the name or the server
+says; an SVG must be a picture and nothing more (no scripts, no references to
+other files, no entity declarations). A refused or missing resource is a
+:class:`ResourceError`; the normaliser turns it into a warning and keeps the
+alt text in the image's place.
 """
 
 from __future__ import annotations
@@ -23,18 +25,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import ipaddress
+import os
 import re
-import socket
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
 from .errors import ResourceError
 from .model import Resource
+from .remote import Limits, Network, fetch
 
-_LIQUID_PREFIX = re.compile(r"^\s*\{\{-?\s*(?:site\.(?:baseurl|url)|'/'\s*\|\s*relative_url)"
-                            r"\s*-?\}\}/?")
+# Liquid that means "the site's root", as Jekyll posts put it before image paths.
+# pandoc percent-encodes it in Markdown image URLs, so braces and spaces may be escaped.
+_OPEN, _CLOSE, _SPACE = r"(?:\{|%7[Bb])", r"(?:\}|%7[Dd])", r"(?:\s|%20)*"
+_LIQUID_PREFIX = re.compile(
+    rf"^\s*(?:{_OPEN}{_OPEN}-?{_SPACE}(?:site\.(?:baseurl|url)|'/'{_SPACE}\|{_SPACE}relative_url)"
+    rf"{_SPACE}-?{_CLOSE}{_CLOSE})+/?")
+# {{ '/assets/x.png' | relative_url }}: the whole reference is one Liquid expression
+_LIQUID_FILTER = re.compile(
+    rf"^\s*{_OPEN}{_OPEN}-?{_SPACE}(?:'|\"|%22)(?P<path>[^'\"%]+)(?:'|\"|%22){_SPACE}\|{_SPACE}"
+    rf"(?:relative_url|absolute_url){_SPACE}-?{_CLOSE}{_CLOSE}\s*$")
 
 # magic bytes -> (media type, extension)
 _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
@@ -62,34 +74,19 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_public_host(host: str) -> str | None:
-    """None when every address ``host`` resolves to is public; else why it is refused."""
-    if not host:
-        return "the URL names no host"
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return f"host {host} cannot be resolved (offline?)"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            return f"host {host} is a private, loopback or link-local address; refused"
-    return None if infos else f"host {host} has no address"
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
-        raise urllib.error.HTTPError(req.full_url, code, f"redirect to {newurl} refused",
-                                     headers, fp)
-
-
 @dataclass(frozen=True, slots=True)
 class Policy:
     content_root: Path
     remote: bool = True
-    timeout: float = 5.0
+    timeout: float = 5.0  # seconds for one remote resource, all of it
     max_bytes: int = 20_000_000
     cache_dir: Path | None = None
+    trusted_networks: tuple[str, ...] = ()  # treated as public: tests' 127.0.0.1 server
+
+    def limits(self) -> Limits:
+        networks: tuple[Network, ...] = tuple(
+            ipaddress.ip_network(n, strict=False) for n in self.trusted_networks)
+        return Limits(self.timeout, self.max_bytes, networks)
 
 
 class Resolver:
@@ -101,46 +98,56 @@ class Resolver:
 
     def resolve(self, ref: str, base: Path) -> Resource:
         """Fetch ``ref`` as written in a post whose folder is ``base``."""
-        ref = ref.strip()
-        if not ref:
+        written = ref.strip()
+        if not written:
             raise ResourceError("empty image reference")
-        liquid = _LIQUID_PREFIX.match(ref)
-        if liquid:
-            ref = "/" + ref[liquid.end():].lstrip("/")
-        scheme = urllib.parse.urlsplit(ref).scheme.lower()
-        if scheme == "data":
-            data = self._data_url(ref)
-        elif scheme in ("http", "https"):
-            data = self._remote(ref)
-        elif scheme and len(scheme) > 1:  # "c:" would be a Windows drive, refused below too
-            raise ResourceError(f"{ref}: {scheme}: URLs are not allowed")
-        else:
-            data = self._local(ref, base)
+        shown = _short(urllib.parse.unquote(written))  # as the author typed it
+        try:
+            data = self._read(site_relative(written), base)
+        except ResourceError as exc:
+            raise ResourceError(f"{shown}: {exc.message}") from None
         kind = sniff(data)
         if kind is None:
-            raise ResourceError(f"{_short(ref)}: not a PNG, JPEG, GIF, WebP or SVG image")
+            raise ResourceError(f"{shown}: not a PNG, JPEG, GIF, WebP or SVG image")
         media_type, ext = kind
+        if media_type == "image/svg+xml":
+            problem = svg_problem(data)
+            if problem:
+                raise ResourceError(f"{shown}: SVG {problem}; refused")
         digest = hashlib.sha256(data).hexdigest()[:16]
-        return Resource(f"media/{digest}.{ext}", media_type, data, ref)
+        return Resource(f"media/{digest}.{ext}", media_type, data, written)
+
+    def _read(self, ref: str, base: Path) -> bytes:
+        parts = urllib.parse.urlsplit(ref)
+        scheme = parts.scheme.lower()
+        if scheme == "data":
+            return self._data_url(ref)
+        if scheme in ("http", "https"):
+            return self._remote(ref)
+        if not scheme and parts.netloc:  # //host/path: the page's scheme, so https
+            return self._remote(f"https:{ref}")
+        if scheme and len(scheme) > 1:  # "c:" would be a Windows drive, refused below too
+            raise ResourceError(f"{scheme}: URLs are not allowed")
+        return self._local(ref, base)
 
     def _local(self, ref: str, base: Path) -> bytes:
         path_text = urllib.parse.unquote(urllib.parse.urlsplit(ref).path)
-        if "\x00" in path_text or re.match(r"^[A-Za-z]:[\\/]", path_text):
-            raise ResourceError(f"{ref}: not a path inside the content folder")
+        if "\x00" in path_text or re.match(r"^[A-Za-z]:[\\/]", ref):  # NUL, a Windows drive
+            raise ResourceError("not a path inside the content folder")
         candidate = (self.root / path_text.lstrip("/")) if path_text.startswith("/") \
             else (base / path_text)
         try:
             real = candidate.resolve(strict=True)
         except (FileNotFoundError, NotADirectoryError):
-            raise ResourceError(f"{ref}: no such file") from None
+            raise ResourceError("no such file in the content folder") from None
         except (OSError, RuntimeError) as exc:
-            raise ResourceError(f"{ref}: cannot be read ({exc})") from None
+            raise ResourceError(f"cannot be read ({exc})") from None
         if not real.is_relative_to(self.root):
-            raise ResourceError(f"{ref}: outside the content folder; refused")
-        if not real.is_file():
-            raise ResourceError(f"{ref}: not a regular file")
+            raise ResourceError("outside the content folder; refused")
+        if not real.is_file():  # a folder, a device, a FIFO that would never end
+            raise ResourceError("not a regular file")
         if real.stat().st_size > self.policy.max_bytes:
-            raise ResourceError(f"{ref}: larger than {self.policy.max_bytes} bytes")
+            raise ResourceError(f"larger than {self.policy.max_bytes} bytes")
         return real.read_bytes()
 
     def _data_url(self, ref: str) -> bytes:
@@ -155,7 +162,7 @@ class Resolver:
         except ValueError:
             raise ResourceError("malformed data: URL") from None
         if len(data) > self.policy.max_bytes:
-            raise ResourceError(f"data: URL larger than {self.policy.max_bytes} bytes")
+            raise ResourceError(f"larger than {self.policy.max_bytes} bytes")
         return data
 
     def _remote(self, url: str) -> bytes:
@@ -163,23 +170,12 @@ class Resolver:
         if cached is not None and cached.is_file():
             return cached.read_bytes()
         if not self.policy.remote:
-            raise ResourceError(f"{_short(url)}: remote resources are turned off")
-        refusal = check_public_host(urllib.parse.urlsplit(url).hostname or "")
-        if refusal:
-            raise ResourceError(f"{_short(url)}: {refusal}")
-        opener = urllib.request.build_opener(_NoRedirects)
-        request = urllib.request.Request(url, headers={"User-Agent": "imprint"})
-        try:
-            with opener.open(request, timeout=self.policy.timeout) as response:
-                data = response.read(self.policy.max_bytes + 1)
-        except (OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", None) or exc
-            raise ResourceError(f"{_short(url)}: cannot be fetched ({reason})") from None
-        if len(data) > self.policy.max_bytes:
-            raise ResourceError(f"{_short(url)}: larger than {self.policy.max_bytes} bytes")
+            raise ResourceError("remote resources are turned off")
+        data = fetch(url, self.policy.limits())
         if cached is not None and sniff(data):
+            # another worker may fetch the same URL: each writes its own file, rename wins
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".part")
+            tmp = cached.with_name(f"{cached.name}.{os.getpid()}.part")
             tmp.write_bytes(data)
             tmp.replace(cached)
         return data
@@ -192,3 +188,56 @@ class Resolver:
 
 def _short(ref: str) -> str:
     return ref if len(ref) <= 80 else ref[:77] + "..."
+
+
+def site_relative(ref: str) -> str:
+    """A reference with Jekyll's "site root" Liquid turned into a leading ``/``."""
+    whole = _LIQUID_FILTER.match(ref)
+    if whole:
+        return "/" + whole["path"].lstrip("/")
+    prefix = _LIQUID_PREFIX.match(ref)
+    if prefix:
+        return "/" + ref[prefix.end():].lstrip("/")
+    return ref
+
+
+# SVG is a document, not just a picture: it can run scripts, load other files
+# (which a renderer would then fetch) and expand entities. An image needs none of that.
+_SVG_ACTIVE = {"script", "foreignObject", "iframe", "object", "embed", "handler", "listener"}
+_SVG_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              huge_tree=False, remove_comments=True)
+
+
+def svg_problem(data: bytes) -> str | None:
+    """None for an SVG that is only a drawing; else what it holds that it must not."""
+    if b"<!ENTITY" in data:
+        return "declares entities"
+    try:
+        root = etree.fromstring(data, _SVG_PARSER)
+    except etree.XMLSyntaxError:
+        return "is not well-formed XML"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # processing instructions
+        name = etree.QName(element).localname
+        if name in _SVG_ACTIVE:
+            return f"contains <{name}>"
+        if name == "style" and _external_css(element.text or ""):
+            return "has a stylesheet that loads other files"
+        for attribute, value in element.attrib.items():
+            local = etree.QName(attribute).localname.lower()
+            if local.startswith("on"):
+                return f"has an event handler ({local})"
+            if local == "href" and not value.strip().startswith(("#", "data:image/")):
+                return f"refers to another file ({value[:60]})"
+            if _external_css(value):
+                return "has a style that loads other files"
+    return None
+
+
+def _external_css(css: str) -> bool:
+    """Whether CSS text loads anything but a fragment of the same document."""
+    if "@import" in css:
+        return True
+    return any(not target.strip(" '\"").startswith("#")
+               for target in re.findall(r"url\(([^)]*)\)", css, re.I))

@@ -16,6 +16,8 @@ from typing import Any
 
 from frontmatter.default_handlers import BaseHandler
 
+from .characters import CONTROL, strip_control
+from .diagnostics import warn
 from .errors import SourceError
 from .frontmatter_yaml import FrontMatterError, load_front_matter
 
@@ -75,7 +77,14 @@ def decode(raw: bytes, path: Path) -> str:
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise SourceError("contains NUL characters: not a text file", path, line)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    control = CONTROL.search(text)
+    if control:
+        found = len(CONTROL.findall(text))
+        warn(f"{found} control character(s) such as U+{ord(control[0]):04X} removed",
+             path, text.count("\n", 0, control.start()) + 1)
+        text = strip_control(text)
+    return text
 
 
 def parse_source(raw: bytes, path: Path) -> Source:
@@ -92,6 +101,11 @@ def parse_source(raw: bytes, path: Path) -> Source:
     try:
         meta, key_lines = handler.load(block)
     except FrontMatterError as exc:  # the block starts on the file's line 2
+        marker = re.search(r"^<{7}(?: |$)", block, re.MULTILINE)
+        if marker:  # the YAML error is a symptom; the conflict is the cause
+            line = block.count("\n", 0, marker.start()) + 2
+            raise SourceError("front matter holds a merge-conflict marker: resolve the "
+                              "conflict", path, line) from None
         line = exc.line + 2 if exc.line is not None else 1
         raise SourceError(exc.describe(2), path, line) from None
     if meta is None:

@@ -119,3 +119,19 @@ def test_cover_and_embedded_fonts(samples_build):
     for font in fonts:
         assert f"../{font}" in css
         assert files[f"EPUB/{font}"][:4] == b"wOF2"
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ('<a href="/docs/conduct/">conduct</a>', "<span>conduct</span>"),
+    ('<a class="x" href="../about">about</a>', '<span class="x">about</span>'),
+    ('<a href="%7B%7B%20site.repository%20%7D%7D/issues/1">#1</a>', "<span>#1</span>"),
+    ('<a href="">empty</a>', '<a href="">empty</a>'),
+    ('<a href="#fn1" class="footnote-ref">1</a>', '<a href="#fn1" class="footnote-ref">1</a>'),
+    ('<a href="https://e.example/x">x</a>', '<a href="https://e.example/x">x</a>'),
+    ('<a href="mailto:a@e.example">a</a>', '<a href="mailto:a@e.example">a</a>'),
+    ('<img src="media/0123456789abcdef.png">', '<img src="media/0123456789abcdef.png">'),
+])
+def test_links_to_the_old_site_keep_only_their_words(html, expected):
+    from imprint.renderers.epub import epub_body
+
+    assert epub_body(html) == expected

@@ -197,6 +197,12 @@ def test_slug_from_path(path: str, expected: tuple[str, str | None]) -> None:
     ("a/b\\c:d*e?f", "a-b-c-d-e-f"),
     ("---", ""),
     ("x" * 100, "x" * 80),
+    ("x" * 500, "x" * 80),
+    ("", ""),
+    ("Cafe\u0301 cre\u0300me", "café-crème"),  # NFD and NFC give one slug
+    ("🎉🚀✨", ""),
+    (" . ", ""),
+    ("-" * 10 + "a" + "." * 10, "a"),
 ])
 def test_clean_slug(text: str, expected: str) -> None:
     assert clean_slug(text) == expected
@@ -262,3 +268,9 @@ def test_published_nonsense_warns_and_keeps_default() -> None:
 ])
 def test_title_block(body: str, meta: dict[str, object], rest: str) -> None:
     assert title_block(body) == (meta, rest)
+
+
+@pytest.mark.parametrize("letter", ["한", "\U00010330", "é"])  # 3, 4 and 2 bytes in UTF-8
+def test_slug_fits_a_file_name_in_bytes(letter: str) -> None:
+    slug = clean_slug(letter * 300)
+    assert 0 < len(slug.encode("utf-8")) <= 150 and set(slug) == {letter}

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -18,17 +16,9 @@ from imprint.normalise.authors import AuthorRegistry
 from imprint.resources import Policy, Resolver
 from imprint.source import parse_source
 
+from ..tools import png
+
 SETTINGS = Settings()
-
-
-def png() -> bytes:
-    """A real 1×1 PNG."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
 @pytest.fixture
@@ -216,6 +206,13 @@ def test_missing_image_warns_and_keeps_alt(make, tmp_path: Path) -> None:
     (warning,) = [w for w in warnings if w.code != "lint"]
     assert "missing.png" in warning.message and warning.path == str(tmp_path / "post.md")
     assert warning.line == 6  # the image's own line in the file
+
+
+def test_missing_figure_image_says_its_alt_once(make) -> None:
+    with collecting():
+        doc = make(post("title: T", "Intro.\n\n![Traffic graph](missing.png)\n"))
+    assert doc.body_html.count("Traffic graph") == 1
+    assert "[Traffic graph]" in doc.body_html and "<figcaption" not in doc.body_html
 
 
 @pytest.mark.parametrize("ref", ["chart.png", "/img/chart.png", "./img/../chart.png"])

@@ -207,3 +207,15 @@ def test_repeated_key_is_located_at_the_value_used() -> None:
     except SourceError as err:
         line = err.line
     assert line == 3
+
+
+def test_control_characters_are_removed_with_a_warning() -> None:
+    from imprint.diagnostics import collecting
+
+    with collecting() as warnings:
+        source = parse_source(b"---\ntitle: A\x1bB\nsub: \"C\\eD\"\n---\nok\nText\x0c here\x1f\n",
+                              PATH)
+    assert (source.meta["title"], source.meta["sub"]) == ("AB", "CD")  # the escape too
+    assert source.body == "ok\nText here\n"
+    (warning,) = warnings
+    assert warning.line == 2 and "3 control character(s) such as U+001B removed" in str(warning)

@@ -28,7 +28,7 @@ def collection_docx(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
     for doc in docs:
         page = replace_media(page, doc, lambda r: r.data_url)
     data = pandoc_docx(page, reference_path(ctx.brand, ctx.cache_dir, article_breaks=True),
-                       lang)
+                       lang, timeout=ctx.timeout)
     dates = [d.date for d in docs if d.date]
     core = core_xml(manifest.title, manifest.editors, min(dates) if dates else moment, moment,
                     subject=manifest.subtitle or "", description=manifest.description or "",

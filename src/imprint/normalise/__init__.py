@@ -6,10 +6,14 @@
 4. title from the first ``#`` heading when the front matter has none (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
-7. headings shifted under the title, outline collected (``headings.py``);
+7. headings shifted under the title; kramdown attribute lists dropped
+   (``kramdown.py``); ids made unique (``ids.py``); outline collected;
 8. images resolved under the resource policy (``images.py``);
-9. typography passes on metadata (``typography.py``);
-10. lint: warnings for what hurts readers or search (``lint.py``).
+9. every fragment cleaned of unsafe raw HTML (``sanitise.py``);
+10. typography passes on metadata (``typography.py``);
+11. lint: warnings for what hurts readers or search (``lint.py``).
+
+Merge-conflict markers left in the post are a warning (``conflicts.py``).
 """
 
 from __future__ import annotations
@@ -17,23 +21,30 @@ from __future__ import annotations
 from dataclasses import replace
 from html import escape as html_escape
 
+from lxml.html import HtmlElement
+
 from ..config import Settings
 from ..diagnostics import warn
 from ..errors import ResourceError, SourceError
 from ..markdown import as_heading, render_pieces
-from ..model import Author, Document
+from ..model import Author, Document, Heading
 from ..resources import Resolver
 from ..source import Source
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
 from .bio import take_trailing_bios
+from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
 from .headings import outline, shift_headings, take_title
+from .ids import drop_dead_fragments, make_unique
 from .images import resolve_images
+from .kramdown import drop_attribute_lists
+from .lines import Locator
 from .lint import lint
 from .metadata import Fields, read_fields, title_block
-from .tree import inner_html, parse
+from .sanitise import Survey, clean, modernise
+from .tree import MAX_DEPTH, flatten_deep, inner_html, parse, text_of
 
 __all__ = ["normalise"]
 
@@ -60,13 +71,24 @@ def _all_authors(fields: Fields, registry: AuthorRegistry) -> list[AuthorSpec]:
     return specs
 
 
-def _notes_block(footnotes: str) -> str:
-    """pandoc's notes ``<section>`` as a ``<div>`` with the same role: a section
-    without a heading is a warning in HTML checkers, and the notes need none."""
-    notes = parse(footnotes)
-    for section in notes.xpath("./section[@role='doc-endnotes']"):
-        section.tag = "div"
-    return inner_html(notes)
+def _structure(trees: list[HtmlElement], body: HtmlElement,
+               source: Source) -> tuple[Heading, ...]:
+    """Markup every format can take, in place: no kramdown leftovers or obsolete tags,
+    bounded nesting, one element per id, no link to a missing anchor. Returns the outline."""
+    for tree in trees:
+        drop_attribute_lists(tree)
+        modernise(tree)
+        if flatten_deep(tree):
+            warn(f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
+                 "levels are kept as plain text", source.path)
+    ids = make_unique(trees)
+    headings = outline(body, ids)
+    ids.update(h.id for h in headings)
+    locator = Locator(source.body, source.body_line)
+    for target in drop_dead_fragments(trees, ids):
+        warn(f"link to {target}: the post has no such anchor; its words are kept", source.path,
+             locator.line(f"]({target})", f'"{target}"', target))
+    return headings
 
 
 def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
@@ -74,6 +96,9 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     source = _with_title_block(source)
     fields = read_fields(source, settings, registry)
     path = source.path
+    for line in conflict_lines(source.body):
+        warn("a merge-conflict marker: both sides of an unresolved conflict are in the post",
+             path, source.body_line + line)
 
     excerpt_md, body_md = split_at_separator(source.body, fields.separator)
     if excerpt_md is not None and not excerpt_md.strip():
@@ -94,10 +119,17 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         found = take_title(parse(title_piece))
     else:  # the first "# Heading", which may sit above the excerpt separator
         found = (take_title(excerpt) if from_separator else None) or take_title(body)
-    if found is None or not found[1]:
+    survey = Survey(path, source.body, source.body_line)
+    title_html = title = ""
+    if found is not None:
+        title_tree = parse(found[0])
+        survey.look(title_tree)
+        modernise(title_tree)
+        title_html = clean(inner_html(title_tree))  # the plain title is what survives cleaning
+        title = text_of(parse(title_html))
+    if not title:
         raise SourceError("no title: add 'title:' to the front matter or start the post "
                           "with a '# Heading'", path, source.body_line if source.meta else 1)
-    title_html, title = found
 
     trailing = take_trailing_bios(body, [s.name for s in candidates])
     authors: list[Author] = []
@@ -117,11 +149,24 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
             excerpt = parse(f"<p>{html_escape(typography.plain_metadata(fields.description))}</p>")
 
     shift_headings(body)
-    headings = outline(body)
+    notes = parse(rendered.footnotes)
+    for section in notes.xpath("./section[@role='doc-endnotes']"):
+        # a <section> without a heading is a warning in HTML checkers; the notes need none
+        section.tag = "div"
     bios = [parse(a.bio_html) for a in authors]
-    resources = resolve_images([excerpt, body, *bios], resolver, path, source.body,
+    # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
+    trees = [notes, excerpt, body, *bios]
+    headings = _structure(trees, body, source)
+    resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
-    authors = [replace(a, bio_html=inner_html(b)) for a, b in zip(authors, bios, strict=True)]
+
+    for tree in trees:
+        survey.look(tree)
+    survey.report()
+    notes_html, excerpt_html, body_html, *bios_html = (clean(inner_html(t)) for t in trees)
+    authors = [replace(a, bio_html=b) for a, b in zip(authors, bios_html, strict=True)]
+    if notes_html:
+        body_html = f"{body_html}\n{notes_html}"
 
     image = None
     if fields.image:
@@ -131,10 +176,6 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
             warn(f"image: {exc.message}; the post has no cover image", path,
                  source.line_of("image"))
 
-    body_html = inner_html(body)
-    if rendered.footnotes:
-        body_html = f"{body_html}\n{_notes_block(rendered.footnotes)}"
-    excerpt_html = inner_html(excerpt)
     doc = Document(
         slug=fields.slug,
         identifier=fields.identifier,

@@ -25,7 +25,7 @@ from .tree import text_of
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
-def _outside_fences(lines: list[str]) -> list[bool]:
+def outside_fences(lines: list[str]) -> list[bool]:
     """For each line, whether it is Markdown text rather than inside a fenced code block."""
     flags: list[bool] = []
     fence: str | None = None
@@ -51,7 +51,7 @@ def split_at_separator(body: str, separator: str) -> tuple[str | None, str]:
     if not separator or separator not in body:
         return None, body
     lines = body.split("\n")
-    text = _outside_fences(lines)
+    text = outside_fences(lines)
     for index, line in enumerate(lines):
         if text[index] and separator in line:
             head, _, tail = line.partition(separator)

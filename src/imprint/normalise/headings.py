@@ -41,9 +41,13 @@ def shift_headings(root: etree._Element, top: int = 2) -> int:
     return shift
 
 
-def outline(root: etree._Element) -> tuple[Heading, ...]:
-    """Every heading with an id (one is given where pandoc or raw HTML left none)."""
-    taken = {el.get("id") for el in root.iter() if el.get("id")}
+def outline(root: etree._Element, taken: set[str] | None = None) -> tuple[Heading, ...]:
+    """Every heading with an id (one is given where pandoc or raw HTML left none).
+
+    ``taken`` holds the ids already used on the page (excerpt, notes, bios);
+    a new one avoids them as well as the ids in ``root``.
+    """
+    taken = set(taken or ()) | {el.get("id") for el in root.iter() if el.get("id")}
     found: list[Heading] = []
     for number, el in enumerate(root.iter(*LEVELS), start=1):
         ident = el.get("id")

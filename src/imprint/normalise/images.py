@@ -15,12 +15,7 @@ from ..diagnostics import warn
 from ..errors import ResourceError
 from ..model import Resource
 from ..resources import Resolver
-
-
-def _line_of(ref: str, text: str, first_line: int) -> int:
-    """The source line where ``ref`` is written (the body's first line if not found)."""
-    index = text.find(ref) if ref else -1
-    return first_line + (text.count("\n", 0, index) if index >= 0 else 0)
+from .lines import Locator
 
 
 def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path,
@@ -28,6 +23,7 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
     """Resolve every ``<img>`` in ``roots``; ``text`` (the Markdown, starting on the
     file's ``first_line``) locates each warning."""
     found: dict[str, Resource] = {}
+    locator = Locator(text, first_line)
     for root in roots:
         for source_el in list(root.iter("source")):  # <picture> alternatives: the <img> stays
             source_el.getparent().remove(source_el)
@@ -39,7 +35,7 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
                 resource = resolver.resolve(ref, source.parent)
             except ResourceError as exc:
                 warn(f"image {exc.message}; its alt text is used instead", source,
-                     _line_of(ref, text, first_line))
+                     locator.line(ref))
                 _replace_with_alt(img)
                 continue
             found.setdefault(resource.name, resource)
@@ -51,6 +47,14 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
 
 def _replace_with_alt(img: etree._Element) -> None:
     alt = (img.get("alt") or "").strip()
+    figure = img.getparent()
+    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" \
+        else None
+    if caption is not None and caption.get("aria-hidden") == "true" and \
+            " ".join(caption.text_content().split()) == " ".join(alt.split()):
+        # pandoc repeats the alt text as a caption hidden from screen readers; with the
+        # picture gone the alt text stands in for both, once and readable by everyone
+        figure.remove(caption)
     span = img.makeelement("span", {"class": "image-unavailable"})
     span.text = f"[{alt}]" if alt else "[image unavailable]"
     span.tail = img.tail

@@ -7,6 +7,7 @@ rendered together with the body in one pandoc run by ``normalise``.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,10 +73,22 @@ def slug_from_path(path: Path) -> tuple[str, str | None]:
     return (match[2], match[1]) if match else (stem, None)
 
 
+MAX_SLUG_BYTES = 150  # a file name may hold 255 bytes; room for the suffix and temp names
+
+
 def clean_slug(text: str) -> str:
-    """A slug safe as a file name on every system: letters, digits, '-' and '_' only."""
+    """A slug safe as a file name on every system: letters, digits, '-' and '_' only.
+
+    NFC first, so "é" typed as e + accent and as one character are one slug
+    (macOS would store both as one file). Cut at 80 characters and at
+    :data:`MAX_SLUG_BYTES` of UTF-8, since CJK letters take 3 bytes and some 4.
+    """
+    text = unicodedata.normalize("NFC", text)
     slug = re.sub(r"[^\w-]+", "-", text.strip(), flags=re.UNICODE).strip("-_.").lower()
-    slug = re.sub(r"-{2,}", "-", slug)[:80].strip("-")
+    slug = re.sub(r"-{2,}", "-", slug)[:80]
+    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        slug = slug[:-1]
+    slug = slug.strip("-")
     if slug.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
                         *(f"LPT{i}" for i in range(10))}:
         slug = f"{slug}-post"
@@ -102,6 +115,18 @@ class _Reader:
                                   self.source.line_of(key or "")) from None
             warn(f"{key}: {exc}; ignored", self.source.path, self.source.line_of(key or ""))
             return None
+
+    def words(self, field: str, split_keys: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """A list field (tags, categories); one of the wrong shape is ignored with a warning.
+
+        Under the keys in ``split_keys`` an unquoted string is space-separated words.
+        """
+        key, value = self.raw(field)
+        try:
+            return values.text_list(value, split_words=key in split_keys)
+        except values.FieldError as exc:
+            warn(f"{key}: {exc}; ignored", self.source.path, self.source.line_of(key or ""))
+            return ()
 
     def flag(self, key: str, default: bool) -> bool:
         try:
@@ -145,8 +170,6 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         raise SourceError(f"author: {exc}", source.path, source.line_of("author")) from None
 
     published = r.flag("published", True) and not r.flag("draft", False)
-    _, tags_raw = r.raw("tags")
-    cat_key, cats_raw = r.raw("categories")
     image = r.text("image")
     header = source.meta.get("header")
     if image is None and isinstance(header, dict):  # minimal-mistakes: header: {image: ...}
@@ -164,8 +187,8 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         authors=authors,
         date=moment,
         lang=lang,
-        tags=values.text_list(tags_raw, split_words=True),
-        categories=values.text_list(cats_raw, split_words=cat_key == "categories"),
+        tags=r.words("tags", split_keys=ALIASES["tags"]),
+        categories=r.words("categories", split_keys=("categories",)),
         image=image,
         image_alt=r.text("image_alt") or "",
         published=published,

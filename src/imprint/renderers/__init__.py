@@ -42,6 +42,7 @@ class RenderContext:
     source_date_epoch: int | None = None
     pdf_standard: str = "ua-1"
     options: dict[str, Any] = field(default_factory=dict)
+    timeout: float = 120.0  # seconds an external tool (pandoc) may take for one output
 
     def moment(self, doc: Document) -> datetime:
         """"Now" for an output: SOURCE_DATE_EPOCH, else the post's own date.

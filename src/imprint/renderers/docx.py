@@ -60,13 +60,14 @@ def core_properties(doc: Document, ctx: RenderContext) -> bytes:
                     description=plain_excerpt(doc), lang=doc.lang, identifier=doc.identifier)
 
 
-def pandoc_docx(html: str, reference: Path, lang: str, shift: int = 0) -> bytes:
+def pandoc_docx(html: str, reference: Path, lang: str, shift: int = 0,
+                timeout: float = 120.0) -> bytes:
     """pandoc's Word writer over an HTML page, styled by a reference document."""
     args = ["--from=html", "--to=docx", f"--reference-doc={reference}",
             f"--metadata=lang:{lang}", "--output=-"]
     if shift:
         args.append(f"--shift-heading-level-by={shift}")
-    return run_pandoc(args, html.encode("utf-8"))
+    return run_pandoc(args, html.encode("utf-8"), timeout=timeout)
 
 
 class DocxRenderer:
@@ -79,5 +80,5 @@ class DocxRenderer:
         reference = reference_path(ctx.brand, ctx.cache_dir)
         page = ctx.template("docx.html", **article_context(doc))
         page = replace_media(page, doc, lambda r: r.data_url)
-        data = pandoc_docx(page, reference, doc.lang, shift=-1)
+        data = pandoc_docx(page, reference, doc.lang, shift=-1, timeout=ctx.timeout)
         return normalise_zip(data, ctx.moment(doc), replace={CORE: core_properties(doc, ctx)})

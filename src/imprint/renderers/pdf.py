@@ -9,6 +9,8 @@ font and logo files, and refuses everything else.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import hashlib
 import logging
 import os
@@ -104,6 +106,14 @@ class PdfRenderer:
 
     def __init__(self) -> None:
         self._styles: dict[str, tuple[Any, Any]] = {}  # brand digest -> (CSS, FontConfiguration)
+        # A FontConfiguration removes its temporary font folder when it is collected; left
+        # to interpreter shutdown, its module may be torn down first ("Exception ignored
+        # in FontConfiguration.__del__") and the folder stays. Drop it while all is alive.
+        atexit.register(self._release)
+
+    def _release(self) -> None:
+        self._styles.clear()
+        gc.collect()  # the configuration sits in reference cycles with its stylesheet
 
     def _stylesheet(self, brand: Brand) -> tuple[Any, Any]:
         key = brand.digest
