@@ -124,3 +124,31 @@ def test_raw_html_heavy_post_makes_a_valid_epub(corpus_build: CorpusBuild, corpu
     result = run_epubcheck(epub)
     assert result.errors == 0, result.messages
     assert "Anchor defined twice" not in corpus_build.stderr
+
+
+@pytest.mark.slow
+def test_every_corpus_epub_and_page_passes_its_validator(corpus_build: CorpusBuild,
+                                                         samples_build) -> None:
+    """Issue 4's bar for every output of the corpus and of content/: EPUBCheck 0 errors
+    and 0 warnings with the accessibility properties, and no Nu HTML Checker errors."""
+    from lxml import etree
+
+    from imprint.validate import nu_check
+
+    from ..tools import OPF_NS, epub_opf, run_epubcheck_many
+
+    epubs = sorted(corpus_build.out.glob("epub/*.epub")) + \
+        [r.target for r in samples_build.built if r.format == "epub"]
+    assert len(epubs) >= 19
+    for result in run_epubcheck_many(epubs):
+        assert (result.errors, result.warnings) == (0, 0), (result.path.name, result.messages)
+        opf = epub_opf(result.path)
+        found = set(opf.xpath("//opf:meta/@property", namespaces=OPF_NS))
+        assert {"schema:accessMode", "schema:accessModeSufficient", "schema:accessibilityFeature",
+                "schema:accessibilityHazard", "schema:accessibilitySummary"} <= found, \
+            result.path.name
+        assert isinstance(opf, etree._Element)
+    pages = sorted(corpus_build.out.glob("html/*.html")) + \
+        [r.target for r in samples_build.built if r.format == "html"]
+    for result in nu_check(pages):
+        assert result.errors == 0, (result.path.name, result.messages)
