@@ -14,7 +14,8 @@ A project may hold an ``imprint.toml`` at its top level::
 
     [build]
     jobs = 0                     # 0: one worker per core
-    timeout = 120                # seconds per job
+    timeout = 120                # seconds per job; a job past it fails alone
+    memory_mb = 2048             # address space per worker; a job past it fails alone
 
     [resources]
     remote = true                # fetch http(s) images
@@ -63,6 +64,7 @@ class Settings:
     formats: tuple[str, ...] = FORMATS
     jobs: int = 0
     job_timeout: float = 120.0
+    memory_mb: int = 2048
     remote_resources: bool = True
     resource_timeout: float = 5.0
     resource_max_bytes: int = 20_000_000
@@ -146,6 +148,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("project.formats", "formats", _is_formats),
     Option("build.jobs", "jobs", _is_count),
     Option("build.timeout", "job_timeout", _is_positive),
+    Option("build.memory_mb", "memory_mb", _is_count),
     Option("resources.remote", "remote_resources", _is_bool),
     Option("resources.timeout", "resource_timeout", _is_positive),
     Option("resources.max_bytes", "resource_max_bytes", _is_positive),
