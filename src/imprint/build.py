@@ -303,8 +303,8 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
     run = _Build(project, formats, out, site=site, force=force, targets=targets, flat=flat,
                  on_result=on_result)
     run.report.planned = len(sources) * len(formats)
-    remove_stale_temporaries([out, out / MANIFEST.parent] + [out / fmt for fmt in formats] +
-                             [t.parent for t in targets.values()])
+    remove_stale_temporaries([out, out / MANIFEST.parent, settings.cache_dir / "docx"] +
+                             [out / fmt for fmt in formats] + [t.parent for t in targets.values()])
     if site:
         run.remove_deleted()
     posts = run.plan(sources)

@@ -59,7 +59,7 @@ def write_index(out: Path, manifest: Manifest, project: Project) -> Path:
 def write_report(path: Path, report: BuildReport) -> Path:
     jobs = [{
         "source": str(r.source), "format": r.format, "status": r.status,
-        "seconds": round(r.seconds, 3), "output": str(r.target) if r.target else None,
+        "seconds": round(r.seconds, 4), "output": str(r.target) if r.target else None,
         "size": r.size, "sha256": r.sha256 or None, "error": r.error,
         "warnings": [str(w) for w in r.warnings],
     } for r in sorted(report.results, key=lambda r: (str(r.source), r.format))]

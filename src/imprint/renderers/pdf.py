@@ -85,6 +85,10 @@ class PdfRenderer:
             self._styles = {key: (css, fonts)}  # one brand per process at a time
         return self._styles[key]
 
+    def warm(self, ctx: RenderContext) -> None:
+        """Parse the brand stylesheet and load its fonts now, before the first job's clock."""
+        self._stylesheet(ctx.brand)
+
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         weasyprint = _weasyprint()
         css, fonts = self._stylesheet(ctx.brand)
