@@ -8,7 +8,7 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx test system-deps install clean distclean
+.PHONY: all html pdf epub docx test bench system-deps install clean distclean
 
 all: install
 	$(IMPRINT) build content --out $(OUT)
@@ -18,6 +18,11 @@ html pdf epub docx: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# timings against the pandoc loop a user would script (not a test); POSTS=50 by default
+POSTS ?= 50
+bench: install
+	$(BIN)/python -m bench.run --posts $(POSTS)
 
 install: $(STAMP)
 
@@ -33,7 +38,7 @@ system-deps:
 	./scripts/system-deps.sh
 
 clean:
-	rm -rf $(OUT) .imprint-cache .pytest_cache
+	rm -rf $(OUT) .imprint-cache .pytest_cache bench/out
 
 distclean: clean
 	rm -rf $(VENV)

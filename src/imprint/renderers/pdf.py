@@ -9,6 +9,7 @@ font and logo files, and refuses everything else.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -18,14 +19,37 @@ from ..brand import Brand
 from ..diagnostics import warn
 from ..errors import RenderError
 from ..model import Document
-from . import RenderContext, article_context, replace_media
+from . import RenderContext, article_context, pdf_fonts, replace_media
 
 BASE_URL = "https://imprint.invalid/"
 
 
+@functools.cache
 def _weasyprint() -> Any:
-    import weasyprint
+    """WeasyPrint, imported without its slow library search, and with pinned fonts.
 
+    WeasyPrint looks for each native library under several names through
+    ``ctypes.util.find_library``, which on Linux runs ldconfig, gcc and ld for
+    every name: some fifty processes, a good part of a cold ``imprint pdf``.
+    The dynamic loader finds the same libraries by the sonames WeasyPrint also
+    tries, so during the import a search answers "not found" at once. Should
+    that leave WeasyPrint without a library, it is imported again the usual way.
+    """
+    import ctypes.util
+    import sys
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    except OSError:  # pragma: no cover - a system where only the search finds the libraries
+        for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+            del sys.modules[name]
+        ctypes.util.find_library = search
+        import weasyprint
+    finally:
+        ctypes.util.find_library = search
+    pdf_fonts.install()
     return weasyprint
 
 
@@ -91,6 +115,7 @@ class PdfRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         weasyprint = _weasyprint()
+        pdf_fonts.use_cache(ctx.cache_dir / "fonts" if ctx.cache_dir else None)
         css, fonts = self._stylesheet(ctx.brand)
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
