@@ -142,3 +142,11 @@ def test_a_hand_deleted_output_is_built_again(site):
     report = _build(site, ("html",))
     assert _by_status(report)["built"] == {("undersea-cables", "html")}
     assert (site.out / "html" / "undersea-cables.html").is_file()
+
+
+def test_a_damaged_cache_costs_a_full_build_not_a_wrong_one(site):
+    _build(site, ("html",))
+    (site.out / ".cache" / "manifest.json").write_text("{half a manifest", encoding="utf-8")
+    report = _build(site, ("html",))
+    assert len(report.built) == 3 and not report.skipped
+    assert len(_build(site, ("html",)).skipped) == 3  # and the cache is whole again

@@ -22,7 +22,6 @@ import logging
 import os
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +58,8 @@ def tree_digest(folder: Path) -> str:
 
 @cache
 def tool_versions() -> str:
+    from importlib import metadata  # here: a single export (imprint pdf) never needs it
+
     found = []
     for name in TOOLS:
         try:

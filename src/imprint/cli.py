@@ -155,11 +155,22 @@ def _print_report(report, single: bool) -> int:
     return codes.pop() if len(codes) == 1 else 1
 
 
+def _show_library_warnings() -> None:
+    """What the library logs as a warning (a damaged build cache, say) reaches stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("imprint: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("imprint").addHandler(handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()
         return 2
+    _show_library_warnings()
     try:
         settings = _settings(args)
         if args.command == "build":

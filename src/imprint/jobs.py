@@ -9,6 +9,7 @@ code), not an exception, so one bad post cannot stop a worker.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ Failure = tuple[str, int] | None  # (the report line, the exit code)
 
 _PROJECT: Project | None = None
 _PROJECT_TOKEN: str = ""
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def init_worker(project: Project, formats: Sequence[str]) -> None:
@@ -87,9 +89,12 @@ def in_project(project: Project, formats: Sequence[str], job: str,
     The project travels with the task; a worker initialises itself the first
     time it sees a project and reuses the warm renderers after that.
     """
-    if _PROJECT is None or _PROJECT_TOKEN != _token(project):
-        init_worker(project, formats)
-    return JOBS[job](*args)  # type: ignore[operator]
+    # Renderers keep per-process state (WeasyPrint's fonts, SOURCE_DATE_EPOCH while a
+    # PDF is written): a Dask worker with several threads runs imprint jobs one by one.
+    with _ONE_AT_A_TIME:
+        if _PROJECT is None or _PROJECT_TOKEN != _token(project):
+            init_worker(project, formats)
+        return JOBS[job](*args)  # type: ignore[operator]
 
 
 JOBS = {"normalise": normalise_job, "render": render_job}

@@ -32,7 +32,8 @@ Plain text, *italic*, **bold** and “quotes” — with a dash.
 def _export(post: Path, target: Path, cwd: Path) -> bytes:
     done = subprocess.run([sys.executable, "-m", "imprint", "pdf", str(post), "-o", str(target)],
                           cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                          env={**os.environ, "PYTHONPATH": str(REPO / "src"),
+                               "XDG_CACHE_HOME": str(cwd / "user-cache")})
     assert done.returncode == 0, done.stderr
     return target.read_bytes()
 
@@ -57,7 +58,7 @@ def test_pdf_fonts_are_static_and_bytes_do_not_depend_on_the_cache(tmp_path, ext
     post = tmp_path / "pinned.md"
     post.write_text(POST.format(extra=extra), encoding="utf-8")
     cold = _export(post, tmp_path / "cold.pdf", tmp_path)
-    assert list((tmp_path / ".imprint-cache" / "fonts").glob("*.ttf"))  # pinned and kept
+    assert list((tmp_path / "user-cache" / "imprint" / "fonts").glob("*.ttf"))  # pinned, kept
     warm = _export(post, tmp_path / "warm.pdf", tmp_path)
     assert warm == cold
 

@@ -40,6 +40,7 @@ class RenderContext:
     templates: Path
     cache_dir: Path | None = None
     source_date_epoch: int | None = None
+    font_cache_dir: Path | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
     def moment(self, doc: Document) -> datetime:

@@ -9,7 +9,7 @@ the subset keeps, and it was three quarters of a warm worker's PDF time.
 Here each (font file, axis location) is pinned once, for a fixed set of
 glyphs: those of :data:`BASE_TEXT` (Latin-1 and common punctuation) and what
 the font's ligatures make of them. The result is kept in memory and in the
-build cache. A document whose glyphs all lie in that set has its font
+user's font cache (``~/.cache/imprint/fonts``), shared by every project. A document whose glyphs all lie in that set has its font
 subset from the pinned font by HarfBuzz (fast); any other document takes
 WeasyPrint's own path. Which path a font takes depends only on the
 document's glyphs and the fixed set, never on what ran before, so equal
@@ -58,7 +58,7 @@ _axes: dict[str, dict[str, Any]] = {}
 
 
 def use_cache(folder: Path | None) -> None:
-    """Keep pinned fonts in ``folder`` (the build cache) across processes."""
+    """Keep pinned fonts in ``folder`` across processes (None: in memory only)."""
     _state["folder"] = folder
 
 
