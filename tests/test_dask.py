@@ -38,6 +38,7 @@ def test_dask_build_equals_local_build(cluster_client, samples_build, settings, 
         assert result.target.parent.parent == out and result.target.stat().st_size == result.size
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["executor"] == "dask" and data["summary"]["built"] == 12
+    assert data["workers"] == 2
 
     again = build([CONTENT], out=out, settings=settings.with_overrides(content=CONTENT),
                   executor="dask", scheduler=cluster_client)

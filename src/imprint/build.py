@@ -309,16 +309,18 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         run.remove_deleted()
     posts = run.plan(sources)
     chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
-    if chosen is not None:
-        run.report.executor = chosen.name
-        run.report.workers = getattr(chosen, "size", 0)
-        try:
+    try:
+        if chosen is not None:
+            run.report.executor = chosen.name
+            run.report.workers = chosen.workers
             run.run(chosen, posts)
-        finally:
+    finally:  # also on Ctrl-C: stop the workers, keep the record of what was written
+        if chosen is not None:
             run.report.peak_rss_kb = chosen.peak_rss_kb
             chosen.close()
+        if site:
+            run.manifest.save()
     if site:
-        run.manifest.save()
         from .site import write_index, write_report
 
         run.report.index_path = write_index(out, run.manifest, project)

@@ -53,6 +53,7 @@ class DaskExecutor:
                 raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") \
                     from None
             self._own_client = True
+        self.workers = len(self.client.scheduler_info().get("workers", {}))
         self._formats = tuple(formats)
         [self._project] = self.client.scatter([project], broadcast=True, hash=False)
         self._timeout = timeout

@@ -19,6 +19,7 @@ from .project import Project
 
 class Executor(Protocol):
     name: str
+    workers: int  # how many jobs can run at once
     peak_rss_kb: int
 
     def submit(self, job: str, *args: Any, priority: int = 0) -> int: ...
@@ -36,6 +37,7 @@ class InlineExecutor:
     """
 
     name = "inline"
+    workers = 1
 
     def __init__(self, project: Project, formats: Sequence[str]):
         jobs.init_worker(project, formats)
@@ -78,7 +80,7 @@ class LocalExecutor:
         return self._pool.peak_rss_kb
 
     @property
-    def size(self) -> int:
+    def workers(self) -> int:
         return self._pool.size
 
     def submit(self, job: str, *args: Any, priority: int = 0) -> int:
