@@ -150,3 +150,9 @@ def test_a_damaged_cache_costs_a_full_build_not_a_wrong_one(site):
     report = _build(site, ("html",))
     assert len(report.built) == 3 and not report.skipped
     assert len(_build(site, ("html",)).skipped) == 3  # and the cache is whole again
+
+
+def test_index_of_a_build_without_html_links_what_there_is(site):
+    _build(site, ("epub",))
+    links = html_tree(site.out / "index.html").xpath("//li[@class='post']/h2/a/@href")
+    assert sorted(links) == [f"epub/{slug}.epub" for slug in sorted(SLUGS)]

@@ -84,11 +84,11 @@ class Settings:
         return self.root / ".imprint-cache"
 
     @property
-    def font_cache_dir(self) -> Path:
-        """Pinned variable fonts: they depend on installed fonts, not on a project, so
-        they are kept per user (like fontconfig's cache) and shared by every project."""
+    def user_cache_dir(self) -> Path:
+        """What depends on the installation, not on a project (pinned fonts, compiled
+        templates): kept per user, like fontconfig's cache, and shared by every project."""
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        return Path(base) / "imprint" / "fonts"
+        return Path(base) / "imprint"
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

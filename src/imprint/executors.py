@@ -7,6 +7,7 @@ loop does not care which one it drives.
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from collections.abc import Iterator, Sequence
@@ -33,19 +34,34 @@ class InlineExecutor:
     """Runs each job at once, in this process: the author's one-post export.
 
     Starting a worker would cost more than the job; a cold ``imprint pdf``
-    should pay for one WeasyPrint import, not two.
+    should pay for one WeasyPrint import, not two. That import (and the brand
+    stylesheet) is loaded on a thread while the post is normalised, which is
+    mostly a wait for pandoc; the render waits for it.
     """
 
     name = "inline"
     workers = 1
 
     def __init__(self, project: Project, formats: Sequence[str]):
-        jobs.init_worker(project, formats)
+        jobs.use_project(project)
+        self._warming: threading.Thread | None = threading.Thread(
+            target=self._warm, args=(project, formats), name="imprint-warm", daemon=True)
+        self._warming.start()
         self._done: list[Outcome] = []
         self._count = 0
         self.peak_rss_kb = 0
 
+    @staticmethod
+    def _warm(project: Project, formats: Sequence[str]) -> None:
+        try:
+            jobs.warm_renderers(project, formats)
+        except Exception:  # noqa: BLE001 - the render job meets the same error and reports it
+            pass
+
     def submit(self, job: str, *args: Any, priority: int = 0) -> int:
+        if job == "render" and self._warming is not None:
+            self._warming.join()
+            self._warming = None
         ticket = self._count
         self._count += 1
         started = time.perf_counter()
@@ -62,6 +78,8 @@ class InlineExecutor:
             yield self._done.pop(0)
 
     def close(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
         self._done.clear()
 
 

@@ -30,9 +30,17 @@ _ONE_AT_A_TIME = threading.Lock()
 
 def init_worker(project: Project, formats: Sequence[str]) -> None:
     """Warm a worker: load the renderers it will run (WeasyPrint imports once here)."""
+    use_project(project)
+    warm_renderers(project, formats)
+
+
+def use_project(project: Project) -> None:
     global _PROJECT, _PROJECT_TOKEN
     _PROJECT = project
     _PROJECT_TOKEN = _token(project)
+
+
+def warm_renderers(project: Project, formats: Sequence[str]) -> None:
     for name in formats:
         renderer = get_renderer(name)
         warm = getattr(renderer, "warm", None)

@@ -74,7 +74,7 @@ class Project:
     def render_context(self) -> RenderContext:
         s = self.settings
         return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
-                             font_cache_dir=s.font_cache_dir)
+                             user_cache_dir=s.user_cache_dir)
 
 
 def discover(paths: list[Path]) -> list[Path]:

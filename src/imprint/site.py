@@ -47,7 +47,8 @@ def _posts(out: Path, manifest: Manifest) -> list[dict[str, Any]]:
 
 def write_index(out: Path, manifest: Manifest, project: Project) -> Path:
     brand = project.brand
-    page = render(project.settings.templates, INDEX_TEMPLATE, brand=brand, version=__version__,
+    page = render(project.settings.templates, INDEX_TEMPLATE, project.settings.user_cache_dir,
+                  brand=brand, version=__version__,
                   lang=project.settings.lang, css=brand.stylesheet("screen"),
                   logo_src=brand.logo_data_url(), posts=_posts(out, manifest),
                   labels={f: f.upper() for f in FORMATS}, types=MEDIA_TYPES)

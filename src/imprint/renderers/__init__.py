@@ -40,7 +40,7 @@ class RenderContext:
     templates: Path
     cache_dir: Path | None = None
     source_date_epoch: int | None = None
-    font_cache_dir: Path | None = None
+    user_cache_dir: Path | None = None  # see Settings.user_cache_dir
     options: dict[str, Any] = field(default_factory=dict)
 
     def moment(self, doc: Document) -> datetime:
@@ -55,7 +55,7 @@ class RenderContext:
         return doc.date.astimezone(UTC) if doc.date else EPOCH_FALLBACK
 
     def template(self, name: str, **context: object) -> str:
-        return render_template(self.templates, name, version=__version__,
+        return render_template(self.templates, name, self.user_cache_dir, version=__version__,
                                brand=self.brand, **context)
 
 

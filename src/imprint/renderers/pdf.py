@@ -115,7 +115,7 @@ class PdfRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         weasyprint = _weasyprint()
-        pdf_fonts.use_cache(ctx.font_cache_dir)
+        pdf_fonts.use_cache(ctx.user_cache_dir / "fonts" if ctx.user_cache_dir else None)
         css, fonts = self._stylesheet(ctx.brand)
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None

@@ -9,7 +9,7 @@ the subset keeps, and it was three quarters of a warm worker's PDF time.
 Here each (font file, axis location) is pinned once, for a fixed set of
 glyphs: those of :data:`BASE_TEXT` (Latin-1 and common punctuation) and what
 the font's ligatures make of them. The result is kept in memory and in the
-user's font cache (``~/.cache/imprint/fonts``), shared by every project. A document whose glyphs all lie in that set has its font
+user's cache (``~/.cache/imprint/fonts``), shared by every project. A document whose glyphs all lie in that set has its font
 subset from the pinned font by HarfBuzz (fast); any other document takes
 WeasyPrint's own path. Which path a font takes depends only on the
 document's glyphs and the fixed set, never on what ran before, so equal
@@ -152,8 +152,11 @@ def _load_or_pin(font: Any, key: tuple[str, tuple[tuple[str, float], ...]],
                      font.family, exc)
         return None
     if paths is not None:
-        write_atomic(paths[1], " ".join(map(str, sorted(pinned.glyphs))).encode())
-        write_atomic(paths[0], pinned.data)  # written last: its presence means complete
+        try:
+            write_atomic(paths[1], " ".join(map(str, sorted(pinned.glyphs))).encode())
+            write_atomic(paths[0], pinned.data)  # written last: its presence means complete
+        except OSError as exc:  # a read-only cache costs time, never the PDF
+            LOGGER.debug("cannot keep pinned font in %s: %s", paths[0].parent, exc)
     return _with_face(pinned)
 
 
