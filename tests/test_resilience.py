@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,6 +70,7 @@ def _digests(out: Path) -> dict[str, str]:
 def test_kill_9_then_build_again_equals_a_clean_build(tmp_path):
     content = tmp_path / "content"
     generate(CONTENT, content, 10)
+    started = time.monotonic()
     clean = _imprint_build(content, tmp_path / "clean")
     _, errors = clean.communicate(timeout=300)
     assert clean.returncode == 0, errors
@@ -76,8 +78,16 @@ def test_kill_9_then_build_again_equals_a_clean_build(tmp_path):
     assert len(expected) == 40
 
     out = tmp_path / "killed"
-    victim = _imprint_build(content, out, start_new_session=True)
-    time.sleep(random.uniform(0.8, 3.5))  # somewhere in start-up, normalising or rendering
+    window = time.monotonic() - started
+    for _ in range(6):  # a random moment while the build runs: start-up, normalising, rendering
+        victim = _imprint_build(content, out, start_new_session=True)
+        time.sleep(random.uniform(0.05, 0.9) * window)
+        if victim.poll() is None:
+            break
+        shutil.rmtree(out)  # it finished first (warm caches are quicker): from scratch, sooner
+        window /= 2
+    else:
+        pytest.fail("the build always finished before it could be killed")
     os.killpg(victim.pid, signal.SIGKILL)  # the build and its workers, without warning
     victim.wait(timeout=60)
     assert victim.returncode == -signal.SIGKILL

@@ -163,10 +163,10 @@ class _Build:
 
     def plan(self, sources: list[Path]) -> list[_Post]:
         chosen = {source_id(p) for p in sources}
-        for source, entry in self.manifest.posts.items():
+        for source, other in self.manifest.posts.items():
             if source not in chosen:  # a post this build leaves alone still owns its files
-                for built in entry.outputs.values():
-                    self.owners.setdefault(Path(built.file.path), Path(source))
+                for output in other.outputs.values():
+                    self.owners.setdefault(Path(output.file.path), Path(source))
         posts: list[_Post] = []
         for path in sources:
             try:
@@ -200,11 +200,12 @@ class _Build:
             ticket = executor.submit("normalise", post.path, post.raw)
             self.pending[ticket] = ("normalise", post)
         for outcome in executor.results():
-            kind, *info = self.pending.pop(outcome.ticket)
+            kind, post, *render = self.pending.pop(outcome.ticket)
             if kind == "normalise":
-                self.normalised(executor, info[0], outcome)
+                self.normalised(executor, post, outcome)
             else:
-                self.rendered(*info, outcome)
+                fmt, target, found = render
+                self.rendered(post, fmt, target, found, outcome)
             if self.site and time.monotonic() - self._saved > SAVE_EVERY:
                 self.manifest.save()
                 self._saved = time.monotonic()

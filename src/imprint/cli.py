@@ -13,10 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import FORMATS, Settings, load_settings
 from .errors import ConfigError, ImprintError
+
+if TYPE_CHECKING:  # the build module (and what it imports) loads only for a build
+    from .build import BuildReport, JobResult
 
 
 def _formats(text: str) -> list[str]:
@@ -88,7 +92,7 @@ class _Progress:
     """Build progress on stderr: a bar on a terminal, one plain line per job otherwise (CI)."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: Any = None  # a rich Progress on a terminal
         if sys.stderr.isatty():
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
@@ -103,7 +107,7 @@ class _Progress:
             self.task = self.bar.add_task("", total=None)
             self.bar.start()
 
-    def __call__(self, result, done: int, total: int) -> None:
+    def __call__(self, result: JobResult, done: int, total: int) -> None:
         if self.bar is not None:
             name = result.target.name if result.target else result.source.name
             self.bar.update(self.task, completed=done, total=total,
@@ -119,7 +123,7 @@ class _Progress:
             self.bar.stop()
 
 
-def _summary(report) -> None:
+def _summary(report: BuildReport) -> None:
     posts = len({r.source for r in report.results})
     counts = (len(report.built), len(report.skipped), len(report.failed), len(report.warnings))
     if sys.stderr.isatty():
@@ -138,7 +142,7 @@ def _summary(report) -> None:
           f"{counts[3]} warning(s), {posts} post(s) in {report.seconds:.1f} s", file=sys.stderr)
 
 
-def _print_report(report, single: bool) -> int:
+def _print_report(report: BuildReport, single: bool) -> int:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
     errors = list(dict.fromkeys(r.error for r in report.failed if r.error))

@@ -20,8 +20,12 @@ from .project import Project
 
 class Executor(Protocol):
     name: str
-    workers: int  # how many jobs can run at once
-    peak_rss_kb: int
+
+    @property
+    def workers(self) -> int: ...  # how many jobs can run at once
+
+    @property
+    def peak_rss_kb(self) -> int: ...  # the largest worker's memory high-water mark
 
     def submit(self, job: str, *args: Any, priority: int = 0) -> int: ...
 
@@ -66,7 +70,7 @@ class InlineExecutor:
         self._count += 1
         started = time.perf_counter()
         try:
-            outcome = Outcome(ticket, OK, jobs.JOBS[job](*args))  # type: ignore[operator]
+            outcome = Outcome(ticket, OK, jobs.JOBS[job](*args))
         except Exception:  # noqa: BLE001 - jobs return failures; this is a bug
             outcome = Outcome(ticket, ERROR, detail=traceback.format_exc())
         outcome.seconds = time.perf_counter() - started

@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .diagnostics import Diagnostic, collecting
 from .errors import ImprintError
@@ -102,7 +103,7 @@ def in_project(project: Project, formats: Sequence[str], job: str,
     with _ONE_AT_A_TIME:
         if _PROJECT is None or _PROJECT_TOKEN != _token(project):
             init_worker(project, formats)
-        return JOBS[job](*args)  # type: ignore[operator]
+        return JOBS[job](*args)
 
 
-JOBS = {"normalise": normalise_job, "render": render_job}
+JOBS: dict[str, Callable[..., Any]] = {"normalise": normalise_job, "render": render_job}
