@@ -94,6 +94,8 @@ class LocalExecutor:
 
     def __init__(self, project: Project, formats: Sequence[str], workers: int,
                  timeout: float | None, memory_mb: int | None):
+        # imported here once, the renderers' libraries reach every forked worker ready
+        jobs.preload(formats)
         self._pool = WorkerPool(workers, jobs.init_worker, (project, tuple(formats)),
                                 timeout=timeout, memory_mb=memory_mb)
 

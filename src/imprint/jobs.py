@@ -35,6 +35,18 @@ def init_worker(project: Project, formats: Sequence[str]) -> None:
     warm_renderers(project, formats)
 
 
+def preload(formats: Sequence[str]) -> None:
+    """Import what the renderers need before workers fork from this process.
+
+    Only imports: fonts, stylesheets and anything holding a handle are set up
+    by each worker (:func:`warm_renderers`) after the fork.
+    """
+    for name in formats:
+        hook = getattr(get_renderer(name), "preload", None)
+        if hook is not None:
+            hook()
+
+
 def use_project(project: Project) -> None:
     global _PROJECT, _PROJECT_TOKEN
     _PROJECT = project

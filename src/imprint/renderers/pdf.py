@@ -109,6 +109,11 @@ class PdfRenderer:
             self._styles = {key: (css, fonts)}  # one brand per process at a time
         return self._styles[key]
 
+    @staticmethod
+    def preload() -> None:
+        """Import WeasyPrint (fork-safe: no fonts or stylesheets are loaded yet)."""
+        _weasyprint()
+
     def warm(self, ctx: RenderContext) -> None:
         """Parse the brand stylesheet and load its fonts now, before the first job's clock."""
         self._stylesheet(ctx.brand)
