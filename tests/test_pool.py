@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 from imprint.pool import DIED, ERROR, MEMORY, OK, TIMEOUT, WorkerPool
+
+from .conftest import require
 
 _STARTED_IN: list[int] = []
 
@@ -28,9 +31,17 @@ def die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def greedy() -> int:
-    block = bytearray(1_500_000_000)  # past the cap below: this allocation must fail
+def greedy(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
     return len(block)
+
+
+def _address_space_mb() -> int:
+    """This process's virtual size: a forked worker starts with as much."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no VmSize")
 
 
 def broken() -> None:
@@ -78,8 +89,10 @@ def test_a_worker_that_dies_fails_only_its_job():
 
 
 def test_memory_cap_fails_the_greedy_job_alone():
-    with WorkerPool(1, memory_mb=1000) as pool:
-        hungry = pool.submit(greedy)
+    require(Path("/proc/self/status").is_file(), "Linux /proc")
+    cap = _address_space_mb() + 300  # room for ordinary jobs, not for the greedy one
+    with WorkerPool(1, memory_mb=cap) as pool:
+        hungry = pool.submit(greedy, 2 * cap)
         fine = pool.submit(square, 3)
         outcomes = _run(pool)
     assert outcomes[hungry].status == MEMORY
