@@ -8,7 +8,8 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections test check proof system-deps install install-check clean distclean
+.PHONY: all html pdf epub docx collections test check proof bench system-deps install \
+	install-check clean distclean
 
 all: install
 	$(IMPRINT) build content --out $(OUT)
@@ -33,6 +34,11 @@ proof: install
 	test -d $(OUT)/pdf || $(IMPRINT) build content --out $(OUT) --formats pdf
 	$(IMPRINT) proof $(OUT)/pdf -o $(OUT)/proof.png
 
+# timings against the pandoc loop a user would script (not a test); POSTS=50 by default
+POSTS ?= 50
+bench: install
+	$(BIN)/python -m bench.run --posts $(POSTS)
+
 install: $(STAMP)
 
 # the validators' Debian packages (Java, LibreOffice) on top of the build's
@@ -52,7 +58,7 @@ system-deps:
 	./scripts/system-deps.sh check
 
 clean:
-	rm -rf $(OUT) .imprint-cache .pytest_cache
+	rm -rf $(OUT) .imprint-cache .pytest_cache bench/out
 
 distclean: clean
 	rm -rf $(VENV)

@@ -31,7 +31,8 @@ def test_hostile_slugs_and_names_stay_inside_out(tmp_path: Path, settings) -> No
     assert report.ok, [r.error for r in report.failed]
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     stems = {"etc-passwd", "tmp-owned", "con-post", "s" * 80, "empty-slug", "post"}
-    assert written == sorted(f"{fmt}/{stem}.{fmt}" for fmt in ("html", "epub") for stem in stems)
+    assert written == sorted([f"{fmt}/{stem}.{fmt}" for fmt in ("html", "epub") for stem in stems]
+                             + ["index.html", "report.json"])
     assert {p: p.read_bytes() for p in posts.iterdir()} == sources
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "posts"]
 

@@ -1,10 +1,16 @@
-"""Builds: plan jobs (document × format), run them in warm workers, write atomically, report.
+"""Builds: plan jobs (document × format), skip what is up to date, run the rest, report.
 
-Each post is normalised once (one pandoc run), in a worker; its Document then
-feeds one render job per format. Workers import WeasyPrint and parse the
-brand's stylesheet once, then serve many jobs. A failing post or format is
-recorded and the rest of the build goes on; outputs are written by this
-process only, each through a temporary file and a rename.
+A post is read and hashed here; if every output it needs is in the cache
+(see :mod:`cache`) it costs nothing more. Otherwise it is normalised once
+(one pandoc run) by a worker, and its Document feeds one render job per
+stale format. Jobs run in warm worker processes (:mod:`pool`), or on a Dask
+cluster; the bytes come back here and are written through a temporary file
+and a rename, so no output path ever holds half a file. A failing post,
+format or worker is recorded and the rest of the build goes on.
+
+A site build (``imprint build``) also keeps the cache manifest, removes the
+outputs of posts whose source was deleted, and writes ``report.json`` and
+``index.html`` in the output folder.
 """
 
 from __future__ import annotations
@@ -12,29 +18,42 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from .cache import FileStamp, Keys, Manifest, remove_output, source_id
 from .config import FORMATS, Settings, load_settings
-from .diagnostics import Diagnostic, collecting
+from .diagnostics import Diagnostic
 from .errors import ImprintError
+from .executors import Executor, InlineExecutor, LocalExecutor
 from .model import Document
 from .output import remove_stale_temporaries, write_atomic
+from .pool import Outcome
 from .project import Project, discover
 from .renderers import get_renderer
+from .source import read_bytes
 
 LOGGER = logging.getLogger("imprint.build")
+
+def manifest_path(settings: Settings, out: Path) -> Path:
+    """Where the cache manifest of one output folder lives: in the project's cache, so
+    the output folder holds outputs only (each recorded output is re-checked on disk)."""
+    name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:20]
+    return settings.cache_dir / "builds" / f"{name}.json"
+REPORT_NAME = "report.json"
+INDEX_NAME = "index.html"
+SAVE_EVERY = 2.0  # seconds between manifest saves while building
+# longest first, so the slow PDFs do not end up alone at the end of a build
+PRIORITY = {"pdf": 1, "docx": 2, "epub": 3, "html": 4}
 
 
 @dataclass
 class JobResult:
     source: Path
     format: str
-    status: str  # built | failed
+    status: str  # built | skipped | failed
     target: Path | None = None
     error: str | None = None  # one line for ImprintError; a traceback for a bug
     exit_code: int = 0
@@ -48,14 +67,28 @@ class JobResult:
 class BuildReport:
     results: list[JobResult] = field(default_factory=list)
     seconds: float = 0.0
+    planned: int = 0  # jobs in the plan: posts × formats
+    removed: list[Path] = field(default_factory=list)  # outputs of deleted posts
+    executor: str = ""
+    workers: int = 0
+    peak_rss_kb: int = 0  # the largest worker's high-water mark
+    report_path: Path | None = None
+    index_path: Path | None = None
+
+    def _with(self, status: str) -> list[JobResult]:
+        return [r for r in self.results if r.status == status]
 
     @property
     def failed(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "failed"]
+        return self._with("failed")
 
     @property
     def built(self) -> list[JobResult]:
-        return [r for r in self.results if r.status == "built"]
+        return self._with("built")
+
+    @property
+    def skipped(self) -> list[JobResult]:
+        return self._with("skipped")
 
     @property
     def warnings(self) -> list[Diagnostic]:
@@ -69,54 +102,8 @@ class BuildReport:
         return not self.failed
 
 
-# --- work done in workers (or in this process) ------------------------------------------------
+OnResult = Callable[[JobResult, int, int], None]  # (result, jobs done, jobs planned)
 
-_PROJECT: Project | None = None
-
-
-def _init_worker(project: Project, formats: Sequence[str]) -> None:
-    """Warm a worker: load the renderers it will run (WeasyPrint imports once here)."""
-    global _PROJECT
-    _PROJECT = project
-    for name in formats:
-        get_renderer(name)
-
-
-def _failure(exc: BaseException) -> tuple[str, int]:
-    """The report line (a traceback for a bug) and the exit code for a failed job."""
-    if isinstance(exc, ImprintError):
-        return str(exc), exc.exit_code
-    return "".join(traceback.format_exception(exc)).rstrip(), 70
-
-
-Failure = tuple[str, int] | None
-
-
-def normalise_job(path: Path) -> tuple[Document | None, Failure, list[Diagnostic]]:
-    assert _PROJECT is not None
-    with collecting() as found:
-        try:
-            return _PROJECT.load(path), None, found
-        except Exception as exc:  # noqa: BLE001 - reported per post, the build goes on
-            if isinstance(exc, ImprintError):
-                exc.located(path)
-            return None, _failure(exc), found
-
-
-def render_job(doc: Document, fmt: str) -> tuple[bytes | None, Failure, list[Diagnostic], float]:
-    assert _PROJECT is not None
-    start = time.perf_counter()
-    with collecting() as found:
-        try:
-            data = get_renderer(fmt).render(doc, _PROJECT.render_context())
-            return data, None, found, time.perf_counter() - start
-        except Exception as exc:  # noqa: BLE001
-            if isinstance(exc, ImprintError):
-                exc.located(doc.source_path)
-            return None, _failure(exc), found, time.perf_counter() - start
-
-
-# --- planning and running ---------------------------------------------------------------------
 
 def target_for(out: Path, doc: Document, fmt: str, flat: bool = False) -> Path:
     """``out/<format>/<slug>.<ext>``, or ``out/<slug>.<ext>`` for a single export."""
@@ -124,114 +111,246 @@ def target_for(out: Path, doc: Document, fmt: str, flat: bool = False) -> Path:
     return out / name if flat else out / fmt / name
 
 
-class _InlineExecutor:
-    """Runs jobs in this process: for one post, where starting workers costs more."""
+def index_card(doc: Document) -> dict[str, Any]:
+    """What the site index shows of a post; kept in the manifest for unchanged posts."""
+    return {"slug": doc.slug, "title": doc.title, "title_html": doc.title_html,
+            "authors": list(doc.author_names), "lang": doc.lang, "dir": doc.dir,
+            "date": doc.date.isoformat() if doc.date else None,
+            "date_display": doc.date_display, "excerpt_html": doc.excerpt_html}
 
-    def submit(self, fn: Callable, *args: object) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001
-            future.set_exception(exc)
-        return future
 
-    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-        pass
+@dataclass
+class _Post:
+    path: Path
+    raw: bytes
+    keys: dict[str, str]  # format -> cache key
+    stale: list[str]  # formats to build
+
+
+class _Build:
+    """The state of one build run; see :func:`build`."""
+
+    def __init__(self, project: Project, formats: Sequence[str], out: Path, *, site: bool,
+                 force: bool, targets: dict[str, Path], flat: bool,
+                 on_result: OnResult | None):
+        self.project, self.formats, self.out = project, list(formats), out
+        self.site, self.force, self.targets, self.flat = site, force, targets, flat
+        self.on_result = on_result
+        self.report = BuildReport()
+        where = manifest_path(project.settings, out)
+        self.manifest = Manifest.load(where) if site else Manifest(where)
+        self.keys = Keys(project) if site else None
+        self.owners: dict[Path, Path] = {}  # output path -> the post that claimed it
+        self.pending: dict[int, tuple[Any, ...]] = {}
+        # per post, from its normalised Document: the index card and the files it read
+        self.cards: dict[str, tuple[dict[str, Any], list[FileStamp]]] = {}
+        self._saved = time.monotonic()
+
+    # --- results --------------------------------------------------------------------------
+    def record(self, result: JobResult) -> None:
+        self.report.results.append(result)
+        if self.on_result is not None:
+            self.on_result(result, len(self.report.results), self.report.planned)
+
+    def fail_post(self, path: Path, formats: Iterable[str], error: str, code: int,
+                  warnings: list[Diagnostic] | None = None) -> None:
+        for fmt in formats:
+            self.record(JobResult(path, fmt, "failed", error=error, exit_code=code,
+                                  warnings=list(warnings or [])))
+
+    # --- planning ---------------------------------------------------------------------------
+    def remove_deleted(self) -> None:
+        """Outputs of posts whose source is gone: only files the manifest says imprint wrote."""
+        for source in [s for s in self.manifest.posts if not Path(s).exists()]:
+            for path in self.manifest.forget(source):
+                if remove_output(path):
+                    self.report.removed.append(path)
+
+    def plan(self, sources: list[Path]) -> list[_Post]:
+        chosen = {source_id(p) for p in sources}
+        for source, other in self.manifest.posts.items():
+            if source not in chosen:  # a post this build leaves alone still owns its files
+                for output in other.outputs.values():
+                    self.owners.setdefault(Path(output.file.path), Path(source))
+        posts: list[_Post] = []
+        for path in sources:
+            try:
+                raw = read_bytes(path)
+            except ImprintError as exc:
+                self.fail_post(path, self.formats, str(exc), exc.exit_code)
+                continue
+            digest = hashlib.sha256(raw).hexdigest()
+            keys = {fmt: self.keys.key(path, digest, fmt) if self.keys else ""
+                    for fmt in self.formats}
+            stale = list(self.formats)
+            entry = self.manifest.entry(path)
+            if self.site and not self.force and entry and entry.dependencies_unchanged():
+                stale = []
+                for fmt in self.formats:
+                    built = self.manifest.fresh(path, fmt, keys[fmt])
+                    if built is None:
+                        stale.append(fmt)
+                        continue
+                    target = Path(built.file.path)
+                    self.owners[target] = path
+                    self.record(JobResult(path, fmt, "skipped", target, size=built.file.size,
+                                          sha256=built.file.sha256))
+            if stale:
+                posts.append(_Post(path, raw, keys, stale))
+        return posts
+
+    # --- running ------------------------------------------------------------------------------
+    def run(self, executor: Executor, posts: list[_Post]) -> None:
+        for post in posts:
+            ticket = executor.submit("normalise", post.path, post.raw)
+            self.pending[ticket] = ("normalise", post)
+        for outcome in executor.results():
+            kind, post, *render = self.pending.pop(outcome.ticket)
+            if kind == "normalise":
+                self.normalised(executor, post, outcome)
+            else:
+                fmt, target, found = render
+                self.rendered(post, fmt, target, found, outcome)
+            if self.site and time.monotonic() - self._saved > SAVE_EVERY:
+                self.manifest.save()
+                self._saved = time.monotonic()
+
+    def normalised(self, executor: Executor, post: _Post, outcome: Outcome) -> None:
+        if not outcome.ok:
+            self.fail_post(post.path, post.stale, _outcome_error(outcome, post.path, "reading"),
+                           70)
+            return
+        doc, failure, found, files = outcome.value
+        if doc is None:
+            self.fail_post(post.path, post.stale, failure[0], failure[1], found)
+            return
+        if self.site:
+            entry = self.manifest.entry(post.path)
+            for fmt in post.stale:  # being rebuilt: not current until written again
+                if entry is not None and fmt in entry.outputs:
+                    entry.outputs[fmt].key = ""
+            self.cards[str(post.path)] = (index_card(doc),
+                                          [FileStamp.of(f) for f in files if f.is_file()])
+        for fmt in post.stale:
+            target = self.targets.get(fmt) or target_for(self.out, doc, fmt, self.flat)
+            claimed = self.owners.setdefault(target, post.path)
+            if claimed != post.path:
+                self.record(JobResult(post.path, fmt, "failed", target, error=(
+                    f"{post.path}: source: slug '{doc.slug}' is also the slug of {claimed}; "
+                    "give one of them a 'slug:' in its front matter"), exit_code=65,
+                    warnings=found))
+                continue
+            ticket = executor.submit("render", doc, fmt, priority=PRIORITY.get(fmt, 5))
+            self.pending[ticket] = ("render", post, fmt, target, found)
+
+    def rendered(self, post: _Post, fmt: str, target: Path, found: list[Diagnostic],
+                 outcome: Outcome) -> None:
+        if not outcome.ok:
+            self.record(JobResult(post.path, fmt, "failed", target,
+                                  _outcome_error(outcome, post.path, f"rendering {fmt}"), 70,
+                                  found, outcome.seconds))
+            return
+        data, failure, rendered, seconds = outcome.value
+        warnings = list(dict.fromkeys(found + rendered))
+        if failure is None and self.project.settings.strict and warnings:
+            failure = (f"{post.path}: strict: {len(warnings)} warning(s) for {fmt}; "
+                       "nothing written", 1)
+        if failure is not None:
+            self.record(JobResult(post.path, fmt, "failed", target, failure[0], failure[1],
+                                  warnings, seconds))
+            return
+        write_atomic(target, data)
+        digest = hashlib.sha256(data).hexdigest()
+        if self.site:
+            self.remember(post, fmt, target, digest)
+        self.record(JobResult(post.path, fmt, "built", target, None, 0, warnings, seconds,
+                              len(data), digest))
+
+    def remember(self, post: _Post, fmt: str, target: Path, digest: str) -> None:
+        """Record a written output; drop the post's previous file if its path changed."""
+        card, dependencies = self.cards[str(post.path)]
+        entry = self.manifest.entry(post.path)
+        previous = entry.outputs.get(fmt) if entry else None
+        entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest)
+        entry.card, entry.dependencies = card, dependencies
+        if previous is not None and Path(previous.file.path) != target:
+            old = Path(previous.file.path)
+            if self.owners.get(old, post.path) == post.path and remove_output(old):
+                self.report.removed.append(old)
+
+
+def _outcome_error(outcome: Outcome, path: Path, doing: str) -> str:
+    """The report line for a job whose worker failed it (timeout, crash, memory, bug)."""
+    if outcome.status == "error":
+        return f"{path}: render: internal error while {doing}:\n{outcome.detail}"
+    return f"{path}: render: {doing}: the job {outcome.detail}" if outcome.status == "timeout" \
+        else f"{path}: render: {doing}: {outcome.detail}"
 
 
 def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FORMATS,
           out: Path | None = None, settings: Settings | None = None,
-          jobs: int | None = None, on_result: Callable[[JobResult], None] | None = None,
-          targets: dict[str, Path] | None = None, flat: bool = False) -> BuildReport:
+          jobs: int | None = None, on_result: OnResult | None = None,
+          targets: dict[str, Path] | None = None, flat: bool = False, force: bool = False,
+          executor: str = "local", scheduler: Any = None) -> BuildReport:
     """Build ``formats`` for every post under ``paths`` (default: the content folder).
 
-    ``targets`` maps a format to an exact output path (single-post export);
-    ``flat`` puts outputs in ``out`` itself rather than a folder per format.
+    ``targets`` maps a format to an exact output path and ``flat`` puts outputs
+    in ``out`` itself: both mean a single export, run in this process, with no
+    cache, report or index. ``force`` rebuilds what the cache would skip;
+    ``executor="dask"`` sends the jobs to the cluster at ``scheduler``.
     """
     started = time.perf_counter()
     settings = settings or load_settings()
     project = Project.open(settings)
     out = (out or settings.out).resolve()
     sources = discover([Path(p) for p in (paths or [settings.content])])
-    report = BuildReport()
-    remove_stale_temporaries([out] + [out / fmt for fmt in formats] +
-                             [t.parent for t in (targets or {}).values()])
-
-    def record(result: JobResult) -> None:
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
-
-    workers = jobs if jobs is not None else settings.worker_count
-    if len(sources) <= 1 or workers <= 1:
-        _init_worker(project, formats)
-        executor: ProcessPoolExecutor | _InlineExecutor = _InlineExecutor()
-    else:
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                       initargs=(project, tuple(formats)))
+    targets = targets or {}
+    site = not targets and not flat
+    run = _Build(project, formats, out, site=site, force=force, targets=targets, flat=flat,
+                 on_result=on_result)
+    run.report.planned = len(sources) * len(formats)
+    remove_stale_temporaries([out, manifest_path(settings, out).parent,
+                              settings.cache_dir / "docx"] +
+                             [out / fmt for fmt in formats] + [t.parent for t in targets.values()])
+    if site:
+        run.remove_deleted()
+    posts = run.plan(sources)
+    chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
     try:
-        _run(executor, sources, formats, out, targets or {}, flat, settings.strict, record)
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-    report.seconds = time.perf_counter() - started
-    return report
+        if chosen is not None:
+            run.report.executor = chosen.name
+            run.report.workers = chosen.workers
+            run.run(chosen, posts)
+    finally:  # also on Ctrl-C: stop the workers, keep the record of what was written
+        if chosen is not None:
+            run.report.peak_rss_kb = chosen.peak_rss_kb
+            chosen.close()
+        if site:
+            run.manifest.save()
+    if site:
+        from .site import write_index, write_report
+
+        run.report.index_path = write_index(out, run.manifest, project)
+        run.report.seconds = time.perf_counter() - started
+        run.report.report_path = write_report(out / REPORT_NAME, run.report)
+    run.report.seconds = time.perf_counter() - started
+    return run.report
 
 
-def _run(executor, sources: list[Path], formats: Sequence[str], out: Path,
-         targets: dict[str, Path], flat: bool, strict: bool,
-         record: Callable[[JobResult], None]) -> None:
-    pending: dict[Future, tuple] = {}
-    for path in sources:
-        pending[executor.submit(normalise_job, path)] = ("normalise", path)
-    owners: dict[Path, Path] = {}  # output path -> the post that claimed it
-    while pending:
-        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-        for future in done:
-            kind, *info = pending.pop(future)
-            try:
-                outcome = future.result()
-            except BrokenProcessPool:
-                outcome = None
-            if kind == "normalise":
-                (path,) = info
-                if outcome is None:
-                    outcome = (None, (f"{path}: render: a worker process died while reading "
-                                      "this post", 70), [])
-                doc, failure, found = outcome
-                if doc is None:
-                    error, code = failure
-                    for fmt in formats:
-                        record(JobResult(path, fmt, "failed", error=error, exit_code=code,
-                                         warnings=found))
-                    continue
-                for fmt in formats:
-                    target = targets.get(fmt) or target_for(out, doc, fmt, flat)
-                    claimed = owners.setdefault(target, path)
-                    if claimed != path:
-                        record(JobResult(path, fmt, "failed", target, error=(
-                            f"{path}: source: slug '{doc.slug}' is also the slug of {claimed}; "
-                            "give one of them a 'slug:' in its front matter"), exit_code=65,
-                            warnings=found))
-                        continue
-                    pending[executor.submit(render_job, doc, fmt)] = ("render", path, fmt,
-                                                                      target, found)
-            else:
-                path, fmt, target, found = info
-                if outcome is None:
-                    outcome = (None, (f"{path}: render: a worker process died while "
-                                      f"rendering {fmt}", 70), [], 0.0)
-                data, failure, rendered, seconds = outcome
-                warnings = list(dict.fromkeys(found + rendered))
-                if failure is None and strict and warnings:
-                    failure = (f"{path}: strict: {len(warnings)} warning(s) for {fmt}; "
-                               "nothing written", 1)
-                if failure is not None:
-                    record(JobResult(path, fmt, "failed", target, failure[0], failure[1],
-                                     warnings, seconds))
-                    continue
-                write_atomic(target, data)
-                record(JobResult(path, fmt, "built", target, None, 0, warnings, seconds,
-                                 len(data), hashlib.sha256(data).hexdigest()))
+def _executor(kind: str, project: Project, formats: Sequence[str], jobs: int | None,
+              settings: Settings, scheduler: Any, site: bool,
+              posts: list[_Post]) -> Executor | None:
+    if not posts:
+        return None  # nothing to build: start no worker, import no renderer
+    if kind == "dask":
+        from .dask_executor import DaskExecutor
+
+        return DaskExecutor(project, formats, scheduler, settings.job_timeout)
+    if not site:
+        return InlineExecutor(project, formats)
+    workers = min(jobs if jobs is not None else settings.worker_count,
+                  sum(len(p.stale) for p in posts))
+    return LocalExecutor(project, formats, workers, settings.job_timeout, settings.memory_mb)
 
 
 def export_one(path: Path, fmt: str, output: Path | None = None,

@@ -1,6 +1,7 @@
 """The command line. The only module that prints.
 
-    imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N]
+    imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
+                  [--timeout S] [--executor local|dask --scheduler ADDRESS]
     imprint pdf|html|epub|docx FILE [-o OUT]
 
 An ImprintError becomes one line, ``path:line: category: message``, and the
@@ -12,10 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .config import FORMATS, PDF_STANDARDS, Settings, load_settings
 from .errors import ConfigError, ImprintError
+
+if TYPE_CHECKING:  # the build module (and what it imports) loads only for a build
+    from .build import BuildReport, JobResult
 
 
 def _formats(text: str) -> list[str]:
@@ -63,6 +68,16 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
     build.add_argument("--jobs", "-j", type=int, metavar="N",
                        help="worker processes (default: one per core)")
+    build.add_argument("--force", action="store_true",
+                       help="rebuild every output, even those the cache says are up to date")
+    build.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="per-job time limit; a job past it fails alone (default: 120)")
+    build.add_argument("--executor", choices=("local", "dask"), default="local",
+                       help="where jobs run: local worker processes (default) or a Dask "
+                            "cluster")
+    build.add_argument("--scheduler", metavar="ADDRESS",
+                       help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor "
+                            "dask)")
     _common(build)
 
     collection = commands.add_parser(
@@ -116,7 +131,61 @@ def _settings(args: argparse.Namespace) -> Settings:
                                    pdf_standard=getattr(args, "pdf_standard", None))
 
 
-def _print_report(report, single: bool) -> int:
+class _Progress:
+    """Build progress on stderr: a bar on a terminal, one plain line per job otherwise (CI)."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None  # a rich Progress on a terminal
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
+                TimeElapsedColumn
+
+            # refreshed from the build loop, not a thread: the worker pool forks
+            self.bar = Progress(TextColumn("[bold]imprint[/]"), BarColumn(),
+                                MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("{task.description}"),
+                                console=Console(stderr=True), auto_refresh=False,
+                                transient=True)
+            self.task = self.bar.add_task("", total=None)
+            self.bar.start()
+
+    def __call__(self, result: JobResult, done: int, total: int) -> None:
+        if self.bar is not None:
+            name = result.target.name if result.target else result.source.name
+            self.bar.update(self.task, completed=done, total=total,
+                            description=f"{result.status} {name}")
+            self.bar.refresh()
+        elif result.status != "skipped":
+            where = result.target or result.source
+            print(f"[{done:>{len(str(total))}}/{total}] {result.status:<7} {result.format:<4} "
+                  f"{where} ({result.seconds:.2f} s)", file=sys.stderr)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _summary(report: BuildReport) -> None:
+    posts = len({r.source for r in report.results})
+    counts = (len(report.built), len(report.skipped), len(report.failed), len(report.warnings))
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"imprint: {posts} post(s)", title_justify="left")
+        for column in ("built", "skipped", "failed", "warnings", "time"):
+            table.add_column(column, justify="right")
+        table.add_row(*map(str, counts), f"{report.seconds:.1f} s")
+        Console(stderr=True).print(table)
+        if report.report_path:
+            print(f"report: {report.report_path}", file=sys.stderr)
+        return
+    print(f"imprint: {counts[0]} built, {counts[1]} skipped, {counts[2]} failed, "
+          f"{counts[3]} warning(s), {posts} post(s) in {report.seconds:.1f} s", file=sys.stderr)
+
+
+def _print_report(report: BuildReport, single: bool) -> int:
     for warning in report.warnings:
         print(warning, file=sys.stderr)
     errors = list(dict.fromkeys(r.error for r in report.failed if r.error))
@@ -126,10 +195,7 @@ def _print_report(report, single: bool) -> int:
         for result in report.built:
             print(result.target)
     else:
-        posts = len({r.source for r in report.results})
-        print(f"imprint: {len(report.built)} built, {len(report.failed)} failed, "
-              f"{len(report.warnings)} warning(s), {posts} post(s) in {report.seconds:.1f} s",
-              file=sys.stderr)
+        _summary(report)
     if not report.failed:
         return 0
     codes = {r.exit_code for r in report.failed}
@@ -177,11 +243,22 @@ def _check(paths: list[Path], verbose: bool) -> int:
     return 1 if failed else 0
 
 
+def _show_library_warnings() -> None:
+    """What the library logs as a warning (a damaged build cache, say) reaches stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("imprint: warning: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("imprint").addHandler(handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command is None:
         parser().print_help()
         return 2
+    _show_library_warnings()
     try:
         settings = _settings(args)
         if args.command == "build":
@@ -189,8 +266,17 @@ def main(argv: list[str] | None = None) -> int:
 
             if args.jobs is not None and args.jobs < 1:
                 raise ConfigError("--jobs must be 1 or more")
-            report = build(args.paths or None, args.formats, out=args.out, settings=settings,
-                           jobs=args.jobs)
+            if args.timeout is not None and args.timeout <= 0:
+                raise ConfigError("--timeout must be a positive number of seconds")
+            settings = settings.with_overrides(job_timeout=args.timeout)
+            progress = _Progress()
+            try:
+                report = build(args.paths or None, args.formats, out=args.out,
+                               settings=settings, jobs=args.jobs, on_result=progress,
+                               force=args.force, executor=args.executor,
+                               scheduler=args.scheduler)
+            finally:
+                progress.stop()
             return _print_report(report, single=False)
         if args.command == "collection":
             return _collections(args, settings)

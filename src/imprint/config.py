@@ -18,7 +18,8 @@ A project may hold an ``imprint.toml`` at its top level::
 
     [build]
     jobs = 0                     # 0: one worker per core
-    timeout = 120                # seconds per job
+    timeout = 120                # seconds per job; a job past it fails alone
+    memory_mb = 2048             # address space per worker; a job past it fails alone
 
     [resources]
     remote = true                # fetch http(s) images
@@ -55,7 +56,7 @@ def data_dir(name: str) -> Path:
 
 
 def user_cache_dir() -> Path:
-    """Per-user cache for what depends only on installed fonts and brands (web font cuts)."""
+    """Per-user cache for what depends only on installed packages and brands."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "imprint"
 
@@ -74,6 +75,7 @@ class Settings:
     pdf_standard: str = "ua-1"  # ua-1 (tagged, accessible), a-3b (archival), none
     jobs: int = 0
     job_timeout: float = 120.0
+    memory_mb: int = 2048
     remote_resources: bool = True
     resource_timeout: float = 5.0
     resource_max_bytes: int = 20_000_000
@@ -94,6 +96,12 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.root / ".imprint-cache"
+
+    @property
+    def user_cache_dir(self) -> Path:
+        """What depends on the installation, not on a project (pinned fonts, web font
+        cuts, compiled templates): kept per user, like fontconfig's cache."""
+        return user_cache_dir()
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -168,6 +176,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("pdf.standard", "pdf_standard", _is_pdf_standard),
     Option("build.jobs", "jobs", _is_count),
     Option("build.timeout", "job_timeout", _is_positive),
+    Option("build.memory_mb", "memory_mb", _is_count),
     Option("resources.remote", "remote_resources", _is_bool),
     Option("resources.timeout", "resource_timeout", _is_positive),
     Option("resources.max_bytes", "resource_max_bytes", _is_positive),

@@ -106,7 +106,7 @@ class FontKit:
 
     def __init__(self, brand: Brand, cache_dir: Path | None):
         self.brand = brand
-        self.folder = (cache_dir / "fonts" / brand.digest[:20]) if cache_dir else None
+        self.folder = (cache_dir / "webfonts" / brand.digest[:20]) if cache_dir else None
 
     def file_name(self, face: Face) -> str:
         family = re.sub(r"[^A-Za-z0-9]+", "", self.brand.fonts[face.role].family)

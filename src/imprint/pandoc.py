@@ -8,9 +8,11 @@ file, reach the network, or hang a build.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import subprocess
 from collections.abc import Sequence
+from pathlib import Path
 
 from .errors import RenderError, ToolError
 
@@ -22,6 +24,13 @@ def pandoc_path() -> str:
     override = os.environ.get("IMPRINT_PANDOC")
     if override:
         return override
+    # pypandoc-binary keeps pandoc in pypandoc/files/; asking pypandoc instead runs
+    # `pandoc --version` for every candidate it knows, a cost on every cold start
+    spec = importlib.util.find_spec("pypandoc")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        shipped = Path(folder) / "files" / ("pandoc.exe" if os.name == "nt" else "pandoc")
+        if os.access(shipped, os.X_OK):
+            return str(shipped)
     try:
         import pypandoc
 

@@ -17,7 +17,7 @@ from .normalise import normalise
 from .normalise.authors import REGISTRY_NAME, AuthorRegistry
 from .renderers import RenderContext
 from .resources import Policy, Resolver
-from .source import read_source
+from .source import parse_source, read_bytes
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mdown", ".qmd")
 
@@ -60,14 +60,22 @@ class Project:
 
     def load(self, path: Path) -> Document:
         """Read and normalise one post."""
+        return self.load_tracked(path)[0]
+
+    def load_tracked(self, path: Path, raw: bytes | None = None) -> tuple[Document, list[Path]]:
+        """Normalise one post (from ``raw`` when the caller has read it already) and
+        say which local files, besides the post, went into it."""
         root = self.content_root(path)
-        source = read_source(path)
-        return normalise(source, self.settings, self.registry(root), self.resolver(root))
+        source = parse_source(read_bytes(path) if raw is None else raw, path)
+        resolver = self.resolver(root)
+        doc = normalise(source, self.settings, self.registry(root), resolver)
+        return doc, list(dict.fromkeys(resolver.files_read))
 
     def render_context(self) -> RenderContext:
         s = self.settings
         return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
-                             s.pdf_standard, timeout=s.job_timeout)
+                             s.pdf_standard, user_cache_dir=s.user_cache_dir,
+                             timeout=s.job_timeout)
 
 
 def discover(paths: list[Path]) -> list[Path]:

@@ -95,6 +95,9 @@ class Resolver:
     def __init__(self, policy: Policy):
         self.policy = policy
         self.root = policy.content_root.resolve()
+        # local files read so far: a build records them, so that editing an
+        # image rebuilds the posts that show it
+        self.files_read: list[Path] = []
 
     def resolve(self, ref: str, base: Path) -> Resource:
         """Fetch ``ref`` as written in a post whose folder is ``base``."""
@@ -148,6 +151,7 @@ class Resolver:
             raise ResourceError("not a regular file")
         if real.stat().st_size > self.policy.max_bytes:
             raise ResourceError(f"larger than {self.policy.max_bytes} bytes")
+        self.files_read.append(real)
         return real.read_bytes()
 
     def _data_url(self, ref: str) -> bytes:

@@ -118,8 +118,8 @@ def parse_source(raw: bytes, path: Path) -> Source:
     return Source(path, digest, meta, lines, body, body_line, raw)
 
 
-def read_source(path: Path) -> Source:
-    """Read and split one post. Raises SourceError with the file (and line) on bad input."""
+def read_bytes(path: Path) -> bytes:
+    """A post's bytes, or a SourceError saying why they cannot be had."""
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
@@ -132,4 +132,9 @@ def read_source(path: Path) -> Source:
         raise SourceError("no such file", path) from None
     except OSError as exc:
         raise SourceError(f"cannot read: {exc.strerror or exc}", path) from None
-    return parse_source(raw, path)
+    return raw
+
+
+def read_source(path: Path) -> Source:
+    """Read and split one post. Raises SourceError with the file (and line) on bad input."""
+    return parse_source(read_bytes(path), path)

@@ -31,9 +31,19 @@ def join_names(doc: Document) -> str:
 
 
 @functools.cache
-def environment(folder: Path) -> jinja2.Environment:
+def environment(folder: Path, cache: Path | None = None) -> jinja2.Environment:
+    """The environment for a template folder; ``cache`` keeps compiled templates across
+    processes (jinja2 checks each against its source), sparing a cold start the compiling."""
+    bytecode = None
+    if cache is not None:
+        try:
+            (cache / "templates").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache / "templates"))
+        except OSError:  # a read-only home: compile every time, as before
+            bytecode = None
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -44,5 +54,5 @@ def environment(folder: Path) -> jinja2.Environment:
     return env
 
 
-def render(folder: Path, name: str, **context: object) -> str:
-    return environment(folder).get_template(name).render(**context)
+def render(folder: Path, name: str, cache: Path | None = None, **context: object) -> str:
+    return environment(folder, cache).get_template(name).render(**context)

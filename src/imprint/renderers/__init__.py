@@ -41,6 +41,7 @@ class RenderContext:
     cache_dir: Path | None = None
     source_date_epoch: int | None = None
     pdf_standard: str = "ua-1"
+    user_cache_dir: Path | None = None  # see Settings.user_cache_dir
     options: dict[str, Any] = field(default_factory=dict)
     timeout: float = 120.0  # seconds an external tool (pandoc) may take for one output
 
@@ -56,7 +57,7 @@ class RenderContext:
         return doc.date.astimezone(UTC) if doc.date else EPOCH_FALLBACK
 
     def template(self, name: str, **context: object) -> str:
-        return render_template(self.templates, name, version=__version__,
+        return render_template(self.templates, name, self.user_cache_dir, version=__version__,
                                brand=self.brand, **context)
 
 

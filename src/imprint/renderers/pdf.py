@@ -10,6 +10,7 @@ font and logo files, and refuses everything else.
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import hashlib
 import logging
@@ -24,15 +25,38 @@ from ..diagnostics import warn
 from ..errors import RenderError
 from ..model import Document
 from ..normalise.tree import drop, inner_html
-from . import RenderContext, article_context, replace_media
+from . import RenderContext, article_context, pdf_fonts, replace_media
 
 BASE_URL = "https://imprint.invalid/"
 VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "none": None}
 
 
+@functools.cache
 def _weasyprint() -> Any:
-    import weasyprint
+    """WeasyPrint, imported without its slow library search, and with pinned fonts.
 
+    WeasyPrint looks for each native library under several names through
+    ``ctypes.util.find_library``, which on Linux runs ldconfig, gcc and ld for
+    every name: some fifty processes, a good part of a cold ``imprint pdf``.
+    The dynamic loader finds the same libraries by the sonames WeasyPrint also
+    tries, so during the import a search answers "not found" at once. Should
+    that leave WeasyPrint without a library, it is imported again the usual way.
+    """
+    import ctypes.util
+    import sys
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        import weasyprint
+    except OSError:  # pragma: no cover - a system where only the search finds the libraries
+        for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+            del sys.modules[name]
+        ctypes.util.find_library = search
+        import weasyprint
+    finally:
+        ctypes.util.find_library = search
+    pdf_fonts.install()
     return weasyprint
 
 
@@ -128,6 +152,15 @@ class PdfRenderer:
         return self._styles[key]
 
     @staticmethod
+    def preload() -> None:
+        """Import WeasyPrint (fork-safe: no fonts or stylesheets are loaded yet)."""
+        _weasyprint()
+
+    def warm(self, ctx: RenderContext) -> None:
+        """Parse the brand stylesheet and load its fonts now, before the first job's clock."""
+        self._stylesheet(ctx.brand)
+
+    @staticmethod
     def _attachments(doc: Document, ctx: RenderContext, moment: datetime) -> list[Any]:
         """PDF/A-3 lets an archive keep the source with its rendition: attach the post."""
         if ctx.pdf_standard != "a-3b" or not doc.source_bytes:
@@ -167,6 +200,7 @@ class PdfRenderer:
         file identifier stable for the same input.
         """
         weasyprint = _weasyprint()
+        pdf_fonts.use_cache(ctx.user_cache_dir / "fonts" if ctx.user_cache_dir else None)
         css, fonts = self._stylesheet(ctx.brand)
         identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
             f"{seed}|{ctx.brand.digest}".encode()).digest()

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): see bench/run.py and `make bench`."""

@@ -1,0 +1,236 @@
+"""The build cache: what each output was built from, so an unchanged post is not built again.
+
+An output's *key* is computed without normalising the post: a hash of the
+post's bytes, the author registry file beside it, the brand (tokens,
+stylesheets, logo, font files), the templates, imprint's version and the
+versions of the tools that shape the bytes, the settings that change output,
+and the format. Besides the key, the manifest records the local files a post
+read through the resolver (its images) with their size, time and digest, and
+re-checks them: an edited image rebuilds the posts that show it.
+
+The manifest of an output folder lives in the project's cache
+(``.imprint-cache/builds/``), so the output folder holds only what a team
+publishes; every output it records is checked on disk before it is trusted,
+so deleting the output folder simply rebuilds it. It is replaced atomically; a build killed at any moment leaves the previous manifest or the
+new one, and an output the manifest does not know is simply built again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .output import write_atomic
+from .project import Project
+
+LOGGER = logging.getLogger("imprint.cache")
+
+MANIFEST_FORMAT = 1
+# Distributions whose upgrades change output bytes (pandoc comes with pypandoc-binary).
+TOOLS = ("weasyprint", "pypandoc-binary", "ebooklib", "python-docx", "fonttools", "pydyf")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tree_digest(folder: Path) -> str:
+    """A digest of every file under ``folder``: names and contents."""
+    digest = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def tool_versions() -> str:
+    from importlib import metadata  # here: a single export (imprint pdf) never needs it
+
+    found = []
+    for name in TOOLS:
+        try:
+            found.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}=absent")
+    return ";".join(found)
+
+
+class Keys:
+    """Cache keys for one build: the shared part is computed once."""
+
+    def __init__(self, project: Project):
+        s = project.settings
+        brand = project.brand
+        fonts = [f"{p}:{p.stat().st_size}" for p in brand.font_files()]
+        shared = {
+            "imprint": __version__,
+            "tools": tool_versions(),
+            "brand": brand.digest,
+            "styles": tree_digest(brand.folder),
+            "templates": tree_digest(s.templates),
+            "fonts": fonts,
+            # settings that change what a post becomes
+            "content": str(s.content.resolve()),
+            "lang": s.lang,
+            "timezone": s.timezone,
+            "excerpt_separator": s.excerpt_separator,
+            "remote": s.remote_resources,
+            "max_bytes": s.resource_max_bytes,
+            "source_date_epoch": s.source_date_epoch,
+        }
+        self._shared = hashlib.sha256(json.dumps(shared, sort_keys=True).encode()).hexdigest()
+        self._project = project
+        self._registries: dict[Path, str] = {}
+
+    def _registry(self, root: Path) -> str:
+        if root not in self._registries:
+            from .normalise.authors import REGISTRY_NAME
+
+            path = root / REGISTRY_NAME
+            self._registries[root] = sha256_file(path) if path.is_file() else "none"
+        return self._registries[root]
+
+    def key(self, source: Path, source_digest: str, fmt: str) -> str:
+        root = self._project.content_root(source)
+        parts = (self._shared, source_digest, self._registry(root), fmt)
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+@dataclass
+class FileStamp:
+    """A file as it was when recorded: cheap to re-check (size, mtime), exact on doubt."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path, sha256: str | None = None) -> FileStamp:
+        info = path.stat()
+        return cls(str(path), info.st_size, info.st_mtime_ns, sha256 or sha256_file(path))
+
+    def unchanged(self) -> bool:
+        path = Path(self.path)
+        try:
+            info = path.stat()
+        except OSError:
+            return False
+        if info.st_size != self.size:
+            return False
+        if info.st_mtime_ns == self.mtime_ns:
+            return True
+        return sha256_file(path) == self.sha256  # touched, maybe not changed
+
+
+@dataclass
+class Built:
+    """One output imprint wrote, and the key it was built for."""
+
+    key: str
+    file: FileStamp
+
+
+@dataclass
+class PostEntry:
+    outputs: dict[str, Built] = field(default_factory=dict)  # format -> output
+    dependencies: list[FileStamp] = field(default_factory=list)
+    card: dict[str, Any] = field(default_factory=dict)  # what the site index shows
+
+    def dependencies_unchanged(self) -> bool:
+        return all(d.unchanged() for d in self.dependencies)
+
+
+class Manifest:
+    """Every post's outputs in one output folder."""
+
+    def __init__(self, path: Path, posts: dict[str, PostEntry] | None = None):
+        self.path = path
+        self.posts: dict[str, PostEntry] = posts or {}
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("format") != MANIFEST_FORMAT:
+                raise ValueError(f"manifest format {raw.get('format')!r}")
+            posts = {
+                source: PostEntry(
+                    {fmt: Built(o["key"], FileStamp(**o["file"]))
+                     for fmt, o in entry["outputs"].items()},
+                    [FileStamp(**d) for d in entry["dependencies"]],
+                    entry.get("card", {}))
+                for source, entry in raw["posts"].items()}
+        except FileNotFoundError:
+            return cls(path)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # a damaged cache only costs a full build, never a wrong one
+            LOGGER.warning("%s: build cache unreadable (%s); building everything", path, exc)
+            return cls(path)
+        return cls(path, posts)
+
+    def save(self) -> None:
+        data = {"format": MANIFEST_FORMAT,
+                "posts": {source: asdict(entry) for source, entry in sorted(self.posts.items())}}
+        write_atomic(self.path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+
+    def entry(self, source: Path) -> PostEntry | None:
+        return self.posts.get(source_id(source))
+
+    def fresh(self, source: Path, fmt: str, key: str) -> Built | None:
+        """The recorded output, if it was built for ``key`` and is still as written."""
+        entry = self.entry(source)
+        built = entry.outputs.get(fmt) if entry else None
+        if built is None or built.key != key or not built.file.unchanged():
+            return None
+        return built
+
+    def record(self, source: Path, fmt: str, key: str, target: Path, sha256: str) -> PostEntry:
+        entry = self.posts.setdefault(source_id(source), PostEntry())
+        entry.outputs[fmt] = Built(key, FileStamp.of(target, sha256))
+        return entry
+
+    def forget(self, source: str, fmt: str | None = None) -> list[Path]:
+        """Drop a post (or one of its formats); return the outputs it had recorded."""
+        entry = self.posts.get(source)
+        if entry is None:
+            return []
+        formats = [fmt] if fmt else list(entry.outputs)
+        gone = [Path(entry.outputs.pop(f).file.path) for f in formats if f in entry.outputs]
+        if not entry.outputs:
+            del self.posts[source]
+        return gone
+
+    def owners(self) -> dict[Path, str]:
+        """Output path -> the source that wrote it."""
+        return {Path(b.file.path): source for source, entry in self.posts.items()
+                for b in entry.outputs.values()}
+
+
+def source_id(path: Path) -> str:
+    """How the manifest names a post: its absolute path, whatever folder imprint ran in."""
+    return str(path.resolve())
+
+
+def remove_output(path: Path) -> bool:
+    """Delete an output imprint wrote; True if something was removed."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True

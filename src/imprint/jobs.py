@@ -1,0 +1,121 @@
+"""The work a build hands out: normalise a post, render a format. Runs wherever it is sent.
+
+These functions run in a local worker process, in this process (a single
+export), or on a Dask worker on another machine. They read the project from
+a per-process global set once by :func:`init_worker`, never print, and return
+plain picklable values: a failure is data (a one-line message and an exit
+code), not an exception, so one bad post cannot stop a worker.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .diagnostics import Diagnostic, collecting
+from .errors import ImprintError
+from .model import Document
+from .project import Project
+from .renderers import get_renderer
+
+Failure = tuple[str, int] | None  # (the report line, the exit code)
+
+_PROJECT: Project | None = None
+_PROJECT_TOKEN: str = ""
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def init_worker(project: Project, formats: Sequence[str]) -> None:
+    """Warm a worker: load the renderers it will run (WeasyPrint imports once here)."""
+    use_project(project)
+    warm_renderers(project, formats)
+
+
+def preload(formats: Sequence[str]) -> None:
+    """Import what the renderers need before workers fork from this process.
+
+    Only imports: fonts, stylesheets and anything holding a handle are set up
+    by each worker (:func:`warm_renderers`) after the fork.
+    """
+    for name in formats:
+        hook = getattr(get_renderer(name), "preload", None)
+        if hook is not None:
+            hook()
+
+
+def use_project(project: Project) -> None:
+    global _PROJECT, _PROJECT_TOKEN
+    _PROJECT = project
+    _PROJECT_TOKEN = _token(project)
+
+
+def warm_renderers(project: Project, formats: Sequence[str]) -> None:
+    for name in formats:
+        renderer = get_renderer(name)
+        warm = getattr(renderer, "warm", None)
+        if warm is not None:
+            warm(project.render_context())
+
+
+def _token(project: Project) -> str:
+    return f"{project.settings!r}|{project.brand.digest}"
+
+
+def _failure(exc: BaseException) -> tuple[str, int]:
+    """The report line (a traceback for a bug) and the exit code for a failed job."""
+    if isinstance(exc, ImprintError):
+        return str(exc), exc.exit_code
+    return "".join(traceback.format_exception(exc)).rstrip(), 70
+
+
+NormaliseResult = tuple[Document | None, Failure, list[Diagnostic], list[Path]]
+RenderResult = tuple[bytes | None, Failure, list[Diagnostic], float]
+
+
+def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
+    """One post's Document, its warnings, and the local files it read (images)."""
+    assert _PROJECT is not None, "init_worker was not called"
+    with collecting() as found:
+        try:
+            doc, files = _PROJECT.load_tracked(path, raw)
+            return doc, None, found, files
+        except Exception as exc:  # noqa: BLE001 - reported per post, the build goes on
+            if isinstance(exc, ImprintError):
+                exc.located(path)
+            return None, _failure(exc), found, []
+
+
+def render_job(doc: Document, fmt: str) -> RenderResult:
+    """One format's bytes for one Document."""
+    assert _PROJECT is not None, "init_worker was not called"
+    start = time.perf_counter()
+    with collecting() as found:
+        try:
+            data = get_renderer(fmt).render(doc, _PROJECT.render_context())
+            return data, None, found, time.perf_counter() - start
+        except Exception as exc:  # noqa: BLE001
+            if isinstance(exc, ImprintError):
+                exc.located(doc.source_path)
+            return None, _failure(exc), found, time.perf_counter() - start
+
+
+def in_project(project: Project, formats: Sequence[str], job: str,
+               *args: object) -> NormaliseResult | RenderResult:
+    """Run ``job`` on a worker that may not have been set up (a Dask worker).
+
+    The project travels with the task; a worker initialises itself the first
+    time it sees a project and reuses the warm renderers after that.
+    """
+    # Renderers keep per-process state (WeasyPrint's fonts, SOURCE_DATE_EPOCH while a
+    # PDF is written): a Dask worker with several threads runs imprint jobs one by one.
+    with _ONE_AT_A_TIME:
+        if _PROJECT is None or _PROJECT_TOKEN != _token(project):
+            init_worker(project, formats)
+        return JOBS[job](*args)
+
+
+JOBS: dict[str, Callable[..., Any]] = {"normalise": normalise_job, "render": render_job}

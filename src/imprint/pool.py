@@ -1,0 +1,277 @@
+"""Warm worker processes that can lose one job without losing the build.
+
+``concurrent.futures.ProcessPoolExecutor`` cannot stop a job that hangs, and
+one worker that dies (a segfault in a C library, the kernel's OOM killer)
+breaks the whole pool. This pool gives each worker its own pipe, so the
+parent always knows which job a worker holds: a job that runs past its
+deadline gets its worker killed and replaced, a worker that dies fails only
+the job it held, and every other job goes on.
+
+Workers are started once and reused; ``initializer`` runs in each (importing
+WeasyPrint once per process, not once per job). Each worker may be capped in
+memory with ``setrlimit``: past the cap an allocation fails inside that job,
+which then fails alone and the worker is replaced.
+
+Library code: nothing here prints.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import multiprocessing
+import resource
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+# statuses of an Outcome
+OK, ERROR, TIMEOUT, DIED, MEMORY = "ok", "error", "timeout", "died", "memory"
+
+
+@dataclass
+class Outcome:
+    """What became of one submitted job."""
+
+    ticket: int
+    status: str  # ok | error | timeout | died | memory
+    value: Any = None  # the job's return value when ok
+    detail: str = ""  # a traceback (error) or what stopped the worker
+    seconds: float = 0.0
+    peak_rss_kb: int = 0  # the worker's high-water mark so far
+
+    @property
+    def ok(self) -> bool:
+        return self.status == OK
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the build process dies, even by ``kill -9``.
+
+    Without it a worker busy in a long render would outlive a killed build.
+    (A worker waiting for work needs no help: its pipe closes and it exits.)
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
+
+
+def _cap_memory(megabytes: int | None) -> None:
+    """Limit this process's address space, so a runaway job fails instead of the machine."""
+    if not megabytes:
+        return
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
+                 initargs: tuple[Any, ...], memory_mb: int | None) -> None:
+    _die_with_parent()
+    # Ctrl-C reaches the whole process group; the parent decides what stops, and
+    # a worker printing its own KeyboardInterrupt traceback would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    init_error = ""
+    try:
+        if initializer is not None:
+            initializer(*initargs)
+    except Exception:  # noqa: BLE001 - reported with every job this worker is given
+        init_error = traceback.format_exc()
+    _cap_memory(memory_mb)  # after the imports: the cap is for jobs, not for start-up
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if task is None:
+            return
+        ticket, fn, args = task
+        started = time.perf_counter()
+        status, value, detail = OK, None, ""
+        if init_error:
+            status, detail = ERROR, f"worker start-up failed:\n{init_error}"
+        else:
+            try:
+                value = fn(*args)
+            except MemoryError:
+                status, detail = MEMORY, "ran out of memory"
+            except Exception:  # noqa: BLE001 - a bug in a job; the parent reports it
+                status, detail = ERROR, traceback.format_exc()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        message = Outcome(ticket, status, value, detail, time.perf_counter() - started, peak)
+        try:
+            conn.send(message)
+        except (BrokenPipeError, EOFError, OSError):
+            return
+        except Exception:  # noqa: BLE001 - the value would not pickle
+            conn.send(Outcome(ticket, ERROR, None, traceback.format_exc(),
+                              message.seconds, peak))
+        if status == MEMORY:
+            return  # a process that hit its cap may be left in a bad state: start afresh
+
+
+class _Worker:
+    def __init__(self, ctx: Any, initializer: Callable[..., None] | None,
+                 initargs: tuple[Any, ...], memory_mb: int | None):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, daemon=True,
+                                   args=(child, initializer, initargs, memory_mb))
+        self.process.start()
+        child.close()
+        self.job: tuple[int, float, float] | None = None  # ticket, started, deadline
+
+    def stop(self, kill: bool = False) -> None:
+        if kill and self.process.is_alive():
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class WorkerPool:
+    """``size`` warm worker processes; jobs run in priority order (lower first)."""
+
+    def __init__(self, size: int, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = (), timeout: float | None = None,
+                 memory_mb: int | None = None):
+        # fork: a worker starts with imprint already imported (WeasyPrint is not
+        # imported by the parent, so each worker loads it once, in parallel)
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        self._ctx = multiprocessing.get_context(method)
+        self._spawn_args = (initializer, initargs, memory_mb)
+        self.timeout = timeout
+        self.size = max(1, size)
+        self._workers: list[_Worker] = []
+        self._queue: list[tuple[int, int, int, Callable[..., Any], tuple[Any, ...]]] = []
+        self._tickets = itertools.count()
+        self.peak_rss_kb = 0
+        self.replaced = 0  # workers killed or lost and started again
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx, *self._spawn_args)
+        self._workers.append(worker)
+        return worker
+
+    def submit(self, fn: Callable[..., Any], *args: Any, priority: int = 0) -> int:
+        ticket = next(self._tickets)
+        heapq.heappush(self._queue, (priority, ticket, ticket, fn, args))
+        return ticket
+
+    def _dispatch(self) -> list[Outcome]:
+        """Hand queued jobs to idle workers, starting workers up to ``size`` as needed."""
+        lost: list[Outcome] = []
+        while self._queue:
+            idle = next((w for w in self._workers if w.job is None), None)
+            if idle is None:
+                if len(self._workers) >= self.size:
+                    break
+                idle = self._spawn()
+            _, _, ticket, fn, args = heapq.heappop(self._queue)
+            now = time.monotonic()
+            deadline = now + self.timeout if self.timeout else float("inf")
+            try:
+                idle.conn.send((ticket, fn, args))
+            except (BrokenPipeError, OSError):
+                lost.append(self._replace(idle, Outcome(ticket, DIED, detail=(
+                    "the worker process was gone before the job started"))))
+                continue
+            idle.job = (ticket, now, deadline)
+        return lost
+
+    def _replace(self, worker: _Worker, outcome: Outcome, kill: bool = False) -> Outcome:
+        """Retire ``worker`` (killing it if asked); a fresh one starts on demand."""
+        worker.stop(kill=kill)
+        self._workers.remove(worker)
+        self.replaced += 1
+        return outcome
+
+    def _running(self) -> list[_Worker]:
+        return [w for w in self._workers if w.job is not None]
+
+    def results(self) -> Iterator[Outcome]:
+        """Yield outcomes as jobs finish, until nothing is queued or running.
+
+        Jobs submitted while iterating are picked up too.
+        """
+        while True:
+            yield from self._dispatch()
+            running = self._running()
+            if not running:
+                if self._queue:
+                    continue
+                return
+            deadline = min(w.job[2] for w in running)  # type: ignore[index]
+            wait_for = max(0.0, deadline - time.monotonic()) if deadline != float("inf") else None
+            handles: dict[Any, _Worker] = {}
+            for worker in running:
+                handles[worker.conn] = worker
+                handles[worker.process.sentinel] = worker
+            ready = wait(list(handles), timeout=wait_for)
+            finished: set[int] = set()
+            for handle in ready:
+                worker = handles[handle]
+                if id(worker) in finished or worker.job is None:
+                    continue
+                finished.add(id(worker))
+                yield self._collect(worker)
+            now = time.monotonic()
+            for worker in self._running():
+                ticket, started, deadline = worker.job  # type: ignore[misc]
+                if id(worker) not in finished and now >= deadline:
+                    yield self._replace(worker, Outcome(
+                        ticket, TIMEOUT, detail=f"took longer than {self.timeout:g} s and was "
+                                                "stopped", seconds=now - started), kill=True)
+
+    def _collect(self, worker: _Worker) -> Outcome:
+        ticket, started, _ = worker.job  # type: ignore[misc]
+        try:
+            if not worker.conn.poll():
+                raise EOFError
+            outcome: Outcome = worker.conn.recv()
+        except (EOFError, OSError):
+            worker.process.join(timeout=1)
+            code = worker.process.exitcode
+            how = (f"was killed by signal {-code}" if code is not None and code < 0
+                   else f"exited with status {code}")
+            return self._replace(worker, Outcome(
+                ticket, DIED, detail=f"the worker process {how}",
+                seconds=time.monotonic() - started), kill=True)
+        worker.job = None
+        self.peak_rss_kb = max(self.peak_rss_kb, outcome.peak_rss_kb)
+        if outcome.status == MEMORY:
+            return self._replace(worker, outcome, kill=True)
+        return outcome
+
+    def close(self) -> None:
+        """Stop every worker: idle ones are told to exit, busy ones are killed."""
+        self._queue.clear()
+        for worker in list(self._workers):
+            worker.stop(kill=worker.job is not None)
+        self._workers.clear()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

@@ -1,0 +1,160 @@
+"""Incremental site builds: only what changed is built again, and the site stays whole."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from imprint.build import build
+
+from .conftest import CONTENT, REPO
+from .tools import html_tree
+
+FORMATS = ("html", "pdf", "epub", "docx")
+SLUGS = ("undersea-cables", "monsoon-grids", "arctic-shipping")
+
+
+@pytest.fixture
+def site(tmp_path, settings):
+    """A copy of the samples and the brand, so the tests can edit both."""
+    shutil.copytree(CONTENT, tmp_path / "content")
+    shutil.copytree(REPO / "styles", tmp_path / "styles")
+    return settings.with_overrides(content=tmp_path / "content", brand=tmp_path / "styles",
+                                   out=tmp_path / "build")
+
+
+def _build(settings, formats=FORMATS, **options):
+    report = build(out=settings.out, settings=settings, formats=formats, jobs=2, **options)
+    assert report.ok, [r.error for r in report.failed]
+    return report
+
+
+def _by_status(report) -> dict[str, set[tuple[str, str]]]:
+    found: dict[str, set[tuple[str, str]]] = {}
+    for r in report.results:
+        found.setdefault(r.status, set()).add((r.source.name.split("-", 3)[-1][:-3], r.format))
+    return found
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for fmt in FORMATS for p in sorted((out / fmt).glob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_edit_one_post_rebuilds_only_its_four_outputs(site):
+    first = _build(site)
+    assert len(first.built) == 12 and not first.skipped
+    before = _outputs(site.out)
+
+    again = _build(site)
+    assert len(again.skipped) == 12 and not again.built  # nothing changed: nothing built
+    assert {(r.format, r.sha256) for r in again.skipped} == \
+        {(r.format, r.sha256) for r in first.built}
+
+    post = site.content / "2025-11-20-arctic-shipping.md"
+    post.write_text(post.read_text(encoding="utf-8").replace(
+        "Arctic", "Polar", 1), encoding="utf-8")
+    edited = _build(site)
+    assert _by_status(edited)["built"] == {("arctic-shipping", f) for f in FORMATS}
+    assert len(edited.skipped) == 8
+    after = _outputs(site.out)
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {f"{f}/arctic-shipping.{f}" for f in FORMATS}
+
+    forced = _build(site, force=True)
+    assert len(forced.built) == 12 and not forced.skipped
+    assert _outputs(site.out) == after  # a forced rebuild gives the same bytes
+
+
+def test_brand_token_rebuilds_everything_and_image_edit_rebuilds_its_post(site):
+    formats = ("html", "epub")
+    _build(site, formats)
+    brand = site.brand / "brand.toml"
+    brand.write_text(brand.read_text(encoding="utf-8").replace(
+        'accent = "#b5442c"', 'accent = "#2c6eb5"'), encoding="utf-8")
+    rebrand = _build(site, formats)
+    assert len(rebrand.built) == 6 and not rebrand.skipped
+    page = (site.out / "html" / "monsoon-grids.html").read_text(encoding="utf-8")
+    assert "--color-accent: #2c6eb5" in page
+
+    image = site.content / "images" / "flood-week-supply.png"
+    shutil.copy(REPO / "styles" / "logo.svg", image)  # an image edited in place (any format)
+    edited = _build(site, formats)
+    assert _by_status(edited)["built"] == {("monsoon-grids", f) for f in formats}
+    assert len(edited.skipped) == 4
+
+
+def test_deleted_post_loses_its_outputs_and_index_entry(site):
+    formats = ("html", "epub")
+    _build(site, formats)
+    index = html_tree(site.out / "index.html")
+    assert len(index.xpath("//li[@class='post']")) == 3
+    (site.content / "2025-09-03-monsoon-grids.md").unlink()
+    (site.out / "html" / "unrelated.html").write_text("<p>not imprint's</p>", encoding="utf-8")
+
+    report = _build(site, formats)
+    assert sorted(p.name for p in report.removed) == ["monsoon-grids.epub",
+                                                      "monsoon-grids.html"]
+    assert sorted(p.name for p in (site.out / "html").iterdir()) == [
+        "arctic-shipping.html", "undersea-cables.html", "unrelated.html"]  # only its own files
+    titles = [" ".join(h.text_content().split())
+              for h in html_tree(site.out / "index.html").xpath("//li[@class='post']/h2")]
+    assert titles == ["Ice-Free Passages: Arctic Shipping and the Rules of the Road",
+                      "Cables Under Strain: Protecting the Pacific’s Undersea Links"]
+
+
+@pytest.mark.slow
+def test_index_links_every_format_and_report_lists_every_job(site):
+    report = _build(site)
+    tree = html_tree(site.out / "index.html")
+    posts = tree.xpath("//li[@class='post']")
+    assert [p.xpath("string(.//time/@datetime)")[:10] for p in posts] == [
+        "2025-11-20", "2025-09-03", "2025-06-12"]  # newest first
+    for post in posts:
+        links = post.xpath(".//ul[@class='formats']//a/@href")
+        assert [Path(link).parent.as_posix() for link in links] == list(FORMATS)
+        assert all((site.out / link).is_file() for link in links)
+        assert post.xpath(".//*[@class='authors']") and post.xpath(".//*[@class='excerpt']")
+    assert "--color-primary" in tree.xpath("//style")[0].text  # styled from the brand tokens
+
+    data = json.loads((site.out / "report.json").read_text(encoding="utf-8"))
+    assert data["summary"] == {"built": 12, "skipped": 0, "failed": 0, "warnings": 0,
+                               "removed": 0}
+    assert len(data["jobs"]) == 12
+    for job in data["jobs"]:
+        output = Path(job["output"])
+        assert job["status"] == "built" and job["seconds"] >= 0
+        if job["format"] in ("pdf", "docx"):  # these take measurable time (pandoc, WeasyPrint)
+            assert job["seconds"] > 0
+        assert job["size"] == output.stat().st_size
+        assert job["sha256"] == hashlib.sha256(output.read_bytes()).hexdigest()
+    assert data["peak_worker_rss_mb"] > 0 and report.peak_rss_kb > 0
+
+
+def test_a_hand_deleted_output_is_built_again(site):
+    _build(site, ("html",))
+    (site.out / "html" / "undersea-cables.html").unlink()
+    report = _build(site, ("html",))
+    assert _by_status(report)["built"] == {("undersea-cables", "html")}
+    assert (site.out / "html" / "undersea-cables.html").is_file()
+
+
+def test_a_damaged_cache_costs_a_full_build_not_a_wrong_one(site):
+    _build(site, ("html",))
+    from imprint.build import manifest_path
+
+    manifest_path(site, site.out).write_text("{half a manifest", encoding="utf-8")
+    report = _build(site, ("html",))
+    assert len(report.built) == 3 and not report.skipped
+    assert len(_build(site, ("html",)).skipped) == 3  # and the cache is whole again
+
+
+def test_index_of_a_build_without_html_links_what_there_is(site):
+    _build(site, ("epub",))
+    links = html_tree(site.out / "index.html").xpath("//li[@class='post']/h2/a/@href")
+    assert sorted(links) == [f"epub/{slug}.epub" for slug in sorted(SLUGS)]

@@ -1,0 +1,108 @@
+"""The worker pool: a hung, crashing or greedy job fails alone; every other job finishes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from imprint.pool import DIED, ERROR, MEMORY, OK, TIMEOUT, WorkerPool
+
+from .conftest import require
+
+_STARTED_IN: list[int] = []
+
+
+def _remember_pid() -> None:
+    _STARTED_IN.append(os.getpid())
+
+
+def square(n: int) -> tuple[int, int]:
+    return n * n, len(_STARTED_IN)  # the initializer ran once in this worker
+
+
+def sleep_then(seconds: float, value: str) -> str:
+    time.sleep(seconds)
+    return value
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def greedy(megabytes: int) -> int:
+    block = bytearray(megabytes * 1024 * 1024)
+    return len(block)
+
+
+def _address_space_mb() -> int:
+    """This process's virtual size: a forked worker starts with as much."""
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) // 1024
+    raise AssertionError("no VmSize")
+
+
+def broken() -> None:
+    raise ValueError("a bug in a job")
+
+
+def _run(pool: WorkerPool) -> dict[int, object]:
+    return {o.ticket: o for o in pool.results()}
+
+
+def test_jobs_run_in_warm_workers_in_priority_order():
+    with WorkerPool(2, _remember_pid) as pool:
+        tickets = [pool.submit(square, n, priority=n % 3) for n in range(12)]
+        outcomes = _run(pool)
+    assert sorted(outcomes) == tickets
+    assert all(o.status == OK for o in outcomes.values())
+    assert [outcomes[t].value[0] for t in tickets] == [n * n for n in range(12)]
+    assert {outcomes[t].value[1] for t in tickets} == {1}  # one initialisation per worker
+    assert all(o.peak_rss_kb > 0 for o in outcomes.values())
+
+
+def test_a_hung_job_is_stopped_and_the_rest_finish():
+    with WorkerPool(2, timeout=1.5) as pool:
+        hung = pool.submit(sleep_then, 60, "never")
+        quick = [pool.submit(sleep_then, 0.05, f"job {n}") for n in range(6)]
+        started = time.monotonic()
+        outcomes = _run(pool)
+        elapsed = time.monotonic() - started
+    assert outcomes[hung].status == TIMEOUT and "1.5 s" in outcomes[hung].detail
+    assert [outcomes[t].value for t in quick] == [f"job {n}" for n in range(6)]
+    assert elapsed < 30  # a hang guard: the 60 s job did not hold the pool
+    assert pool.replaced == 1
+
+
+def test_a_worker_that_dies_fails_only_its_job():
+    with WorkerPool(2) as pool:
+        fatal = pool.submit(die)
+        others = [pool.submit(square, n) for n in range(5)]
+        outcomes = _run(pool)
+        again = pool.submit(square, 7)  # the pool still works after losing a worker
+        after = _run(pool)
+    assert outcomes[fatal].status == DIED and "signal 9" in outcomes[fatal].detail
+    assert [outcomes[t].value[0] for t in others] == [0, 1, 4, 9, 16]
+    assert after[again].status == OK and after[again].value[0] == 49
+
+
+def test_memory_cap_fails_the_greedy_job_alone():
+    require(Path("/proc/self/status").is_file(), "Linux /proc")
+    cap = _address_space_mb() + 300  # room for ordinary jobs, not for the greedy one
+    with WorkerPool(1, memory_mb=cap) as pool:
+        hungry = pool.submit(greedy, 2 * cap)
+        fine = pool.submit(square, 3)
+        outcomes = _run(pool)
+    assert outcomes[hungry].status == MEMORY
+    assert outcomes[fine].status == OK and outcomes[fine].value[0] == 9
+
+
+def test_a_bug_in_a_job_comes_back_as_its_traceback():
+    with WorkerPool(1) as pool:
+        bad = pool.submit(broken)
+        good = pool.submit(square, 2)
+        outcomes = _run(pool)
+    assert outcomes[bad].status == ERROR and "ValueError: a bug in a job" in outcomes[bad].detail
+    assert outcomes[good].value[0] == 4

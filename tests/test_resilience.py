@@ -1,0 +1,103 @@
+"""Builds that never lose work: a job past its timeout fails alone; a killed build converges."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.corpus import generate
+from imprint.build import build
+from imprint.output import TMP_PREFIX, TMP_SUFFIX
+
+from .conftest import CONTENT, REPO
+
+FORMATS = ("html", "pdf", "epub", "docx")
+
+
+def _heavy_post(folder: Path, rows: int = 2000) -> Path:
+    """A post whose table takes WeasyPrint many seconds to lay out (pandoc: about one)."""
+    table = "\n".join(f"| row {n} | {n * 3} | words in a cell, row {n} |" for n in range(rows))
+    post = folder / "2025-01-01-long-table.md"
+    post.write_text("---\ntitle: A very long table\nauthor: Ann Author\ndate: 2025-01-01\n---\n"
+                    f"\nOpening.\n\n| a | b | c |\n|---|--:|---|\n{table}\n", encoding="utf-8")
+    return post
+
+
+@pytest.mark.slow
+def test_a_post_past_the_timeout_fails_alone_and_is_named(tmp_path, settings):
+    content = tmp_path / "content"
+    generate(CONTENT, content, 3)
+    heavy = _heavy_post(content)
+    out = tmp_path / "build"
+    started = time.monotonic()
+    report = build(out=out, settings=settings.with_overrides(content=content, job_timeout=4.0),
+                   jobs=2)
+    assert time.monotonic() - started < 90  # a hang guard, not a speed test
+    failed = {(r.source, r.format) for r in report.failed}
+    assert failed == {(heavy, "pdf")}
+    assert len(report.built) == 4 * 4 - 1  # every other job, the slow post's other formats too
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    [job] = [j for j in data["jobs"] if j["status"] == "failed"]
+    assert job["source"] == str(heavy) and job["format"] == "pdf"
+    assert "took longer than 4 s" in job["error"] and job["error"].startswith(str(heavy))
+    assert not (out / "pdf" / "long-table.pdf").exists()
+    assert (out / "html" / "long-table.html").is_file()
+
+
+def _imprint_build(content: Path, out: Path, **popen: object) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "imprint", "build", str(content), "--out", str(out),
+         "--jobs", "2"], cwd=content.parent, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO / "src")}, **popen)
+
+
+def _digests(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for fmt in FORMATS for p in (out / fmt).glob("*")}
+
+
+@pytest.mark.slow
+def test_kill_9_then_build_again_equals_a_clean_build(tmp_path):
+    content = tmp_path / "content"
+    generate(CONTENT, content, 10)
+    started = time.monotonic()
+    clean = _imprint_build(content, tmp_path / "clean")
+    _, errors = clean.communicate(timeout=300)
+    assert clean.returncode == 0, errors
+    expected = _digests(tmp_path / "clean")
+    assert len(expected) == 40
+
+    out = tmp_path / "killed"
+    window = time.monotonic() - started
+    for _ in range(6):  # a random moment while the build runs: start-up, normalising, rendering
+        victim = _imprint_build(content, out, start_new_session=True)
+        time.sleep(random.uniform(0.05, 0.9) * window)
+        if victim.poll() is None:
+            break
+        shutil.rmtree(out)  # it finished first (warm caches are quicker): from scratch, sooner
+        window /= 2
+    else:
+        pytest.fail("the build always finished before it could be killed")
+    os.killpg(victim.pid, signal.SIGKILL)  # the build and its workers, without warning
+    victim.wait(timeout=60)
+    assert victim.returncode == -signal.SIGKILL
+    partial = _digests(out) if out.exists() else {}
+    assert all(expected[name] == digest for name, digest in partial.items()), \
+        "an output path holds something other than the complete file"
+
+    again = _imprint_build(content, out)
+    _, errors = again.communicate(timeout=300)
+    assert again.returncode == 0, errors
+    assert _digests(out) == expected
+    leftovers = [p for p in out.rglob(f"{TMP_PREFIX}*{TMP_SUFFIX}")]
+    assert leftovers == []
