@@ -50,6 +50,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 	$(BIN)/python -m pip install -qq -e '.[test]'
+	$(BIN)/python -m compileall -q src  # the environment may forbid writing bytecode on import
 	touch $(STAMP)
 
 # Debian packages (Pango, HarfBuzz subset, fallback fonts, poppler, and for the

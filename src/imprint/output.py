@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 TMP_PREFIX = ".imprint-"
+_COMPRESSED = (".woff2", ".woff", ".jpg", ".jpeg", ".png", ".gif", ".webp")
 TMP_SUFFIX = ".tmp"
 
 
@@ -64,10 +65,11 @@ def normalise_zip(data: bytes, moment: datetime, first: str | None = None,
         for name in names:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
-            if name == first:
-                info.compress_type = zipfile.ZIP_STORED
-            else:
-                info.compress_type = zipfile.ZIP_DEFLATED
+            # the first entry (EPUB's mimetype) and files that are compressed already
+            # (fonts, photographs, PNGs) are stored: deflating them again costs time for
+            # nothing
+            stored = name == first or name.lower().endswith(_COMPRESSED)
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             content = replace[name] if name in replace else source.read(name)
-            target.writestr(info, content, compresslevel=9 if name != first else None)
+            target.writestr(info, content, compresslevel=None if stored else 9)
     return out.getvalue()

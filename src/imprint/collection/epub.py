@@ -100,7 +100,7 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
         kind = sniff(data)
         name = f"media/cover.{kind[1] if kind else 'png'}"
     else:
-        data, name = make_cover(cover_text(manifest, docs), brand), "media/cover.png"
+        data, name = make_cover(cover_text(manifest, docs), brand), "media/cover.jpg"
     add_cover(book, data, name, manifest.title)
 
     seen: set[str] = set()

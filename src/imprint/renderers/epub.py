@@ -30,7 +30,7 @@ from . import RenderContext, article_context, plain_excerpt
 
 CHAPTER = "article.xhtml"
 STYLESHEET = "styles/article.css"
-COVER = "media/cover.png"
+COVER = "media/cover.jpg"
 
 
 def w3c(moment: datetime) -> str:
@@ -137,7 +137,9 @@ def cover_of(doc: Document, brand: Brand) -> tuple[bytes, str]:
 
 def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
     buffer = io.BytesIO()
+    # ebooklib only stores here (level 0): normalise_zip compresses once, at the end
     epub.write_epub(buffer, book, {"mtime": moment.astimezone(UTC), "epub2_guide": False,
+                                   "compresslevel": 0,
                                    "epub3_landmark": True, "landmark_title": "Landmarks",
                                    "epub3_pages": False,
                                    "raise_exceptions": True})
