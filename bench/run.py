@@ -9,7 +9,8 @@ Measured in one run, on N generated posts (default 50):
   (c) a no-op rebuild; (d) a rebuild after editing one post;
   (e) the author's path: ``imprint pdf`` of the reference post from a cold
       process against ``pandoc --pdf-engine=weasyprint`` of the same post
-      (the median of several alternating runs).
+      (the median of several alternating runs);
+  (f) a collection of 200 posts as one EPUB, PDF and DOCX, with its peak memory.
 
 Prints each time, the ratios (a)/(b) and (e), and the peak memory of a worker,
 and writes them to bench/out/results.json. Not a test: it asserts nothing.
@@ -108,6 +109,29 @@ def baseline(posts: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
+def collection(count: int) -> dict[str, float]:
+    """(f) one collection of ``count`` posts as EPUB, PDF and DOCX, in a process of its own."""
+    folder = WORK / "collection"
+    generate(ROOT / "content", folder / "content", count)
+    manifest = folder / "content" / "anthology.toml"
+    manifest.write_text(f'title = "Bench Anthology"\neditors = ["Bench"]\n'
+                        f'[series]\nname = "Bench"\nnumber = 1\n'
+                        f'[posts]\npaths = ["*.md"]\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "bench.collection", str(manifest),
+                           str(folder / "out")], cwd=ROOT, capture_output=True, text=True,
+                          env=_env(), check=False)
+    result = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+    if "seconds" not in result:
+        print(f"(f) collection of {count} posts: FAILED {result or done.stderr[-400:]}")
+        return {}
+    print(f"(f) collection of {count} posts:   {result['seconds']:7.2f} s   peak "
+          f"{result['peak_mb']:.0f} MB (pandoc {result['children_peak_mb']:.0f} MB); "
+          f"EPUB {result['sizes_mb']['epub']} MB, PDF {result['sizes_mb']['pdf']} MB, "
+          f"DOCX {result['sizes_mb']['docx']} MB")
+    return {"f_seconds": result["seconds"], "f_peak_mb": result["peak_mb"],
+            "f_pandoc_peak_mb": result["children_peak_mb"]}
+
+
 def imprint(*args: str, cwd: Path) -> float:
     return _timed([sys.executable, "-m", "imprint", *args], cwd)
 
@@ -118,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="imprint workers (default: one per core)")
     parser.add_argument("--runs", type=int, default=5, help="runs for the median in (e)")
     parser.add_argument("--runs-b", type=int, default=3, help="clean builds for the median in (b)")
+    parser.add_argument("--collection-posts", type=int, default=200,
+                        help="posts in the collection of (f); 0 skips it")
     args = parser.parse_args(argv)
 
     shutil.rmtree(WORK, ignore_errors=True)
@@ -168,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     figures["e_imprint"] = statistics.median(imprint_runs)
     print(f"(e) imprint pdf, cold process:     {figures['e_imprint']:7.2f} s   "
           f"pandoc + WeasyPrint: {figures['e_pandoc']:.2f} s (medians of {args.runs})")
+
+    if args.collection_posts:
+        figures.update(collection(args.collection_posts))
 
     figures["a/b"] = figures["a"] / figures["b"]
     figures["a/b_first_use"] = figures["a"] / figures["b_first_use"]
