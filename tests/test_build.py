@@ -164,3 +164,19 @@ def test_two_builds_are_byte_identical(samples_build, settings, tmp_path):
     first = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
     second = {(r.format, r.target.name): r.sha256 for r in again.built}
     assert first == second and len(first) == 12
+
+
+@pytest.mark.slow
+def test_source_date_epoch_is_now_in_every_output(settings, tmp_path):
+    post = CONTENT / "2025-09-03-monsoon-grids.md"
+    epoch = settings.with_overrides(source_date_epoch=1_700_000_000)
+    first = build([post], out=tmp_path / "one", settings=epoch, jobs=1)
+    second = build([post], out=tmp_path / "two", settings=epoch, jobs=1)
+    default = build([post], out=tmp_path / "three", settings=settings, jobs=1)
+    digests = [{r.format: r.sha256 for r in report.built} for report in (first, second, default)]
+    assert len(digests[0]) == 4 and digests[0] == digests[1]
+    assert all(digests[0][fmt] != digests[2][fmt] for fmt in ("pdf", "epub", "docx"))
+    from pypdf import PdfReader
+
+    pdf = next(r.target for r in first.built if r.format == "pdf")
+    assert PdfReader(pdf).metadata.modification_date.year == 2023  # 1.7e9 s: November 2023

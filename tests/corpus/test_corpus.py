@@ -154,3 +154,10 @@ def test_every_corpus_epub_and_page_passes_its_validator(corpus_build: CorpusBui
         [r.target for r in samples_build.built if r.format == "html"]
     for result in nu_check(pages):
         assert result.errors == 0, (result.path.name, result.messages)
+    from imprint.validate import pdf_structure
+
+    pdfs = sorted(corpus_build.out.glob("pdf/*.pdf"))
+    assert len(pdfs) >= 16
+    for pdf in pdfs:  # tagged PDF/UA-1 by default: tree, language, marked, identifier
+        result = pdf_structure(pdf)
+        assert result.validator == "pdf-ua" and result.errors == 0, (pdf.name, result.messages)
