@@ -181,3 +181,19 @@ def test_unchanged_collection_is_skipped(tmp_path, settings):
     post.write_text(post.read_text("utf-8").replace("Tonga", "Tuvalu"), encoding="utf-8")
     third = build_collection(manifest, ["epub"], out=tmp_path / "out", settings=own)
     assert [r.status for r in third.results] == ["built"]
+
+
+def test_pdf_collection_honours_the_pdf_standard(tmp_path, settings):
+    import pikepdf
+
+    manifest = CONTENT / "collections" / "imprint-2025.toml"
+    report = build_collection(manifest, ["pdf"], out=tmp_path,
+                              settings=settings.with_overrides(pdf_standard="a-3b"), force=True)
+    assert report.ok, [r.error for r in report.failed]
+    path = report.results[0].target
+    assert pdf_structure(path).validator == "pdf-a" and pdf_structure(path).errors == 0
+    with pikepdf.open(path) as pdf:
+        assert 'pdfaid:part="3"' in str(pdf.open_metadata())
+        assert sorted(pdf.attachments) == sorted(p.name for p in CONTENT.glob("2025-*.md"))
+        for spec in pdf.attachments.values():
+            assert spec.obj.AFRelationship == "/Source"
