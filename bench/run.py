@@ -114,9 +114,9 @@ def collection(count: int) -> dict[str, float]:
     folder = WORK / "collection"
     generate(ROOT / "content", folder / "content", count)
     manifest = folder / "content" / "anthology.toml"
-    manifest.write_text(f'title = "Bench Anthology"\neditors = ["Bench"]\n'
-                        f'[series]\nname = "Bench"\nnumber = 1\n'
-                        f'[posts]\npaths = ["*.md"]\n', encoding="utf-8")
+    manifest.write_text('title = "Bench Anthology"\neditors = ["Bench"]\n'
+                        '[series]\nname = "Bench"\nnumber = 1\n'
+                        '[posts]\npaths = ["*.md"]\n', encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "bench.collection", str(manifest),
                            str(folder / "out")], cwd=ROOT, capture_output=True, text=True,
                           env=_env(), check=False)

@@ -12,6 +12,7 @@ a ``dc:source``, and accessibility metadata drawn from all the articles.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from ebooklib import epub
@@ -20,7 +21,7 @@ from ..cover import CoverText, make_cover
 from ..model import Document
 from ..renderers import RenderContext, article_context
 from ..renderers.epub import (add_accessibility, add_cover, add_fonts_and_css, epub_body,
-                              new_book, w3c, write_book)
+                              new_book, toc_for, w3c, write_book)
 from ..resources import sniff
 from ..templating import join_names
 from .ids import prefix_ids
@@ -29,8 +30,6 @@ from .manifest import Manifest
 
 def with_prefix(doc: Document, prefix: str) -> Document:
     """The document with every id (and link to one) prefixed."""
-    from dataclasses import replace
-
     return replace(
         doc,
         excerpt_html=prefix_ids(doc.excerpt_html, prefix),
@@ -127,10 +126,7 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
         book.add_item(chapter)
         chapters.append(chapter)
         label = f"{doc.title} — {join_names(doc)}" if doc.authors else doc.title
-        sections = [epub.Link(f"{href}#{h.id}", h.text, f"{href}-{h.id}")
-                    for h in doc.headings if h.level == 2]
-        toc.append((epub.Section(label, href), sections) if sections else
-                   epub.Link(href, label, href))
+        toc += toc_for(doc, href, label)
     book.toc = toc
     book.guide += [{"type": "titlepage", "href": "titlepage.xhtml", "title": manifest.title},
                    {"type": "toc", "href": "nav.xhtml", "title": "Contents"},

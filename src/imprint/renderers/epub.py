@@ -37,13 +37,15 @@ def w3c(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def toc_for(doc: Document, href: str) -> list:
-    """The nav entries for one article: its title, with its top-level sections under it."""
+def toc_for(doc: Document, href: str, label: str | None = None) -> list:
+    """The nav entries for one article: its title (or ``label``), with its top-level
+    sections under it."""
+    label = label or doc.title
     sections = [epub.Link(f"{href}#{h.id}", h.text, f"{href}-{h.id}")
                 for h in doc.headings if h.level == 2]
     if not sections:
-        return [epub.Link(href, doc.title, href)]
-    return [(epub.Section(doc.title, href), sections)]
+        return [epub.Link(href, label, href)]
+    return [(epub.Section(label, href), sections)]
 
 
 _OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)

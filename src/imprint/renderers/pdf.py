@@ -188,9 +188,10 @@ class PdfRenderer:
         return replace_media(page, doc, lambda r: BASE_URL + r.name)
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
-        return self.write(self.page(doc, ctx), ctx, ctx.moment(doc),
+        moment = ctx.moment(doc)
+        return self.write(self.page(doc, ctx), ctx, moment,
                           f"{doc.identifier}|{doc.source_digest}", doc,
-                          self._attachments(doc, ctx, ctx.moment(doc)))
+                          self._attachments(doc, ctx, moment))
 
     def write(self, page: str, ctx: RenderContext, moment: datetime, seed: str,
               doc: Document | None = None, attachments: list[Any] | None = None) -> bytes:

@@ -68,7 +68,7 @@ def install() -> bool:
         return True
     try:
         from weasyprint.pdf import fonts
-        from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+        from weasyprint.text.ffi import ffi, harfbuzz_subset
     except ImportError:  # pragma: no cover - WeasyPrint moved things
         return False
     original = getattr(fonts.Font, "clean", None)
