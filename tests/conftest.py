@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from imprint.build import build
+from imprint.builder.plan import build
 from imprint.config import load_settings
 
 REPO = Path(__file__).resolve().parents[1]

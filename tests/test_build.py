@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from imprint.build import build
-from imprint.output import remove_stale_temporaries, write_atomic
+from imprint.builder.output import remove_stale_temporaries, write_atomic
+from imprint.builder.plan import build
 
 from .conftest import CONTENT, REPO
 

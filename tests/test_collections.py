@@ -13,9 +13,9 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
+from imprint.check.validate import pdf_structure
 from imprint.collection import build_collection
 from imprint.errors import ConfigError
-from imprint.validate import pdf_structure
 
 from .conftest import CONTENT, require_tool
 from .tools import OPF_NS, XHTML_NS, epub_files, epub_opf, run_epubcheck_many

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from imprint.build import build
+from imprint.builder.plan import build
 
 from .conftest import CONTENT, require
 

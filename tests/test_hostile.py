@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from imprint.build import BuildReport, build
-from imprint.project import Project
+from imprint.builder.plan import build
+from imprint.builder.project import Project
+from imprint.builder.report import BuildReport
 from imprint.renderers import get_renderer
 
 from .conftest import require

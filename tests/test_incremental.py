@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imprint.build import build
+from imprint.builder.plan import build
 
 from .conftest import CONTENT, REPO
 from .tools import html_tree
@@ -146,7 +146,7 @@ def test_a_hand_deleted_output_is_built_again(site):
 
 def test_a_damaged_cache_costs_a_full_build_not_a_wrong_one(site):
     _build(site, ("html",))
-    from imprint.build import manifest_path
+    from imprint.builder.plan import manifest_path
 
     manifest_path(site, site.out).write_text("{half a manifest", encoding="utf-8")
     report = _build(site, ("html",))

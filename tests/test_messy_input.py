@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from imprint.build import BuildReport, build
+from imprint.builder.plan import build
+from imprint.builder.project import Project
+from imprint.builder.report import BuildReport
 from imprint.errors import RenderError
-from imprint.project import Project
 from imprint.renderers import get_renderer
 
 from .tools import html_tree

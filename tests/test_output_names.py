@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imprint.build import build
+from imprint.builder.plan import build
 
 POST = "---\ntitle: {title}\n{extra}---\n\nText of {name}.\n"
 

@@ -7,7 +7,7 @@ import signal
 import time
 from pathlib import Path
 
-from imprint.pool import DIED, ERROR, MEMORY, OK, TIMEOUT, WorkerPool
+from imprint.builder.pool import DIED, ERROR, MEMORY, OK, TIMEOUT, WorkerPool
 
 from .conftest import require
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from imprint.errors import ResourceError
-from imprint.resources import Policy, Resolver
+from imprint.source.resources import Policy, Resolver
 
 from .conftest import require_tool
 from .servers import TRUSTED, Reply, http_server, raw_server, silent, trickle

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import generate
-from imprint.build import build
-from imprint.output import TMP_PREFIX, TMP_SUFFIX
+from imprint.builder.output import TMP_PREFIX, TMP_SUFFIX
+from imprint.builder.plan import build
 
 from .conftest import CONTENT, REPO
 

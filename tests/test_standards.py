@@ -13,8 +13,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from imprint.build import build
-from imprint.validate import libreoffice, nu_check, pdf_structure
+from imprint.builder.plan import build
+from imprint.check.validate import libreoffice, nu_check, pdf_structure
 
 from .conftest import CONTENT, REPO, require_tool
 
@@ -41,7 +41,7 @@ def test_default_pdfs_are_tagged_pdf_ua(samples_build):
 
 
 def test_headings_nest_from_h1_and_figures_have_alt(samples_build):
-    from imprint.validate import _struct_elements
+    from imprint.check.validate import _struct_elements
 
     path = next(r.target for r in samples_build.built
                 if r.format == "pdf" and r.target.stem == "monsoon-grids")

@@ -8,7 +8,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
-from imprint.validate import Validation, epubcheck, epubcheck_many
+from imprint.check.validate import Validation, epubcheck, epubcheck_many
 
 from .conftest import require, require_tool
 

@@ -1,37 +1,95 @@
 """imprint: one Markdown post in, branded HTML, PDF, EPUB 3 and DOCX out.
 
-The small public API::
+The public Python API, for tools and content systems that call imprint
+directly; everything else in the package is internal and may change::
 
-    from imprint import load_document, build
-    doc = load_document("content/post.md")    # the normalised, typed Document
-    report = build(["content/"], formats=["pdf"])
+    import imprint
+
+    doc = imprint.load("content/post.md")            # the normalised, typed Document
+    pdf = imprint.render(doc, "pdf")                  # the PDF's bytes; nothing written
+    report = imprint.build(["content/"], formats=["html", "pdf"], out="build")
+    imprint.build_collection("content/collections/annual.toml", out="build")
+
+``project`` names the project folder (its ``imprint.toml``, ``styles/`` and
+``templates/``); it defaults to the current directory, as on the command line.
+Problems with the input raise :class:`ImprintError`, whose message is the
+command line's one ``path:line: category: message`` line; warnings go to the
+``imprint`` logger. Importing this module loads neither pandoc nor WeasyPrint.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
-__all__ = ["Document", "__version__", "build", "load_document"]
+from .builder.report import BuildReport, JobResult
+from .config import __version__
+from .errors import ImprintError
+from .model import Author, Document
 
 if TYPE_CHECKING:
-    from .build import build
-    from .model import Document
-    from .project import load_document
+    from .config import Settings
+
+__all__ = ["Author", "BuildReport", "Document", "ImprintError", "JobResult", "__version__",
+           "build", "build_collection", "load", "render"]
+
+PathLike = str | Path
 
 
-def __getattr__(name: str) -> Any:  # keep `import imprint` light: no pandoc, no WeasyPrint
-    if name == "Document":
-        from .model import Document
+def _settings(project: PathLike | None) -> Settings:
+    from .config import load_settings
 
-        return Document
-    if name == "build":
-        from .build import build
+    return load_settings(root=Path(project) if project is not None else None)
 
-        return build
-    if name == "load_document":
-        from .project import load_document
 
-        return load_document
-    raise AttributeError(name)
+def load(path: PathLike, *, project: PathLike | None = None) -> Document:
+    """Read and normalise one post: its title, byline, date, excerpt, body and bios."""
+    from .builder.project import Project
+
+    return Project.open(_settings(project)).load(Path(path))
+
+
+def render(doc: Document, fmt: str, *, brand: PathLike | None = None,
+           project: PathLike | None = None) -> bytes:
+    """One output format (``html``, ``pdf``, ``epub`` or ``docx``) of ``doc``, as bytes.
+
+    ``brand`` is a brand folder (holding ``brand.toml``) to use instead of the
+    project's own. Nothing is written: the caller decides where the bytes go.
+    """
+    from .builder.project import Project
+
+    settings = _settings(project)
+    if brand is not None:
+        settings = replace(settings, brand=Path(brand).resolve())
+    return Project.open(settings).render(doc, fmt)
+
+
+def build(paths: Iterable[PathLike] | None = None, *, formats: Sequence[str] | None = None,
+          out: PathLike | None = None, project: PathLike | None = None, force: bool = False,
+          jobs: int | None = None) -> BuildReport:
+    """Build every post under ``paths`` (default: the project's content folder) in
+    ``formats`` to ``out/<format>/<slug>.<ext>``, with ``index.html`` and
+    ``report.json``, exactly as ``imprint build`` does. Posts that fail are in the
+    report (``report.failed``); every other post still gets its outputs.
+    """
+    from .builder.plan import build as run_build
+
+    settings = _settings(project)
+    return run_build([Path(p) for p in paths] if paths is not None else None,
+                     tuple(formats or settings.formats),
+                     Path(out) if out is not None else None, settings, jobs=jobs, force=force)
+
+
+def build_collection(manifest: PathLike, *, formats: Sequence[str] | None = None,
+                     out: PathLike | None = None, project: PathLike | None = None,
+                     force: bool = False) -> BuildReport:
+    """Build the collection a manifest describes as one EPUB, PDF and DOCX each, to
+    ``out/collections/<manifest name>.<ext>``."""
+    from .collection import FORMATS as COLLECTION_FORMATS
+    from .collection import build_collection as run_collection
+
+    settings = _settings(project)
+    return run_collection(Path(manifest), tuple(formats or COLLECTION_FORMATS),
+                          Path(out) if out is not None else None, settings, force=force)

@@ -15,12 +15,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
-from .config import FORMATS, PDF_STANDARDS, Settings, load_settings
+from .config import FORMATS, PDF_STANDARDS, Settings, __version__, load_settings
 from .errors import ConfigError, ImprintError
 
 if TYPE_CHECKING:  # the build module (and what it imports) loads only for a build
-    from .build import BuildReport, JobResult
+    from .builder.report import BuildReport, JobResult
 
 
 def _formats(text: str) -> list[str]:
@@ -138,8 +137,13 @@ class _Progress:
         self.bar: Any = None  # a rich Progress on a terminal
         if sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
-                TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             # refreshed from the build loop, not a thread: the worker pool forks
             self.bar = Progress(TextColumn("[bold]imprint[/]"), BarColumn(),
@@ -221,7 +225,7 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(paths: list[Path], verbose: bool) -> int:
-    from .check import check
+    from .check.suite import check
 
     rows = check(paths)
     if not rows:
@@ -262,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "build":
-            from .build import build
+            from .builder.plan import build
 
             if args.jobs is not None and args.jobs < 1:
                 raise ConfigError("--jobs must be 1 or more")
@@ -283,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.paths or [settings.out], args.verbose)
         if args.command == "proof":
-            from .proof import contact_sheet
+            from .check.proof import contact_sheet
 
             folder = args.folder or settings.out / "pdf"
             pdfs = sorted(folder.glob("*.pdf"))
@@ -291,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ImprintError("no PDFs here; build them first (make pdf)", folder)
             print(contact_sheet(pdfs, args.output or settings.out / "proof.png", args.pages))
             return 0
-        from .build import export_one
+        from .builder.plan import export_one
 
         report = export_one(args.file, args.command, args.output, settings)
         if not report.results:

@@ -42,6 +42,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 
+__version__ = "0.1.0"  # the release; part of every cache key
 FORMATS = ("html", "pdf", "epub", "docx")
 CONFIG_NAME = "imprint.toml"
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from imprint.normalise.metadata import clean_slug, slug_from_path
-from imprint.source import parse_source
+from imprint.source.post import parse_source
 
 from ..conftest import CORPUS, REPO
 from ..tools import run_epubcheck
@@ -135,7 +135,7 @@ def test_every_corpus_epub_and_page_passes_its_validator(corpus_build: CorpusBui
     and 0 warnings with the accessibility properties, and no Nu HTML Checker errors."""
     from lxml import etree
 
-    from imprint.validate import nu_check
+    from imprint.check.validate import nu_check
 
     from ..tools import OPF_NS, epub_opf, run_epubcheck_many
 
@@ -154,7 +154,7 @@ def test_every_corpus_epub_and_page_passes_its_validator(corpus_build: CorpusBui
         [r.target for r in samples_build.built if r.format == "html"]
     for result in nu_check(pages):
         assert result.errors == 0, (result.path.name, result.messages)
-    from imprint.validate import pdf_structure
+    from imprint.check.validate import pdf_structure
 
     pdfs = sorted(corpus_build.out.glob("pdf/*.pdf"))
     assert len(pdfs) >= 16

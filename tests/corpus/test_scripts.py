@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from imprint.brand import load_brand
-from imprint.build import build
+from imprint.brand.tokens import load_brand
+from imprint.builder.plan import build
 
 from ..conftest import REPO, require_tool
 

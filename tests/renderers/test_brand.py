@@ -10,8 +10,8 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from imprint.brand import load_brand
-from imprint.build import build
+from imprint.brand.tokens import load_brand
+from imprint.builder.plan import build
 from imprint.errors import ConfigError
 
 from ..conftest import CONTENT, REPO

@@ -107,8 +107,9 @@ def test_cover_and_embedded_fonts(samples_build):
     cover = opf.xpath("//opf:item[@properties='cover-image']", namespaces=OPF_NS)
     assert len(cover) == 1 and cover[0].get("media-type") == "image/jpeg"
     files = epub_files(path)
-    from PIL import Image
     import io
+
+    from PIL import Image
 
     image = Image.open(io.BytesIO(files["EPUB/" + cover[0].get("href")]))
     assert image.size == (1600, 2400)

@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from imprint.frontmatter_yaml import Plain
 from imprint.normalise.dates import DateError, display_date, parse_date
-from imprint.source import parse_source
+from imprint.source.frontmatter import Plain
+from imprint.source.post import parse_source
 
 LONDON = ZoneInfo("Europe/London")  # BST (+01:00) in May, GMT in December
 H8 = timedelta(hours=8)

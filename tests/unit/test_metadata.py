@@ -14,7 +14,7 @@ from imprint.diagnostics import collecting
 from imprint.errors import SourceError
 from imprint.normalise.authors import AuthorRegistry, AuthorSpec
 from imprint.normalise.metadata import Fields, clean_slug, read_fields, slug_from_path, title_block
-from imprint.source import parse_source
+from imprint.source.post import parse_source
 
 SETTINGS = Settings()
 

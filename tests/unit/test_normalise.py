@@ -13,8 +13,8 @@ from imprint.errors import SourceError
 from imprint.model import Document, Heading
 from imprint.normalise import normalise
 from imprint.normalise.authors import AuthorRegistry
-from imprint.resources import Policy, Resolver
-from imprint.source import parse_source
+from imprint.source.post import parse_source
+from imprint.source.resources import Policy, Resolver
 
 from ..tools import png
 

@@ -7,7 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
-from imprint.pandoc import run_pandoc
+from imprint.source.pandoc import run_pandoc
 
 from ..tools import png
 

@@ -20,8 +20,8 @@ from imprint.normalise import normalise
 from imprint.normalise.authors import AuthorRegistry
 from imprint.normalise.metadata import ALIASES, read_fields
 from imprint.normalise.tree import parse
-from imprint.resources import Policy, Resolver
-from imprint.source import parse_source
+from imprint.source.post import parse_source
+from imprint.source.resources import Policy, Resolver
 
 PATH = Path("posts/2025-01-02-post.md")
 SETTINGS = Settings()

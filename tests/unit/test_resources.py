@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from imprint.errors import ResourceError
-from imprint.remote import refusal
-from imprint.resources import Policy, Resolver, site_relative, svg_problem
+from imprint.source.remote import refusal
+from imprint.source.resources import Policy, Resolver, site_relative, svg_problem
 
 from ..tools import png
 

@@ -8,7 +8,6 @@ import pytest
 
 from imprint.config import Settings
 from imprint.diagnostics import collecting
-from imprint.markdown import as_heading, render_pieces
 from imprint.model import Document
 from imprint.normalise import normalise
 from imprint.normalise.authors import AuthorRegistry
@@ -17,8 +16,9 @@ from imprint.normalise.ids import make_unique
 from imprint.normalise.kramdown import drop_attribute_lists
 from imprint.normalise.sanitise import clean
 from imprint.normalise.tree import inner_html, parse
-from imprint.resources import Policy, Resolver
-from imprint.source import parse_source
+from imprint.source.markdown import as_heading, render_pieces
+from imprint.source.post import parse_source
+from imprint.source.resources import Policy, Resolver
 
 from ..tools import png
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from imprint.errors import SourceError
-from imprint.frontmatter_yaml import Plain
-from imprint.source import parse_source
+from imprint.source.frontmatter import Plain
+from imprint.source.post import parse_source
 
 PATH = Path("posts/post.md")
 

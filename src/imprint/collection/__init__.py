@@ -17,14 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
-from ..build import BuildReport, JobResult
-from ..config import Settings, load_settings
+from ..builder.output import write_atomic
+from ..builder.project import Project
+from ..builder.report import BuildReport, JobResult
+from ..config import Settings, __version__, load_settings
 from ..diagnostics import collecting
 from ..errors import ImprintError
 from ..model import Document
-from ..output import write_atomic
-from ..project import Project
 from ..renderers import EPOCH_FALLBACK, RenderContext
 from .manifest import Manifest, load_manifest
 from .select import select

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from ..brand_docx import reference_path
+from ..brand.docx import reference_path
 from ..model import Document
-from ..output import normalise_zip
 from ..renderers import RenderContext, replace_media
 from ..renderers.docx import CORE, core_xml, pandoc_docx
+from ..renderers.zips import normalise_zip
 from .epub import with_prefix
 from .manifest import Manifest
 

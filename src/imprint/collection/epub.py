@@ -17,13 +17,21 @@ from datetime import datetime
 
 from ebooklib import epub
 
-from ..cover import CoverText, make_cover
+from ..brand.cover import CoverText, make_cover
+from ..brand.templates import join_names
 from ..model import Document
 from ..renderers import RenderContext, article_context
-from ..renderers.epub import (add_accessibility, add_cover, add_fonts_and_css, epub_body,
-                              new_book, toc_for, w3c, write_book)
-from ..resources import sniff
-from ..templating import join_names
+from ..renderers.epub import (
+    add_accessibility,
+    add_cover,
+    add_fonts_and_css,
+    epub_body,
+    new_book,
+    toc_for,
+    w3c,
+    write_book,
+)
+from ..source.resources import sniff
 from .ids import prefix_ids
 from .manifest import Manifest
 

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..frontmatter_yaml import FrontMatterError, load_front_matter
 from ..normalise.dates import DateError, parse_date
+from ..source.frontmatter import FrontMatterError, load_front_matter
 
 ORDERS = ("manifest", "date-asc", "date-desc")
 _TOP = {"title", "subtitle", "editors", "description", "identifier", "lang", "cover", "rights",

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pikepdf
 
-from ..brand import css_string
+from ..brand.templates import join_names
+from ..brand.tokens import css_string
 from ..model import Document
 from ..renderers import RenderContext, get_renderer
-from ..templating import join_names
 from .manifest import Manifest
 from .pdfmerge import Joiner, Part
 

@@ -11,9 +11,9 @@ import glob
 from collections.abc import Callable
 from pathlib import Path
 
+from ..builder.project import SOURCE_SUFFIXES, Project, discover
 from ..errors import ConfigError, ImprintError
 from ..model import Document
-from ..project import SOURCE_SUFFIXES, Project, discover
 from .manifest import Manifest
 
 _GLOB = set("*?[")

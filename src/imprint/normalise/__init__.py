@@ -26,10 +26,10 @@ from lxml.html import HtmlElement
 from ..config import Settings
 from ..diagnostics import warn
 from ..errors import ResourceError, SourceError
-from ..markdown import as_heading, render_pieces
 from ..model import Author, Document, Heading
-from ..resources import Resolver
-from ..source import Source
+from ..source.markdown import as_heading, render_pieces
+from ..source.post import Source
+from ..source.resources import Resolver
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
 from .bio import take_trailing_bios

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
-from ..frontmatter_yaml import FrontMatterError, load_front_matter
+from ..source.frontmatter import FrontMatterError, load_front_matter
 from . import values
 
 REGISTRY_NAME = "_authors.yml"

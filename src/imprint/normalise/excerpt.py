@@ -21,7 +21,6 @@ from lxml import etree
 
 from .tree import text_of
 
-
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 

@@ -14,7 +14,7 @@ from lxml import etree
 from ..diagnostics import warn
 from ..errors import ResourceError
 from ..model import Resource
-from ..resources import Resolver
+from ..source.resources import Resolver
 from .lines import Locator
 
 

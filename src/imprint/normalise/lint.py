@@ -11,7 +11,7 @@ import re
 
 from ..diagnostics import warn
 from ..model import Document
-from ..source import Source
+from ..source.post import Source
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 

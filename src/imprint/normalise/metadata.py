@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Settings
 from ..diagnostics import warn
 from ..errors import SourceError
-from ..source import Source
+from ..source.post import Source
 from . import values
 from .authors import AuthorRegistry, AuthorSpec, authors_from_meta
 from .dates import DateError, parse_date

@@ -7,8 +7,8 @@ from html import escape
 import lxml.html
 from lxml import etree
 
-from ..characters import strip_control
 from ..errors import SourceError
+from ..source.characters import strip_control
 
 BLOCK_TAGS = frozenset({"p", "div", "section", "aside", "figure", "blockquote", "pre", "ul",
                         "ol", "dl", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6",

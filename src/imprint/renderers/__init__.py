@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import importlib
 import re
-from html import unescape
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import unescape
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from .. import __version__
-from ..brand import Brand
+from ..brand.templates import render as render_template
+from ..brand.tokens import Brand
+from ..config import __version__
 from ..errors import ConfigError
 from ..model import Document
-from ..templating import render as render_template
 
 # name -> "module:Class"; imported on first use so `imprint html` never loads WeasyPrint
 REGISTRY: dict[str, str] = {

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import ClassVar
 from xml.sax.saxutils import escape
 
-from ..brand_docx import reference_path
+from ..brand.docx import reference_path
 from ..model import Document
-from ..output import normalise_zip
-from ..pandoc import run_pandoc
+from ..source.pandoc import run_pandoc
 from . import RenderContext, article_context, plain_excerpt, replace_media
 from .epub import w3c
+from .zips import normalise_zip
 
 CORE = "docProps/core.xml"
 

@@ -19,14 +19,14 @@ from typing import ClassVar
 import lxml.html
 from ebooklib import epub
 
-from ..accessibility import audit, epub_properties
-from ..brand import Brand
+from ..brand.cover import make_cover
+from ..brand.fonts import Face, FontKit, faces_for
+from ..brand.tokens import Brand
 from ..config import user_cache_dir
-from ..cover import make_cover
-from ..fontkit import Face, FontKit, faces_for
 from ..model import Document
-from ..output import normalise_zip
 from . import RenderContext, article_context, plain_excerpt
+from .accessibility import audit, epub_properties
+from .zips import normalise_zip
 
 CHAPTER = "article.xhtml"
 STYLESHEET = "styles/article.css"

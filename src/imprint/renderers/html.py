@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import ClassVar
 
+from ..brand.fonts import FontKit, faces_for
 from ..config import user_cache_dir
-from ..fontkit import FontKit, faces_for
 from ..model import Document
 from . import RenderContext, article_context, replace_media
 

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import lxml.html
 
-from ..brand import Brand, css_string
+from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError
 from ..model import Document

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..output import write_atomic
+from ..brand import store
 
 LOGGER = logging.getLogger("imprint.pdf")
 
@@ -153,8 +153,8 @@ def _load_or_pin(font: Any, key: tuple[str, tuple[tuple[str, float], ...]],
         return None
     if paths is not None:
         try:
-            write_atomic(paths[1], " ".join(map(str, sorted(pinned.glyphs))).encode())
-            write_atomic(paths[0], pinned.data)  # written last: its presence means complete
+            store.put(paths[1], " ".join(map(str, sorted(pinned.glyphs))).encode())
+            store.put(paths[0], pinned.data)  # written last: its presence means complete
         except OSError as exc:  # a read-only cache costs time, never the PDF
             LOGGER.debug("cannot keep pinned font in %s: %s", paths[0].parent, exc)
     return _with_face(pinned)

@@ -32,7 +32,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from .errors import ResourceError
+from ..errors import ResourceError
 
 MAX_REDIRECTS = 3
 UNREACHABLE_MEMORY = 60.0  # seconds a host that did not answer is not asked again

@@ -23,8 +23,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ..errors import ConfigError
 from . import jobs
-from .errors import ConfigError
 from .pool import DIED, ERROR, OK, TIMEOUT, Outcome
 from .project import Project
 

@@ -15,10 +15,10 @@ import re
 import tempfile
 from pathlib import Path
 
-from . import __version__
-from .brand import Brand, colour_hex
-from .output import write_atomic
-from .pandoc import run_pandoc
+from ..config import __version__
+from ..source.pandoc import run_pandoc
+from . import store
+from .tokens import Brand, colour_hex
 
 _UNIT_PT = {"pt": 1.0, "px": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0,
             "em": 12.0, "rem": 12.0}
@@ -138,5 +138,5 @@ def reference_path(brand: Brand, cache_dir: Path | None, article_breaks: bool = 
     kind = "collection" if article_breaks else "reference"
     path = folder / f"{kind}-{__version__}-{brand.digest[:20]}.docx"
     if not path.is_file():
-        write_atomic(path, build_reference(brand, article_breaks))
+        store.put(path, build_reference(brand, article_breaks))
     return path

@@ -19,21 +19,23 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import FORMATS, Settings, load_settings
+from ..diagnostics import Diagnostic
+from ..errors import ImprintError
+from ..model import Document
+from ..renderers import get_renderer
+from ..source.post import read_bytes
 from .cache import FileStamp, Keys, Manifest, remove_output, source_id
-from .config import FORMATS, Settings, load_settings
-from .diagnostics import Diagnostic
-from .errors import ImprintError
 from .executors import Executor, InlineExecutor, LocalExecutor
-from .model import Document
 from .output import remove_stale_temporaries, write_atomic
 from .pool import Outcome
 from .project import Project, discover
-from .renderers import get_renderer
-from .source import read_bytes
+from .report import REPORT_NAME, BuildReport, JobResult, write_report
+from .site import write_index
 
 LOGGER = logging.getLogger("imprint.build")
 
@@ -42,64 +44,10 @@ def manifest_path(settings: Settings, out: Path) -> Path:
     the output folder holds outputs only (each recorded output is re-checked on disk)."""
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:20]
     return settings.cache_dir / "builds" / f"{name}.json"
-REPORT_NAME = "report.json"
 INDEX_NAME = "index.html"
 SAVE_EVERY = 2.0  # seconds between manifest saves while building
 # longest first, so the slow PDFs do not end up alone at the end of a build
 PRIORITY = {"pdf": 1, "docx": 2, "epub": 3, "html": 4}
-
-
-@dataclass
-class JobResult:
-    source: Path
-    format: str
-    status: str  # built | skipped | failed
-    target: Path | None = None
-    error: str | None = None  # one line for ImprintError; a traceback for a bug
-    exit_code: int = 0
-    warnings: list[Diagnostic] = field(default_factory=list)
-    seconds: float = 0.0
-    size: int = 0
-    sha256: str = ""
-
-
-@dataclass
-class BuildReport:
-    results: list[JobResult] = field(default_factory=list)
-    seconds: float = 0.0
-    planned: int = 0  # jobs in the plan: posts × formats
-    removed: list[Path] = field(default_factory=list)  # outputs of deleted posts
-    executor: str = ""
-    workers: int = 0
-    peak_rss_kb: int = 0  # the largest worker's high-water mark
-    report_path: Path | None = None
-    index_path: Path | None = None
-
-    def _with(self, status: str) -> list[JobResult]:
-        return [r for r in self.results if r.status == status]
-
-    @property
-    def failed(self) -> list[JobResult]:
-        return self._with("failed")
-
-    @property
-    def built(self) -> list[JobResult]:
-        return self._with("built")
-
-    @property
-    def skipped(self) -> list[JobResult]:
-        return self._with("skipped")
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        seen: dict[Diagnostic, None] = {}
-        for result in self.results:
-            seen.update(dict.fromkeys(result.warnings))
-        return list(seen)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 OnResult = Callable[[JobResult, int, int], None]  # (result, jobs done, jobs planned)
@@ -328,8 +276,6 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         if site:
             run.manifest.save()
     if site:
-        from .site import write_index, write_report
-
         run.report.index_path = write_index(out, run.manifest, project)
         run.report.seconds = time.perf_counter() - started
         run.report.report_path = write_report(out / REPORT_NAME, run.report)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 BRAND_FILE = "brand.toml"
 STYLESHEETS = ("base.css", "screen.css", "print.css", "epub.css")
@@ -49,7 +49,7 @@ def stylesheet_path(folder: Path, name: str) -> Path | None:
 
 
 def default_brand_folder() -> Path:
-    from .config import data_dir
+    from ..config import data_dir
 
     return data_dir("styles")
 

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import Diagnostic, collecting
-from .errors import ImprintError
-from .model import Document
+from ..diagnostics import Diagnostic, collecting
+from ..errors import ImprintError
+from ..model import Document
+from ..renderers import get_renderer
 from .project import Project
-from .renderers import get_renderer
 
 Failure = tuple[str, int] | None  # (the report line, the exit code)
 

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import ResourceError
-from .model import Resource
+from ..errors import ResourceError
+from ..model import Resource
 from .remote import Limits, Network, fetch
 
 # Liquid that means "the site's root", as Jekyll posts put it before image paths.

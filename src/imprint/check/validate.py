@@ -14,7 +14,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ToolError
+from ..errors import ToolError
 
 
 @dataclass(frozen=True, slots=True)

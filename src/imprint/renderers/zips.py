@@ -1,48 +1,12 @@
-"""Writing outputs so that no reader ever sees half a file.
-
-Every output is written to a hidden temporary file in the target's folder,
-flushed to disk, and renamed over the target in one step. A build that is
-interrupted leaves at most a temporary file, which the next build removes.
-"""
+"""Reproducible zip containers (EPUB, DOCX): fixed entry times and order."""
 
 from __future__ import annotations
 
 import io
-import os
 import zipfile
-from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 
-TMP_PREFIX = ".imprint-"
 _COMPRESSED = (".woff2", ".woff", ".jpg", ".jpeg", ".png", ".gif", ".webp")
-TMP_SUFFIX = ".tmp"
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{TMP_PREFIX}{target.name}.{os.getpid()}{TMP_SUFFIX}")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def remove_stale_temporaries(folders: Iterable[Path]) -> int:
-    """Delete temporary files a killed build left behind; return how many."""
-    removed = 0
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for stale in folder.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
-            removed += 1
-    return removed
 
 
 def normalise_zip(data: bytes, moment: datetime, first: str | None = None,

@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ..config import __version__
 from .output import write_atomic
 from .project import Project
 
@@ -99,7 +99,7 @@ class Keys:
 
     def _registry(self, root: Path) -> str:
         if root not in self._registries:
-            from .normalise.authors import REGISTRY_NAME
+            from ..normalise.authors import REGISTRY_NAME
 
             path = root / REGISTRY_NAME
             self._registries[root] = sha256_file(path) if path.is_file() else "none"

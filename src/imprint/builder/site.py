@@ -1,28 +1,23 @@
-"""What a site build leaves beside the outputs: ``index.html`` and ``report.json``.
+"""The site index a build leaves beside the outputs: ``index.html``.
 
 The index is the page a team publishes: every post in the output folder,
 newest first, with its title, authors, date and excerpt and links to its
 HTML, PDF, EPUB and DOCX. It is made from the cache manifest, so posts that
-this build skipped are listed as well as those it built. The report records
-every job of this build: status, duration, output path, size and sha256.
+this build skipped are listed as well as those it built. (``report.json``, the
+record of every job, is written by :mod:`.report`.)
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import __version__
+from ..brand.templates import render
+from ..config import FORMATS, __version__
 from .cache import Manifest
-from .config import FORMATS
 from .output import write_atomic
 from .project import Project
-from .templating import render
-
-if TYPE_CHECKING:
-    from .build import BuildReport
 
 INDEX_TEMPLATE = "index.html"
 # by format: the link's type attribute (kept here so the index imports no renderer)
@@ -55,26 +50,3 @@ def write_index(out: Path, manifest: Manifest, project: Project) -> Path:
     target = out / INDEX_TEMPLATE
     write_atomic(target, page.encode("utf-8"))
     return target
-
-
-def write_report(path: Path, report: BuildReport) -> Path:
-    jobs = [{
-        "source": str(r.source), "format": r.format, "status": r.status,
-        "seconds": round(r.seconds, 4), "output": str(r.target) if r.target else None,
-        "size": r.size, "sha256": r.sha256 or None, "error": r.error,
-        "warnings": [str(w) for w in r.warnings],
-    } for r in sorted(report.results, key=lambda r: (str(r.source), r.format))]
-    data = {
-        "imprint": __version__,
-        "seconds": round(report.seconds, 3),
-        "executor": report.executor or "none",
-        "workers": report.workers,
-        "peak_worker_rss_mb": round(report.peak_rss_kb / 1024, 1),
-        "summary": {"built": len(report.built), "skipped": len(report.skipped),
-                    "failed": len(report.failed), "warnings": len(report.warnings),
-                    "removed": len(report.removed)},
-        "removed": [str(p) for p in report.removed],
-        "jobs": jobs,
-    }
-    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
-    return path

@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import ToolError
-from .output import write_atomic
+from ..builder.output import write_atomic
+from ..errors import ToolError
 
 THUMB_WIDTH = 420
 GAP = 24

@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import RenderError, ToolError
+from ..errors import RenderError, ToolError
 
 DEFAULT_TIMEOUT = 60.0
 

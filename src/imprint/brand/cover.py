@@ -17,11 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .brand import Brand, colour_rgb
-from .config import user_cache_dir
-from .fontkit import Face, FontKit
-from .model import Document
-from .output import write_atomic
+from ..config import user_cache_dir
+from ..model import Document
+from . import store
+from .fonts import Face, FontKit
+from .tokens import Brand, colour_rgb
 
 WIDTH, HEIGHT = 1600, 2400
 MARGIN = 140
@@ -158,7 +158,7 @@ def _svg_to_png(brand: Brand) -> bytes | None:
         except (OSError, subprocess.SubprocessError):
             return None
         data = (Path(folder) / "logo.png").read_bytes()
-    write_atomic(stored, data)
+    store.put(stored, data)
     return data
 
 

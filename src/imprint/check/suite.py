@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import ToolError
 from . import validate
-from .errors import ToolError
 
 SUFFIXES = (".epub", ".html", ".pdf", ".docx")
 

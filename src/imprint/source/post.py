@@ -16,10 +16,10 @@ from typing import Any
 
 from frontmatter.default_handlers import BaseHandler
 
+from ..diagnostics import warn
+from ..errors import SourceError
 from .characters import CONTROL, strip_control
-from .diagnostics import warn
-from .errors import SourceError
-from .frontmatter_yaml import FrontMatterError, load_front_matter
+from .frontmatter import FrontMatterError, load_front_matter
 
 MAX_SOURCE_BYTES = 20_000_000
 

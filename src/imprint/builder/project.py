@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .brand import Brand, load_brand
-from .config import Settings, load_settings
-from .model import Document
-from .normalise import normalise
-from .normalise.authors import REGISTRY_NAME, AuthorRegistry
-from .renderers import RenderContext
-from .resources import Policy, Resolver
-from .source import parse_source, read_bytes
+from ..brand.tokens import Brand, load_brand
+from ..config import Settings, load_settings
+from ..model import Document
+from ..normalise import normalise
+from ..normalise.authors import REGISTRY_NAME, AuthorRegistry
+from ..errors import ImprintError
+from ..renderers import RenderContext, get_renderer
+from ..source.post import parse_source, read_bytes
+from ..source.resources import Policy, Resolver
 
 SOURCE_SUFFIXES = (".md", ".markdown", ".mdown", ".qmd")
 
@@ -71,6 +72,19 @@ class Project:
         doc = normalise(source, self.settings, self.registry(root), resolver)
         return doc, list(dict.fromkeys(resolver.files_read))
 
+    def render(self, doc: Document, fmt: str) -> bytes:
+        """One format's bytes for ``doc``, rendered in this process."""
+        renderer = get_renderer(fmt)
+        ctx = self.render_context()
+        warm = getattr(renderer, "warm", None)
+        if warm is not None:
+            warm(ctx)
+        try:
+            return renderer.render(doc, ctx)
+        except ImprintError as exc:
+            exc.located(doc.source_path)
+            raise
+
     def render_context(self) -> RenderContext:
         s = self.settings
         return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
@@ -95,7 +109,3 @@ def discover(paths: list[Path]) -> list[Path]:
             found.append(path)
     return list(dict.fromkeys(found))
 
-
-def load_document(path: str | Path, settings: Settings | None = None) -> Document:
-    """The public entry: one post's normalised Document."""
-    return Project.open(settings).load(Path(path))

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .brand import Brand, Font
-from .output import write_atomic
+from . import store
+from .tokens import Brand, Font
 
 # What a web font must carry for the brand's own scripts: Latin (with
 # extensions), Greek, Cyrillic, general punctuation, currency, arrows, and the
@@ -125,7 +125,7 @@ class FontKit:
         path, variable = _source_file(self.brand.fonts[face.role], face)
         data = cut(path, face.weight, variable)
         if stored is not None:
-            write_atomic(stored, data)
+            store.put(stored, data)
         return data
 
     def css(self, faces: tuple[Face, ...], url_for) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jinja2
 
-from .model import Document
+from ..model import Document
 
 _AND = {"en": " and ", "fr": " et ", "de": " und ", "es": " y ", "it": " e ", "nl": " en ",
         "pt": " e "}

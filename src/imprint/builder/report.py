@@ -1,0 +1,94 @@
+"""What a build did: one result per job, and ``report.json`` beside the outputs.
+
+:class:`BuildReport` lives here, below the builder, so that the site index,
+collections and the command line can read a report without importing the
+builder itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import __version__
+from ..diagnostics import Diagnostic
+from .output import write_atomic
+
+REPORT_NAME = "report.json"
+
+
+@dataclass
+class JobResult:
+    source: Path
+    format: str
+    status: str  # built | skipped | failed
+    target: Path | None = None
+    error: str | None = None  # one line for ImprintError; a traceback for a bug
+    exit_code: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)
+    seconds: float = 0.0
+    size: int = 0
+    sha256: str = ""
+
+
+@dataclass
+class BuildReport:
+    results: list[JobResult] = field(default_factory=list)
+    seconds: float = 0.0
+    planned: int = 0  # jobs in the plan: posts × formats
+    removed: list[Path] = field(default_factory=list)  # outputs of deleted posts
+    executor: str = ""
+    workers: int = 0
+    peak_rss_kb: int = 0  # the largest worker's high-water mark
+    report_path: Path | None = None
+    index_path: Path | None = None
+
+    def _with(self, status: str) -> list[JobResult]:
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return self._with("failed")
+
+    @property
+    def built(self) -> list[JobResult]:
+        return self._with("built")
+
+    @property
+    def skipped(self) -> list[JobResult]:
+        return self._with("skipped")
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        seen: dict[Diagnostic, None] = {}
+        for result in self.results:
+            seen.update(dict.fromkeys(result.warnings))
+        return list(seen)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def write_report(path: Path, report: BuildReport) -> Path:
+    jobs = [{
+        "source": str(r.source), "format": r.format, "status": r.status,
+        "seconds": round(r.seconds, 4), "output": str(r.target) if r.target else None,
+        "size": r.size, "sha256": r.sha256 or None, "error": r.error,
+        "warnings": [str(w) for w in r.warnings],
+    } for r in sorted(report.results, key=lambda r: (str(r.source), r.format))]
+    data = {
+        "imprint": __version__,
+        "seconds": round(report.seconds, 3),
+        "executor": report.executor or "none",
+        "workers": report.workers,
+        "peak_worker_rss_mb": round(report.peak_rss_kb / 1024, 1),
+        "summary": {"built": len(report.built), "skipped": len(report.skipped),
+                    "failed": len(report.failed), "warnings": len(report.warnings),
+                    "removed": len(report.removed)},
+        "removed": [str(p) for p in report.removed],
+        "jobs": jobs,
+    }
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+    return path
