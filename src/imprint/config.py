@@ -32,10 +32,12 @@ each as ``imprint.toml: section.key: what is wrong``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,11 +64,14 @@ def user_cache_dir() -> Path:
     return Path(base) / "imprint"
 
 
+_RUN_ONLY = {"shapes_output": False}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     root: Path = field(default_factory=Path.cwd)
     content: Path = Path("content")
-    out: Path = Path("build")
+    out: Path = field(default=Path("build"), metadata=_RUN_ONLY)  # the manifest is per folder
     brand: Path = field(default_factory=lambda: data_dir("styles"))
     templates: Path = field(default_factory=lambda: data_dir("templates"))
     lang: str = "en-GB"
@@ -74,9 +79,10 @@ class Settings:
     excerpt_separator: str = "<!--more-->"
     formats: tuple[str, ...] = FORMATS
     pdf_standard: str = "ua-1"  # ua-1 (tagged, accessible), a-3b (archival), none
-    jobs: int = 0
-    job_timeout: float = 120.0
-    memory_mb: int = 2048
+    # how a build runs, not what it makes: left out of the cache key (see fingerprint)
+    jobs: int = field(default=0, metadata=_RUN_ONLY)
+    job_timeout: float = field(default=120.0, metadata=_RUN_ONLY)
+    memory_mb: int = field(default=2048, metadata=_RUN_ONLY)
     remote_resources: bool = True
     resource_timeout: float = 5.0
     resource_max_bytes: int = 20_000_000
@@ -103,6 +109,14 @@ class Settings:
         """What depends on the installation, not on a project (pinned fonts, web font
         cuts, compiled templates): kept per user, like fontconfig's cache."""
         return user_cache_dir()
+
+    def fingerprint(self) -> str:
+        """A digest of every setting that can change what a build makes: every field
+        not marked run-only, so a new setting is in the cache key unless declared not
+        to shape output."""
+        values = {f.name: str(getattr(self, f.name)) for f in fields(self)
+                  if f.metadata.get("shapes_output", True)}
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -139,10 +139,13 @@ def _logo(brand: Brand, height: int):
 def _svg_to_png(brand: Brand) -> bytes | None:
     """Rasterise an SVG logo once per brand, on the cover's colour: WeasyPrint draws it,
     poppler's pdftoppm turns the page into pixels."""
-    stored = user_cache_dir() / "logos" / f"{brand.digest[:20]}.png"
+    import weasyprint
+
+    # the brand's digest covers the logo's bytes and the colour
+    name = store.entry_name(brand.digest, weasyprint.__version__)
+    stored = user_cache_dir() / "logos" / f"{name}.png"
     if stored.is_file():
         return stored.read_bytes()
-    import weasyprint
 
     svg_uri = brand.logo.as_uri()
     page = (f'<style>@page {{ size: 400px 400px; margin: 0; '

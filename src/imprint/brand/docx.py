@@ -136,7 +136,10 @@ def reference_path(brand: Brand, cache_dir: Path | None, article_breaks: bool = 
     """The cached reference document for ``brand``, generated when missing."""
     folder = (cache_dir or Path(tempfile.gettempdir()) / "imprint-cache") / "docx"
     kind = "collection" if article_breaks else "reference"
-    path = folder / f"{kind}-{__version__}-{brand.digest[:20]}.docx"
+    from docx import __version__ as python_docx
+
+    name = store.entry_name(__version__, python_docx, brand.digest)
+    path = folder / f"{kind}-{name}.docx"
     if not path.is_file():
         store.put(path, build_reference(brand, article_breaks))
     return path

@@ -46,6 +46,7 @@ class Face:
         return f"{self.role}-{self.style}-{self.weight}"
 
 
+CUT_FORMAT = "2"  # part of a cut's cache name: bump when cutting changes its output
 FACES: tuple[Face, ...] = (
     Face("body", "normal", 400), Face("body", "italic", 400), Face("body", "normal", 700),
     Face("headings", "normal", 400), Face("headings", "normal", 700),
@@ -91,11 +92,19 @@ def cut(path: Path, weight: int, pin: bool) -> bytes:
             request.pin_axis_location(face, axis.tag, min(max(value, axis.min_value),
                                                           axis.max_value))
     subset = hb.subset(face, request)
-    font = TTFont(io.BytesIO(bytes(subset.blob.data)))
+    # keep the source font's own head.modified: a cut is a function of its inputs only
+    font = TTFont(io.BytesIO(bytes(subset.blob.data)), recalcTimestamp=False)
     font.flavor = "woff2"
     out = io.BytesIO()
     font.save(out, reorderTables=False)
     return out.getvalue()
+
+
+def _versions() -> str:
+    import uharfbuzz
+    from fontTools import version as fonttools
+
+    return f"uharfbuzz {uharfbuzz.__version__}; fonttools {fonttools}"
 
 
 _MEMORY: dict[tuple[str, str], bytes] = {}  # (brand digest, face) -> WOFF2, per process
@@ -106,7 +115,7 @@ class FontKit:
 
     def __init__(self, brand: Brand, cache_dir: Path | None):
         self.brand = brand
-        self.folder = (cache_dir / "webfonts" / brand.digest[:20]) if cache_dir else None
+        self.folder = cache_dir / "webfonts" if cache_dir else None
 
     def file_name(self, face: Face) -> str:
         family = re.sub(r"[^A-Za-z0-9]+", "", self.brand.fonts[face.role].family)
@@ -119,14 +128,13 @@ class FontKit:
         return _MEMORY[key]
 
     def _load_or_cut(self, face: Face) -> bytes:
-        stored = self.folder / f"{face.key}.woff2" if self.folder else None
-        if stored is not None and stored.is_file():
-            return stored.read_bytes()
         path, variable = _source_file(self.brand.fonts[face.role], face)
-        data = cut(path, face.weight, variable)
-        if stored is not None:
-            store.put(stored, data)
-        return data
+        stored = None
+        if self.folder is not None:
+            name = store.entry_name(CUT_FORMAT, store.file_digest(path), face.weight, variable,
+                                    WEB_RANGES, _versions())
+            stored = self.folder / f"{name}.woff2"
+        return store.get_or_make(stored, lambda: cut(path, face.weight, variable))
 
     def css(self, faces: tuple[Face, ...], url_for) -> str:
         """``@font-face`` rules for ``faces``; ``url_for(face)`` says where each file is."""

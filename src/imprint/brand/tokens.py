@@ -221,6 +221,15 @@ class Brand:
     def font_files(self) -> tuple[Path, ...]:
         return tuple(dict.fromkeys(f.path for font in self.fonts.values() for f in font.files))
 
+    def fingerprint(self) -> str:
+        """The brand as outputs see it: its digest (brand.toml, stylesheets, logo) and the
+        bytes of every file in its folder and of every font file it names."""
+        from .store import file_digest, tree_digest
+
+        parts = [self.digest, tree_digest(self.folder),
+                 *(file_digest(path) for path in self.font_files())]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
 
 # --- loading and validation ---------------------------------------------------------------
 

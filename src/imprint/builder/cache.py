@@ -1,18 +1,18 @@
 """The build cache: what each output was built from, so an unchanged post is not built again.
 
 An output's *key* is computed without normalising the post: a hash of the
-post's bytes, the author registry file beside it, the brand (tokens,
-stylesheets, logo, font files), the templates, imprint's version and the
-versions of the tools that shape the bytes, the settings that change output,
-and the format. Besides the key, the manifest records the local files a post
+post's bytes, the author registry file beside it, the format, and
+:func:`shared_key` — imprint's and its tools' versions, a fingerprint of every
+setting that shapes output and one of the render context the renderers receive
+(the brand and templates by their bytes, the PDF standard, SOURCE_DATE_EPOCH). Besides the key, the manifest records the local files a post
 read through the resolver (its images) with their size, time and digest, and
 re-checks them: an edited image rebuilds the posts that show it.
 
 The manifest of an output folder lives in the project's cache
 (``.imprint-cache/builds/``), so the output folder holds only what a team
 publishes; every output it records is checked on disk before it is trusted,
-so deleting the output folder simply rebuilds it. It is replaced atomically; a build killed at any moment leaves the previous manifest or the
-new one, and an output the manifest does not know is simply built again.
+so deleting the output folder simply rebuilds it. It is replaced atomically; a
+build killed at any moment leaves the previous manifest or the new one, and an output the manifest does not know is simply built again.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..brand.store import file_digest
 from ..config import __version__
 from .output import write_atomic
 from .project import Project
@@ -35,26 +36,6 @@ LOGGER = logging.getLogger("imprint.cache")
 MANIFEST_FORMAT = 1
 # Distributions whose upgrades change output bytes (pandoc comes with pypandoc-binary).
 TOOLS = ("weasyprint", "pypandoc-binary", "ebooklib", "python-docx", "fonttools", "pydyf")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def tree_digest(folder: Path) -> str:
-    """A digest of every file under ``folder``: names and contents."""
-    digest = hashlib.sha256()
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 @cache
@@ -70,30 +51,26 @@ def tool_versions() -> str:
     return ";".join(found)
 
 
+def shared_key(project: Project) -> str:
+    """The part of every output's key that does not depend on the post: imprint's and
+    its tools' versions, every setting that shapes output, and the render context the
+    renderers receive (the brand and templates by their bytes, the PDF standard,
+    SOURCE_DATE_EPOCH, renderer options). Derived from those objects, not listed here,
+    so an option added to either is in the key."""
+    shared = {
+        "imprint": __version__,
+        "tools": tool_versions(),
+        "settings": project.settings.fingerprint(),
+        "render": project.render_context().fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(shared, sort_keys=True).encode()).hexdigest()
+
+
 class Keys:
     """Cache keys for one build: the shared part is computed once."""
 
     def __init__(self, project: Project):
-        s = project.settings
-        brand = project.brand
-        fonts = [f"{p}:{p.stat().st_size}" for p in brand.font_files()]
-        shared = {
-            "imprint": __version__,
-            "tools": tool_versions(),
-            "brand": brand.digest,
-            "styles": tree_digest(brand.folder),
-            "templates": tree_digest(s.templates),
-            "fonts": fonts,
-            # settings that change what a post becomes
-            "content": str(s.content.resolve()),
-            "lang": s.lang,
-            "timezone": s.timezone,
-            "excerpt_separator": s.excerpt_separator,
-            "remote": s.remote_resources,
-            "max_bytes": s.resource_max_bytes,
-            "source_date_epoch": s.source_date_epoch,
-        }
-        self._shared = hashlib.sha256(json.dumps(shared, sort_keys=True).encode()).hexdigest()
+        self._shared = shared_key(project)
         self._project = project
         self._registries: dict[Path, str] = {}
 
@@ -102,7 +79,7 @@ class Keys:
             from ..normalise.authors import REGISTRY_NAME
 
             path = root / REGISTRY_NAME
-            self._registries[root] = sha256_file(path) if path.is_file() else "none"
+            self._registries[root] = file_digest(path) if path.is_file() else "none"
         return self._registries[root]
 
     def key(self, source: Path, source_digest: str, fmt: str) -> str:
@@ -123,7 +100,7 @@ class FileStamp:
     @classmethod
     def of(cls, path: Path, sha256: str | None = None) -> FileStamp:
         info = path.stat()
-        return cls(str(path), info.st_size, info.st_mtime_ns, sha256 or sha256_file(path))
+        return cls(str(path), info.st_size, info.st_mtime_ns, sha256 or file_digest(path))
 
     def unchanged(self) -> bool:
         path = Path(self.path)
@@ -135,7 +112,7 @@ class FileStamp:
             return False
         if info.st_mtime_ns == self.mtime_ns:
             return True
-        return sha256_file(path) == self.sha256  # touched, maybe not changed
+        return file_digest(path) == self.sha256  # touched, maybe not changed
 
 
 @dataclass

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from ..brand.tokens import Brand, load_brand
 from ..config import Settings, load_settings
+from ..errors import ImprintError
 from ..model import Document
 from ..normalise import normalise
 from ..normalise.authors import REGISTRY_NAME, AuthorRegistry
-from ..errors import ImprintError
 from ..renderers import RenderContext, get_renderer
 from ..source.post import parse_source, read_bytes
 from ..source.resources import Policy, Resolver

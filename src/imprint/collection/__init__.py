@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..builder.cache import shared_key
 from ..builder.output import write_atomic
 from ..builder.project import Project
 from ..builder.report import BuildReport, JobResult
-from ..config import Settings, __version__, load_settings
+from ..config import Settings, load_settings
 from ..diagnostics import collecting
 from ..errors import ImprintError
 from ..model import Document
@@ -74,16 +75,12 @@ class _Cache:
         write_atomic(self.path, json.dumps(self.entries, indent=1, sort_keys=True).encode())
 
 
-def _key(manifest: Manifest, docs: Sequence[Document], project: Project, fmt: str) -> str:
+def _key(manifest: Manifest, docs: Sequence[Document], shared: str, fmt: str) -> str:
+    """Everything a collection output is made of: the manifest, each normalised post as
+    a whole (text, bios, images), the format, and the key every build shares."""
     digest = hashlib.sha256()
-    for part in (__version__, fmt, manifest.digest, project.brand.digest,
-                 project.settings.pdf_standard, str(project.settings.source_date_epoch),
-                 *(d.source_digest for d in docs), *(r.name for d in docs for r in
-                                                      d.all_resources())):
+    for part in (shared, fmt, manifest.digest, *(repr(doc) for doc in docs)):
         digest.update(part.encode() + b"\0")
-    templates = project.settings.templates
-    for template in sorted(templates.rglob("*.html")):
-        digest.update(template.read_bytes())
     return digest.hexdigest()
 
 
@@ -101,10 +98,11 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
     ctx = project.render_context()
     folder = (out or settings.out) / "collections"
     cache = _Cache.load(settings.cache_dir / "collections.json")
+    shared = shared_key(project)
     report = BuildReport()
     for fmt in formats:
         target = folder / f"{manifest.slug}{SUFFIX[fmt]}"
-        key = _key(manifest, docs, project, fmt)
+        key = _key(manifest, docs, shared, fmt)
         if not force and cache.entries.get(str(target)) == key and target.is_file():
             result = JobResult(manifest.path, fmt, "skipped", target)
         else:

@@ -9,14 +9,17 @@ module here and one line in :data:`REGISTRY`.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from ..brand.store import file_digest, tree_digest
 from ..brand.templates import render as render_template
 from ..brand.tokens import Brand
 from ..config import __version__
@@ -34,16 +37,42 @@ REGISTRY: dict[str, str] = {
 EPOCH_FALLBACK = datetime(1980, 1, 1, tzinfo=UTC)
 
 
+# where a renderer keeps or finds things, not what it makes: not in the fingerprint
+_NOT_OUTPUT = {"shapes_output": False}
+
+
 @dataclass(frozen=True, slots=True)
 class RenderContext:
+    """Everything a renderer is given besides the Document. Its :meth:`fingerprint` is
+    part of every output's cache key, so an option added here is in the key too."""
+
     brand: Brand
     templates: Path
-    cache_dir: Path | None = None
+    cache_dir: Path | None = field(default=None, metadata=_NOT_OUTPUT)
     source_date_epoch: int | None = None
     pdf_standard: str = "ua-1"
-    user_cache_dir: Path | None = None  # see Settings.user_cache_dir
+    # see Settings.user_cache_dir
+    user_cache_dir: Path | None = field(default=None, metadata=_NOT_OUTPUT)
     options: dict[str, Any] = field(default_factory=dict)
-    timeout: float = 120.0  # seconds an external tool (pandoc) may take for one output
+    # seconds an external tool (pandoc) may take for one output
+    timeout: float = field(default=120.0, metadata=_NOT_OUTPUT)
+
+    def fingerprint(self) -> str:
+        """A digest of every field that shapes an output: the brand and the templates by
+        their bytes, the rest by value."""
+        parts: dict[str, str] = {}
+        for item in fields(self):
+            if not item.metadata.get("shapes_output", True):
+                continue
+            value = getattr(self, item.name)
+            if isinstance(value, Brand):
+                parts[item.name] = value.fingerprint()
+            elif isinstance(value, Path):
+                parts[item.name] = (tree_digest(value) if value.is_dir() else
+                                    file_digest(value) if value.is_file() else "absent")
+            else:
+                parts[item.name] = json.dumps(value, sort_keys=True, default=repr)
+        return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def moment(self, doc: Document) -> datetime:
         """"Now" for an output: SOURCE_DATE_EPOCH, else the post's own date.
