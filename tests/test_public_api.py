@@ -18,7 +18,6 @@ import imprint
 from .conftest import CONTENT, REPO
 
 
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """An empty project folder: the packaged brand and templates, a cache of its own."""

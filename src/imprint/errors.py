@@ -74,3 +74,20 @@ class ToolError(ImprintError):
 
     category = "tool"
     exit_code = 69  # EX_UNAVAILABLE
+
+
+def memory_cap_mb() -> int | None:
+    """This process's address-space cap in MB ([build] memory_mb in a worker), if any."""
+    import resource
+
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if limit == resource.RLIM_INFINITY else limit // (1024 * 1024)
+
+
+def out_of_memory(what: str, path: Path | str | None = None) -> RenderError:
+    """The error for a job that ran out of memory, naming the cap when one is set."""
+    cap = memory_cap_mb()
+    if cap is None:
+        return RenderError(f"{what} ran out of memory", path)
+    return RenderError(f"{what} ran out of memory under the worker's cap of {cap} MB "
+                       "(raise [build] memory_mb in imprint.toml)", path)

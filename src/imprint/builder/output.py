@@ -8,7 +8,10 @@ interrupted leaves at most a temporary file, which the next build removes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TMP_PREFIX = ".imprint-"
@@ -39,3 +42,17 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> int:
             stale.unlink(missing_ok=True)
             removed += 1
     return removed
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, so an output that is written is also recorded
+    (the interrupt is delivered, not lost, when the block is done)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -31,7 +31,7 @@ from ..renderers import get_renderer
 from ..source.post import read_bytes
 from .cache import FileStamp, Keys, Manifest, remove_output, source_id
 from .executors import Executor, InlineExecutor, LocalExecutor
-from .output import remove_stale_temporaries, write_atomic
+from .output import remove_stale_temporaries, uninterrupted, write_atomic
 from .pool import Outcome
 from .project import Project, discover
 from .report import REPORT_NAME, BuildReport, JobResult, write_report
@@ -207,10 +207,11 @@ class _Build:
             self.record(JobResult(post.path, fmt, "failed", target, failure[0], failure[1],
                                   warnings, seconds))
             return
-        write_atomic(target, data)
         digest = hashlib.sha256(data).hexdigest()
-        if self.site:
-            self.remember(post, fmt, target, digest)
+        with uninterrupted():  # Ctrl-C here would leave a whole file the cache did not know
+            write_atomic(target, data)
+            if self.site:
+                self.remember(post, fmt, target, digest)
         self.record(JobResult(post.path, fmt, "built", target, None, 0, warnings, seconds,
                               len(data), digest))
 

@@ -22,7 +22,7 @@ import lxml.html
 
 from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
-from ..errors import RenderError
+from ..errors import RenderError, out_of_memory
 from ..model import Document
 from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, pdf_fonts, replace_media
@@ -220,6 +220,8 @@ class PdfRenderer:
                                   pdf_variant=VARIANTS[ctx.pdf_standard],
                                   attachments=attachments or [],
                                   **ctx.options.get("pdf", {}))
+        except MemoryError:
+            raise out_of_memory("the PDF", where) from None
         except Exception as exc:  # WeasyPrint raises many kinds; all mean "no PDF"
             raise RenderError(f"PDF: {type(exc).__name__}: {exc}", where) from exc
         finally:

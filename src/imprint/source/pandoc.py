@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import signal
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import RenderError, ToolError
+from ..errors import RenderError, ToolError, memory_cap_mb, out_of_memory
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -52,6 +53,14 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
         raise ToolError(f"cannot run pandoc: {exc}") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        crashed = -done.returncode in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT)
+        if "out of memory" in "".join(message[-1:]) or (crashed and
+                                                         memory_cap_mb() is not None):
+            # pandoc inherits a worker's address-space cap, and a crash under it is the
+            # cap: say so rather than print a signal number
+            raise out_of_memory("pandoc")
+        if done.returncode < 0:
+            raise RenderError(f"pandoc was stopped by {signal.Signals(-done.returncode).name}")
         raise RenderError(f"pandoc failed: {message[-1] if message else done.returncode}")
     return done.stdout
 
