@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import FORMATS, PDF_STANDARDS, Settings, __version__, load_settings
-from .errors import ConfigError, ImprintError
+from ..config import FORMATS, PDF_STANDARDS, Settings, __version__, load_settings
+from ..errors import ConfigError, ImprintError
 
 if TYPE_CHECKING:  # the build module (and what it imports) loads only for a build
-    from .builder.report import BuildReport, JobResult
+    from ..builder.report import BuildReport, JobResult
 
 
 def _formats(text: str) -> list[str]:
@@ -207,7 +207,7 @@ def _print_report(report: BuildReport, single: bool) -> int:
 
 
 def _collections(args: argparse.Namespace, settings: Settings) -> int:
-    from .collection import build_collection, manifests
+    from ..collection import build_collection, manifests
 
     chosen = args.manifests or manifests(settings.content / "collections")
     if not chosen:
@@ -225,7 +225,7 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _check(paths: list[Path], verbose: bool) -> int:
-    from .check.suite import check
+    from ..check.suite import check
 
     rows = check(paths)
     if not rows:
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "build":
-            from .builder.plan import build
+            from ..builder.plan import build
 
             if args.jobs is not None and args.jobs < 1:
                 raise ConfigError("--jobs must be 1 or more")
@@ -287,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.paths or [settings.out], args.verbose)
         if args.command == "proof":
-            from .check.proof import contact_sheet
+            from ..check.proof import contact_sheet
 
             folder = args.folder or settings.out / "pdf"
             pdfs = sorted(folder.glob("*.pdf"))
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ImprintError("no PDFs here; build them first (make pdf)", folder)
             print(contact_sheet(pdfs, args.output or settings.out / "proof.png", args.pages))
             return 0
-        from .builder.plan import export_one
+        from ..builder.plan import export_one
 
         report = export_one(args.file, args.command, args.output, settings)
         if not report.results:
