@@ -21,6 +21,9 @@ A project may hold an ``imprint.toml`` at its top level::
     timeout = 120                # seconds per job; a job past it fails alone
     memory_mb = 2048             # address space per worker; a job past it fails alone
 
+    [site]
+    base_url = "https://example.org/briefs/"   # absolute links for feeds and catalogues
+
     [resources]
     remote = true                # fetch http(s) images
     timeout = 5                  # seconds per remote resource
@@ -91,6 +94,9 @@ class Settings:
     resource_trusted_networks: tuple[str, ...] = ()
     strict: bool = False
     source_date_epoch: int | None = None
+    # where the site is published ([site] base_url): absolute links in feeds,
+    # sitemaps and catalogues; None keeps every link relative
+    base_url: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -171,6 +177,15 @@ def _is_formats(value: Any) -> str | None:
     return f"unknown format(s) {', '.join(map(str, unknown))}" if unknown else None
 
 
+def _is_base_url(value: Any) -> str | None:
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") \
+            or not urlsplit(value).netloc:
+        return "must be an absolute http(s) URL, such as https://example.org/briefs/"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     key: str  # "section.name" as written in imprint.toml
@@ -195,6 +210,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("resources.remote", "remote_resources", _is_bool),
     Option("resources.timeout", "resource_timeout", _is_positive),
     Option("resources.max_bytes", "resource_max_bytes", _is_positive),
+    Option("site.base_url", "base_url", _is_base_url),
 )
 
 
