@@ -6,7 +6,8 @@
 #   (pdffonts, pdftotext, and pdftoppm for covers and proofs).
 #   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
 #   HTML checker, LibreOffice Writer to open every DOCX, and calibre, whose ebook-meta
-#   reads collections the way e-book libraries do.
+#   reads collections the way e-book libraries do. Chromium is the real browser the
+#   browser tests drive (through Playwright, which cannot download its own here).
 #
 #   scripts/system-deps.sh [--if-missing] [build|check]
 #
@@ -16,7 +17,7 @@ set -eu
 
 BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
 fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils"
-CHECK="default-jre-headless libreoffice-writer-nogui calibre"
+CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium"
 
 if_missing=""
 if [ "${1:-}" = "--if-missing" ]; then
