@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from imprint.builder import output
 from imprint.builder.output import remove_stale_temporaries, write_atomic
 from imprint.builder.plan import build
 
@@ -122,32 +124,79 @@ def test_unknown_format_is_rejected():
     assert done.returncode == 2 and "unknown format odt" in done.stderr
 
 
-def test_atomic_write_and_stale_cleanup(tmp_path):
+def test_atomic_write_and_stale_cleanup(tmp_path, monkeypatch):
+    """The new bytes go whole to a hidden temporary that is renamed over the target."""
     target = tmp_path / "out" / "post.pdf"
     write_atomic(target, b"%PDF-1.7 complete")
     assert target.read_bytes() == b"%PDF-1.7 complete"
     assert sorted(p.name for p in target.parent.iterdir()) == ["post.pdf"]
-    stale = target.parent / ".imprint-post.pdf.999.tmp"
+
+    renamed: dict[str, bytes] = {}
+
+    def rename_fails(source, destination):  # the moment before the rename: power lost
+        renamed[Path(source).name] = Path(source).read_bytes()
+        raise OSError(errno.EIO, "rename failed")
+
+    monkeypatch.setattr(output.os, "replace", rename_fails)
+    with pytest.raises(OSError, match="rename failed"):
+        write_atomic(target, b"%PDF-1.7 newer")
+    monkeypatch.undo()
+    assert renamed == {f".imprint-post.pdf.{os.getpid()}.tmp": b"%PDF-1.7 newer"}
+    assert target.read_bytes() == b"%PDF-1.7 complete"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["post.pdf"]
+
+    stale = target.parent / ".imprint-post.pdf.999.tmp"  # a killed build's temporary
     stale.write_bytes(b"%PDF-1.7 half")
     assert remove_stale_temporaries([target.parent]) == 1
-    assert not stale.exists() and target.exists()
+    assert not stale.exists() and target.read_bytes() == b"%PDF-1.7 complete"
 
 
-def test_failed_render_leaves_previous_output(tmp_path):
-    target = tmp_path / "post.bin"
-    write_atomic(target, b"old complete output")
+OLD = b"%PDF-1.7 old complete output\n"
+ROOM = 64 * 1024  # the simulated disk fills up after this many bytes of any one file
 
-    class Boom(Exception):
-        pass
+# A writer run on a full disk, in a child process: RLIMIT_FSIZE makes every write past
+# ROOM bytes fail with EFBIG, part-way through the data, as a full disk does.
+_FULL_DISK = f"""
+import importlib, resource, signal, sys
+from pathlib import Path
+module, name = sys.argv[1].split(":")
+writer = getattr(importlib.import_module(module), name)
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit: an OSError, not a kill
+resource.setrlimit(resource.RLIMIT_FSIZE, ({ROOM}, {ROOM}))
+try:
+    writer(Path(sys.argv[2]), b"%PDF-1.7 new " * {ROOM // 4})
+except OSError as exc:
+    sys.exit(f"write failed: {{exc.strerror}}")
+"""
 
-    def chunks():
-        yield b"new"
-        raise Boom
 
-    with pytest.raises(Boom):
-        write_atomic(target, b"".join(chunks()))
-    assert target.read_bytes() == b"old complete output"
-    assert [p.name for p in tmp_path.iterdir()] == ["post.bin"]
+def _in_place(target: Path, data: bytes) -> None:
+    """Not atomic, to test the checks below: it truncates the target, then writes into it."""
+    target.write_bytes(data)
+
+
+def _assert_full_disk_keeps_previous(writer: str, folder: Path) -> None:
+    """``writer`` (module:function) fails part-way on a full disk and loses nothing."""
+    target = folder / "post.pdf"
+    target.write_bytes(OLD)
+    done = subprocess.run([sys.executable, "-c", _FULL_DISK, writer, str(target)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
+                               "PYTHONPATH": os.pathsep.join((str(REPO / "src"), str(REPO)))})
+    assert done.returncode == 1 and "write failed: File too large" in done.stderr, done.stderr
+    assert target.read_bytes() == OLD, "the previous output was damaged"
+    assert sorted(p.name for p in folder.iterdir()) == ["post.pdf"], "a temporary was left"
+
+
+@pytest.mark.parametrize("writer", ["imprint.builder.output:write_atomic",
+                                    "tests.test_build:_in_place"])
+def test_failed_render_leaves_previous_output(tmp_path, writer):
+    """A disk that fills up part-way through a write leaves the previous output whole."""
+    if writer.endswith(":write_atomic"):
+        _assert_full_disk_keeps_previous(writer, tmp_path)
+    else:  # the same checks catch a writer that is not atomic
+        with pytest.raises(AssertionError, match="the previous output was damaged"):
+            _assert_full_disk_keeps_previous(writer, tmp_path)
 
 
 @pytest.mark.slow

@@ -212,7 +212,7 @@ def _dead_host_post(folder: Path, base: str) -> Path:
 @pytest.mark.parametrize("trusted", [False, True], ids=["refused-by-policy", "timed-out"])
 def test_a_silent_image_host_cannot_stall_the_build(tmp_path: Path, settings,
                                                     trusted: bool) -> None:
-    """An image host that accepts and never answers: under 10 s for all four formats."""
+    """An image host that accepts and never answers costs one 5 s deadline, not a stall."""
     chosen = settings.with_overrides(content=tmp_path / "content", root=tmp_path)
     if trusted:  # only a test can make 127.0.0.1 count as public: then it times out
         chosen = chosen.with_overrides(resource_trusted_networks=TRUSTED)
@@ -222,7 +222,10 @@ def test_a_silent_image_host_cannot_stall_the_build(tmp_path: Path, settings,
         started = time.monotonic()
         report = build([post], out=tmp_path / "out", settings=chosen)
         elapsed = time.monotonic() - started
-    assert elapsed < 10, elapsed
+    # A hang guard only: 30 s is 6x the 5 s deadline (a bound is at least 3x the deadline,
+    # so a loaded machine cannot fail it); without the deadline the build would wait for
+    # the 120 s job timeout. That the deadline fired, once, the warnings below assert.
+    assert elapsed < 30, elapsed
     assert sorted(r.format for r in report.built) == ["docx", "epub", "html", "pdf"]
     warnings = [str(w) for w in report.warnings if base in str(w)]
     assert len(warnings) == 3  # every reference told; the alt text stays

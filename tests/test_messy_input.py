@@ -101,11 +101,13 @@ def test_builds_or_fails_alone_in_one_line(messy, name: str) -> None:
 
 
 @pytest.mark.slow
-def test_the_messy_build_finishes(messy) -> None:
+def test_the_messy_build_finishes(messy, settings) -> None:
     _, report, seconds = messy
-    assert seconds < 120, seconds  # hang guard, generous for a 2-core machine
-    assert all(r.seconds < 60 for r in report.results), [(r.source.name, r.format, r.seconds)
-                                                         for r in report.results]
+    stopped = [(r.source.name, r.format) for r in report.results
+               if "took longer than" in (r.error or "")]
+    assert stopped == []  # no job ran into the job timeout
+    # a hang guard: 3x the job timeout (120 s), never tighter, so a loaded machine passes
+    assert seconds < 3 * settings.job_timeout, seconds
 
 
 def _html(report: BuildReport, name: str):
@@ -162,18 +164,20 @@ def _rows(report: BuildReport) -> int:
 
 @pytest.mark.slow
 def test_pandoc_is_stopped_at_the_job_timeout(tmp_path: Path, settings) -> None:
-    (tmp_path / "table.md").write_text(_table(20_000), encoding="utf-8")
+    """The small post's jobs (about 0.2 s) take a tenth of the 2 s timeout, so a loaded
+    machine still builds them; reading the 60,000-row table takes about 10 s."""
+    (tmp_path / "table.md").write_text(_table(60_000), encoding="utf-8")
     (tmp_path / "small.md").write_text("---\ntitle: Small\n---\n\nText.\n", encoding="utf-8")
     started = time.monotonic()
     report = build([tmp_path], formats=["html", "docx"], out=tmp_path / "out",
-                   settings=settings.with_overrides(job_timeout=0.5), jobs=1)
-    assert time.monotonic() - started < 30
+                   settings=settings.with_overrides(job_timeout=2.0), jobs=1)
+    assert time.monotonic() - started < 60  # a hang guard: 30x the 2 s timeout
     assert sorted(r.target.name for r in report.built) == ["small.docx", "small.html"]
     errors = {r.error for r in report.failed}
     assert len(errors) == 1  # one line for the post, whichever limit stopped it first
     (error,) = errors
     assert error.startswith(f"{tmp_path / 'table.md'}: render: ")
-    assert error.endswith("took longer than 0.5 s and was stopped")
+    assert error.endswith("took longer than 2 s and was stopped")
     assert not list((tmp_path / "out").rglob("table.*"))
 
 

@@ -79,25 +79,33 @@ def test_kill_9_then_build_again_equals_a_clean_build(tmp_path):
 
     out = tmp_path / "killed"
     window = time.monotonic() - started
-    for _ in range(6):  # a random moment while the build runs: start-up, normalising, rendering
+    # A random moment while the build runs (start-up, normalising, rendering), drawn from
+    # a seed that is printed: IMPRINT_KILL_SEED=<seed> draws the same moments again.
+    seed = int(os.environ.get("IMPRINT_KILL_SEED") or time.time_ns() % 2**32)
+    moments = random.Random(seed)
+    replay = f"IMPRINT_KILL_SEED={seed}"
+    for _ in range(6):
+        fraction = moments.uniform(0.05, 0.9)
         victim = _imprint_build(content, out, start_new_session=True)
-        time.sleep(random.uniform(0.05, 0.9) * window)
+        time.sleep(fraction * window)
         if victim.poll() is None:
             break
         shutil.rmtree(out)  # it finished first (warm caches are quicker): from scratch, sooner
         window /= 2
     else:
-        pytest.fail("the build always finished before it could be killed")
+        pytest.fail(f"the build always finished before it could be killed ({replay})")
+    replay += f": killed {fraction * window:.2f} s in ({fraction:.3f} of a {window:.2f} s window)"
+    print(replay)
     os.killpg(victim.pid, signal.SIGKILL)  # the build and its workers, without warning
     victim.wait(timeout=60)
-    assert victim.returncode == -signal.SIGKILL
+    assert victim.returncode == -signal.SIGKILL, replay
     partial = _digests(out) if out.exists() else {}
     assert all(expected[name] == digest for name, digest in partial.items()), \
-        "an output path holds something other than the complete file"
+        f"an output path holds something other than the complete file ({replay})"
 
     again = _imprint_build(content, out)
     _, errors = again.communicate(timeout=300)
-    assert again.returncode == 0, errors
-    assert _digests(out) == expected
+    assert again.returncode == 0, (replay, errors)
+    assert _digests(out) == expected, replay
     leftovers = [p for p in out.rglob(f"{TMP_PREFIX}*{TMP_SUFFIX}")]
-    assert leftovers == []
+    assert leftovers == [], replay

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
+from pathlib import Path
 
+import lxml.html
+import pikepdf
 import pytest
+from fontTools.ttLib import TTFont
 
 from imprint.brand.tokens import load_brand
 from imprint.builder.plan import build
@@ -31,10 +36,71 @@ def _family(name: str) -> str:
     return name.replace("-", " ").strip().casefold()
 
 
+def _cmap(stream, begin: str, end: str) -> list[list[str]]:
+    """The entries between ``begin...`` and ``end...`` of a CMap: lists of their tokens."""
+    text = stream.read_bytes().decode("latin-1")
+    return [re.findall(r"<[0-9A-Fa-f]*>|\d+", line)
+            for block in re.findall(rf"{begin}(.*?){end}", text, re.S)
+            for line in block.strip().splitlines()]
+
+
+def _drawn(pdf: Path) -> tuple[set[str], set[str]]:
+    """(characters drawn with a glyph of their font, characters drawn as .notdef).
+
+    Each font's ToUnicode map says which text a code stands for; its encoding
+    maps the code to a CID (identity, or a CMap that sends codes to CID 0,
+    .notdef, as WeasyPrint does for characters no font had); the embedded font
+    program must hold that glyph.
+    """
+    drawn, notdef = set(), set()
+    with pikepdf.open(pdf) as document:
+        for font in document.objects:
+            if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != "/Type0":
+                continue
+            text = {}
+            for code, uni in _cmap(font.ToUnicode, "beginbfchar", "endbfchar"):
+                text[int(code[1:-1], 16)] = bytes.fromhex(uni[1:-1]).decode("utf-16-be")
+            for low, high, *to in _cmap(font.ToUnicode, "beginbfrange", "endbfrange"):
+                to = [bytes.fromhex(u[1:-1]).decode("utf-16-be") for u in to]
+                for n, code in enumerate(range(int(low[1:-1], 16), int(high[1:-1], 16) + 1)):
+                    text[code] = to[n] if len(to) > 1 else to[0][:-1] + chr(ord(to[0][-1]) + n)
+            if isinstance(font.Encoding, pikepdf.Stream):
+                cids = {int(code[1:-1], 16): int(cid)
+                        for code, cid in _cmap(font.Encoding, "begincidchar", "endcidchar")}
+            else:  # /Identity-H
+                cids = {code: code for code in text}
+            descriptor = font.DescendantFonts[0].FontDescriptor
+            program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            face = TTFont(io.BytesIO(program.read_bytes()))
+            names = face.getGlyphOrder()
+            if "CFF " in face and hasattr(face["CFF "].cff.topDictIndex[0], "ROS"):
+                glyphs = {int(name[3:]) for name in names if name.startswith("cid")}
+            else:  # TrueType: the CID is the glyph id
+                glyphs = set(range(len(names)))
+            for code, chars in text.items():
+                cid = cids.get(code, 0)
+                (drawn if cid != 0 and cid in glyphs else notdef).update(chars)
+    return drawn, notdef
+
+
 @pytest.mark.slow
 def test_no_missing_glyphs(script_pdfs):
-    notdef = [w for w in script_pdfs.warnings if ".notdef" in w.message]
-    assert notdef == []
+    """Every visible character of the post's text is drawn with a real glyph in its PDF."""
+    pages = {r.source.name: r.target for r in script_pdfs.built if r.format == "html"}
+    pdfs = {r.source.name: r.target for r in script_pdfs.built if r.format == "pdf"}
+    assert sorted(pdfs) == sorted(POSTS)
+    for name, pdf in pdfs.items():
+        page = lxml.html.fromstring(pages[name].read_bytes())
+        for hidden in page.xpath("//head | //script | //style"):
+            hidden.drop_tree()
+        # joiners and direction marks shape text but are not glyphs
+        wanted = set(re.sub(r"[\s\u200c\u200d\u202a-\u202e\u2066-\u2069]+", "",
+                            page.text_content()))
+        assert any(ord(c) > 0x5FF for c in wanted), name  # the script's own letters
+        drawn, notdef = _drawn(pdf)
+        assert notdef == set(), (name, "drawn as .notdef", sorted(notdef)[:20])
+        missing = wanted - drawn
+        assert missing == set(), (name, "not drawn", sorted(missing)[:20])
 
 
 @pytest.mark.slow
