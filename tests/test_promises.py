@@ -120,16 +120,19 @@ def _heavy_post(folder: Path, rows: int = 2000) -> Path:
 @pytest.mark.slow
 def test_the_timeout_flag_fails_one_job_alone(tmp_path: Path):
     root = _project(tmp_path)
-    heavy = _heavy_post(root / "content")
-    done = _imprint("build", "--timeout", "4", "--formats", "html,pdf", cwd=root)
+    # 8,000 rows: pandoc reads them in a few seconds, WeasyPrint needs minutes to lay them out
+    heavy = _heavy_post(root / "content", rows=8000)
+    done = _imprint("build", "--timeout", "12", "--formats", "html,pdf", cwd=root)
     assert done.returncode != 0
     failures = [line for line in done.stderr.splitlines() if ": render: " in line]
-    assert failures == [f"{heavy}: render: rendering pdf: the job took longer than 4 s "
-                        "and was stopped"], done.stderr
+    # the slow post fails alone (while laying out its PDF, or on a loaded machine already
+    # while being read), named, with the deadline it missed
+    assert failures and all(line.startswith(f"{heavy}: render: ") and line.endswith(
+        ": the job took longer than 12 s and was stopped") for line in failures), done.stderr
     written = sorted(_files(root / "build"))
-    assert written == sorted([f"{f}/{slug}.{f}" for f in ("html", "pdf") for slug in
-                              ("arctic-shipping", "monsoon-grids", "undersea-cables")]
-                             + ["html/long-table.html"])
+    light = [f"{f}/{slug}.{f}" for f in ("html", "pdf")
+             for slug in ("arctic-shipping", "monsoon-grids", "undersea-cables")]
+    assert set(light) <= set(written) and not (root / "build" / "pdf" / "long-table.pdf").exists()
 
 
 @pytest.mark.slow
