@@ -112,10 +112,13 @@ def _unzipped(path: Path) -> bytes:
 
 
 def _html_bytes(path: Path) -> bytes:
-    """The page and every data: URL in it, decoded."""
+    """The page, every data: URL in it (decoded), and the shared files a site page links
+    under ``assets/`` (its stylesheet, fonts and images)."""
     text = path.read_text("utf-8")
     decoded = [base64.b64decode(m) for m in re.findall(r"data:[\w/+.-]+;base64,([^\"']+)", text)]
-    return text.encode("utf-8") + b"\n".join(decoded)
+    linked = [(path.parent / ref).read_bytes() for ref in re.findall(
+        r'(?:src|href)="(assets/[\w.-]+)"', text)]
+    return text.encode("utf-8") + b"\n".join(decoded + linked)
 
 
 def _pdf_parts(path: Path) -> tuple[bytes, list[tuple[int, int]]]:

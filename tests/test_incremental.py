@@ -64,7 +64,12 @@ def test_edit_one_post_rebuilds_only_its_four_outputs(site):
     assert len(edited.skipped) == 8
     after = _outputs(site.out)
     changed = {name for name in after if after[name] != before[name]}
-    assert changed == {f"{f}/arctic-shipping.{f}" for f in FORMATS}
+    # its four outputs, and the one page whose "next post" link shows its edited title
+    assert changed == {f"{f}/arctic-shipping.{f}" for f in FORMATS} | {
+        "html/monsoon-grids.html"}
+    neighbour = html_tree(site.out / "html" / "monsoon-grids.html")
+    assert neighbour.xpath("string(//a[@rel='next'])").startswith("Next: Ice-Free Passages: "
+                                                                   "Polar Shipping")
 
     forced = _build(site, force=True)
     assert len(forced.built) == 12 and not forced.skipped
@@ -79,8 +84,12 @@ def test_brand_token_rebuilds_everything_and_image_edit_rebuilds_its_post(site):
         'accent = "#b5442c"', 'accent = "#2c6eb5"'), encoding="utf-8")
     rebrand = _build(site, formats)
     assert len(rebrand.built) == 6 and not rebrand.skipped
-    page = (site.out / "html" / "monsoon-grids.html").read_text(encoding="utf-8")
-    assert "--color-accent: #2c6eb5" in page
+    page = html_tree(site.out / "html" / "monsoon-grids.html")
+    [sheet] = page.xpath("//link[@rel='stylesheet']/@href")
+    assert "--color-accent: #2c6eb5" in (site.out / "html" / sheet).read_text(encoding="utf-8")
+    # the old stylesheet is gone: a site holds only the assets its pages use
+    assert [p.name for p in (site.out / "html" / "assets").glob("screen.*.css")] == [
+        Path(sheet).name]
 
     image = site.content / "images" / "flood-week-supply.png"
     shutil.copy(REPO / "styles" / "logo.svg", image)  # an image edited in place (any format)
@@ -100,7 +109,7 @@ def test_deleted_post_loses_its_outputs_and_index_entry(site):
     report = _build(site, formats)
     assert sorted(p.name for p in report.removed) == ["monsoon-grids.epub",
                                                       "monsoon-grids.html"]
-    assert sorted(p.name for p in (site.out / "html").iterdir()) == [
+    assert sorted(p.name for p in (site.out / "html").glob("*.html")) == [
         "arctic-shipping.html", "undersea-cables.html", "unrelated.html"]  # only its own files
     titles = [" ".join(h.text_content().split())
               for h in html_tree(site.out / "index.html").xpath("//li[@class='post']/h2")]
@@ -120,7 +129,8 @@ def test_index_links_every_format_and_report_lists_every_job(site):
         assert [Path(link).parent.as_posix() for link in links] == list(FORMATS)
         assert all((site.out / link).is_file() for link in links)
         assert post.xpath(".//*[@class='authors']") and post.xpath(".//*[@class='excerpt']")
-    assert "--color-primary" in tree.xpath("//style")[0].text  # styled from the brand tokens
+    [sheet] = tree.xpath("//link[@rel='stylesheet']/@href")  # the site's one stylesheet
+    assert "--color-primary" in (site.out / sheet).read_text(encoding="utf-8")
 
     data = json.loads((site.out / "report.json").read_text(encoding="utf-8"))
     assert data["summary"] == {"built": 12, "skipped": 0, "failed": 0, "warnings": 0,

@@ -47,8 +47,9 @@ def _project(tmp_path: Path, *posts: str) -> Path:
 
 
 def _files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and p.parent != out}
+    """The posts' outputs: ``<format>/<slug>.<ext>`` (not the site's shared files)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.glob("*/*"))
+            if p.is_file() and p.parent.name in FORMATS}
 
 
 def test_source_date_epoch_is_read_from_the_environment(tmp_path: Path):
@@ -177,8 +178,9 @@ def test_ctrl_c_leaves_only_whole_files_and_the_next_build_completes_the_set(tmp
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         env={**os.environ, **env}, start_new_session=True)
     deadline = time.monotonic() + 300
-    while build.poll() is None and not any(
-            p.parent != out and not p.name.startswith(TMP_PREFIX) for p in out.rglob("*.*")):
+    while build.poll() is None and not any(  # a post's output, complete
+            p.parent.name in FORMATS and not p.name.startswith(TMP_PREFIX)
+            for p in out.glob("*/*.*")):
         assert time.monotonic() < deadline, "no output appeared"
         time.sleep(0.02)
     os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends: the build and its workers

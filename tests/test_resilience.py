@@ -63,7 +63,7 @@ def _imprint_build(content: Path, out: Path, **popen: object) -> subprocess.Pope
 
 def _digests(out: Path) -> dict[str, str]:
     return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for fmt in FORMATS for p in (out / fmt).glob("*")}
+            for fmt in FORMATS for p in (out / fmt).glob("*") if p.is_file()}
 
 
 @pytest.mark.slow

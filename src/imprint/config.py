@@ -22,7 +22,14 @@ A project may hold an ``imprint.toml`` at its top level::
     memory_mb = 2048             # address space per worker; a job past it fails alone
 
     [site]
-    base_url = "https://example.org/briefs/"   # absolute links for feeds and catalogues
+    base_url = "https://example.org/briefs/"   # absolute links: feed, sitemap, canonical
+    page_size = 20               # posts per index page
+    feed_size = 20               # the newest posts in feed.xml
+    feed_full = false            # whole articles in the feed, not only excerpts
+
+    [html]
+    mode = "site"                # site: shared, hashed assets (build's default);
+                                 # standalone: one self-contained file (imprint html's)
 
     [resources]
     remote = true                # fetch http(s) images
@@ -68,6 +75,7 @@ def user_cache_dir() -> Path:
 
 
 _RUN_ONLY = {"shapes_output": False}
+_SITE_LEVEL = {"shapes_output": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +105,13 @@ class Settings:
     # where the site is published ([site] base_url): absolute links in feeds,
     # sitemaps and catalogues; None keeps every link relative
     base_url: str | None = None
+    # HTML: "site" (shared, hashed assets; the default of a site build) or "standalone"
+    # (one self-contained file; the default of `imprint html`); None: the command's own
+    html_mode: str | None = None
+    # these shape only the index pages and the feed, which every site build makes anew
+    page_size: int = field(default=20, metadata=_SITE_LEVEL)  # posts per index page
+    feed_size: int = field(default=20, metadata=_SITE_LEVEL)  # the newest posts in the feed
+    feed_full: bool = field(default=False, metadata=_SITE_LEVEL)  # whole articles in the feed
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,6 +168,12 @@ def _is_count(value: Any) -> str | None:
     return None
 
 
+def _is_positive_count(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return "must be a whole number, 1 or more"
+    return None
+
+
 def _is_zone(value: Any) -> str | None:
     if not isinstance(value, str):
         return "must be a time zone name such as 'Europe/London'"
@@ -168,6 +189,13 @@ PDF_STANDARDS = ("ua-1", "a-3b", "none")
 
 def _is_pdf_standard(value: Any) -> str | None:
     return None if value in PDF_STANDARDS else f"must be one of {', '.join(PDF_STANDARDS)}"
+
+
+HTML_MODES = ("site", "standalone")
+
+
+def _is_html_mode(value: Any) -> str | None:
+    return None if value in HTML_MODES else f"must be one of {', '.join(HTML_MODES)}"
 
 
 def _is_formats(value: Any) -> str | None:
@@ -211,6 +239,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("resources.timeout", "resource_timeout", _is_positive),
     Option("resources.max_bytes", "resource_max_bytes", _is_positive),
     Option("site.base_url", "base_url", _is_base_url),
+    Option("site.page_size", "page_size", _is_positive_count),
+    Option("site.feed_size", "feed_size", _is_positive_count),
+    Option("site.feed_full", "feed_full", _is_bool),
+    Option("html.mode", "html_mode", _is_html_mode),
 )
 
 

@@ -75,6 +75,7 @@ class Document:
     resources: tuple[Resource, ...]  # images the body refers to, by Resource.name
     published: bool = True
     source_bytes: bytes = b""  # the post as written, for archives that keep it (PDF/A-3)
+    modified: datetime | None = None  # last_modified_at: when the post was last revised
 
     @property
     def dir(self) -> str:

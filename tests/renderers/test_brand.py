@@ -21,7 +21,9 @@ HARBOUR = REPO / "examples" / "brands" / "harbour"
 
 
 def _build(settings, brand, out):
-    report = build([POST], out=out, settings=settings.with_overrides(brand=brand), jobs=1)
+    # standalone pages carry their stylesheet inline, where the test reads it
+    report = build([POST], out=out, settings=settings.with_overrides(
+        brand=brand, html_mode="standalone"), jobs=1)
     assert report.ok, [r.error for r in report.failed]
     return {r.format: r.target for r in report.built}
 

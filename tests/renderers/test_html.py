@@ -1,10 +1,25 @@
-"""HTML: a standalone semantic page with the blocks in order and nothing leaking."""
+"""HTML: a semantic page with the blocks in order and nothing leaking; standalone (one
+self-contained file) as `imprint html` writes it, or a page of a site as `imprint build`."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
+
+from imprint.builder.plan import build
+
+from ..conftest import CONTENT
 from ..tools import html_tree
+
+
+@pytest.fixture(scope="module")
+def standalone(settings, tmp_path_factory):
+    """The samples as standalone pages: everything inline."""
+    report = build([CONTENT], formats=["html"], out=tmp_path_factory.mktemp("standalone"),
+                   settings=settings.with_overrides(content=CONTENT, html_mode="standalone"))
+    assert report.ok, [r.error for r in report.failed]
+    return report
 
 
 def _page(samples_build, slug):
@@ -12,8 +27,8 @@ def _page(samples_build, slug):
                 if r.format == "html" and r.target.stem == slug)
 
 
-def test_semantic_page(samples_build):
-    tree = html_tree(_page(samples_build, "undersea-cables"))
+def test_semantic_page(standalone):
+    tree = html_tree(_page(standalone, "undersea-cables"))
     assert tree.get("lang") == "en-GB" and tree.get("dir") == "ltr"
     assert tree.xpath("//title")[0].text.startswith("Cables Under Strain")
     assert tree.xpath("//meta[@name='author']/@content") == ["Mariana Quist"]
@@ -36,8 +51,8 @@ def test_footnotes_and_table(samples_build):
     assert len(tree.xpath("//table/tbody/tr")) == 4
 
 
-def test_image_inlined_with_alt(samples_build):
-    tree = html_tree(_page(samples_build, "monsoon-grids"))
+def test_image_inlined_with_alt(standalone):
+    tree = html_tree(_page(standalone, "monsoon-grids"))
     images = tree.xpath("//article//img")
     assert len(images) == 1
     assert images[0].get("src").startswith("data:image/png;base64,")
@@ -81,8 +96,8 @@ def test_share_metadata_and_json_ld(samples_build):
     assert data["publisher"]["name"] == "The Imprint Review"
 
 
-def test_responsive_and_print_rules(samples_build):
-    tree = html_tree(_page(samples_build, "undersea-cables"))
+def test_responsive_and_print_rules(standalone):
+    tree = html_tree(_page(standalone, "undersea-cables"))
     assert tree.xpath("//meta[@name='viewport']/@content") == [
         "width=device-width, initial-scale=1"]
     css = tree.xpath("//style")[0].text

@@ -128,6 +128,7 @@ class PostEntry:
     outputs: dict[str, Built] = field(default_factory=dict)  # format -> output
     dependencies: list[FileStamp] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)  # what the site index shows
+    site: str = ""  # the digest of the site navigation last written into its HTML page
 
     def dependencies_unchanged(self) -> bool:
         return all(d.unchanged() for d in self.dependencies)
@@ -151,7 +152,7 @@ class Manifest:
                     {fmt: Built(o["key"], FileStamp(**o["file"]))
                      for fmt, o in entry["outputs"].items()},
                     [FileStamp(**d) for d in entry["dependencies"]],
-                    entry.get("card", {}))
+                    entry.get("card", {}), entry.get("site", ""))
                 for source, entry in raw["posts"].items()}
         except FileNotFoundError:
             return cls(path)

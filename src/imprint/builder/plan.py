@@ -19,7 +19,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from ..diagnostics import Diagnostic
 from ..errors import ImprintError
 from ..model import Document
 from ..renderers import get_renderer
+from ..renderers.html import ASSETS, media_assets
 from ..source.post import read_bytes
 from .cache import FileStamp, Keys, Manifest, remove_output, source_id
 from .executors import Executor, InlineExecutor, LocalExecutor
@@ -35,7 +36,7 @@ from .output import remove_stale_temporaries, uninterrupted, write_atomic
 from .pool import Outcome
 from .project import Project, discover
 from .report import REPORT_NAME, BuildReport, JobResult, write_report
-from .site import write_index
+from .site import finish as finish_site
 
 LOGGER = logging.getLogger("imprint.build")
 
@@ -60,11 +61,16 @@ def target_for(out: Path, doc: Document, fmt: str, flat: bool = False) -> Path:
 
 
 def index_card(doc: Document) -> dict[str, Any]:
-    """What the site index shows of a post; kept in the manifest for unchanged posts."""
-    return {"slug": doc.slug, "title": doc.title, "title_html": doc.title_html,
-            "authors": list(doc.author_names), "lang": doc.lang, "dir": doc.dir,
+    """What the site shows of a post besides its page (index entries, navigation, feed,
+    sitemap); kept in the manifest for unchanged posts."""
+    return {"slug": doc.slug, "identifier": doc.identifier, "title": doc.title,
+            "title_html": doc.title_html, "authors": list(doc.author_names),
+            "lang": doc.lang, "dir": doc.dir,
             "date": doc.date.isoformat() if doc.date else None,
-            "date_display": doc.date_display, "excerpt_html": doc.excerpt_html}
+            "modified": doc.modified.isoformat() if doc.modified else None,
+            "date_display": doc.date_display, "excerpt_html": doc.excerpt_html,
+            "tags": list(doc.tags), "categories": list(doc.categories),
+            "media": sorted(media_assets(doc))}
 
 
 @dataclass
@@ -179,6 +185,8 @@ class _Build:
                     entry.outputs[fmt].key = ""
             self.cards[str(post.path)] = (index_card(doc),
                                           [FileStamp.of(f) for f in files if f.is_file()])
+            if "html" in post.stale and self.project.settings.html_mode == "site":
+                self.write_media(doc)
         for fmt in post.stale:
             target = self.targets.get(fmt) or target_for(self.out, doc, fmt, self.flat)
             claimed = self.owners.setdefault(target, post.path)
@@ -215,6 +223,13 @@ class _Build:
         self.record(JobResult(post.path, fmt, "built", target, None, 0, warnings, seconds,
                               len(data), digest))
 
+    def write_media(self, doc: Document) -> None:
+        """A site page's images, each once, under the name its bytes give it."""
+        folder = self.out / "html" / ASSETS
+        for name, data in media_assets(doc).items():
+            if not (folder / name).is_file():
+                write_atomic(folder / name, data)
+
     def remember(self, post: _Post, fmt: str, target: Path, digest: str) -> None:
         """Record a written output; drop the post's previous file if its path changed."""
         card, dependencies = self.cards[str(post.path)]
@@ -222,6 +237,8 @@ class _Build:
         previous = entry.outputs.get(fmt) if entry else None
         entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest)
         entry.card, entry.dependencies = card, dependencies
+        if fmt == "html":
+            entry.site = ""  # a new page: its site navigation is still to be filled in
         if previous is not None and Path(previous.file.path) != target:
             old = Path(previous.file.path)
             if self.owners.get(old, post.path) == post.path and remove_output(old):
@@ -250,17 +267,20 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
     """
     started = time.perf_counter()
     settings = settings or load_settings()
+    targets = targets or {}
+    site = not targets and not flat
+    if settings.html_mode is None:  # a site's pages share assets; one export stands alone
+        settings = replace(settings, html_mode="site" if site else "standalone")
     project = Project.open(settings)
     out = (out or settings.out).resolve()
     sources = discover([Path(p) for p in (paths or [settings.content])])
-    targets = targets or {}
-    site = not targets and not flat
     run = _Build(project, formats, out, site=site, force=force, targets=targets, flat=flat,
                  on_result=on_result)
     run.report.planned = len(sources) * len(formats)
     remove_stale_temporaries([out, manifest_path(settings, out).parent,
                               settings.cache_dir / "docx"] +
-                             [out / fmt for fmt in formats] + [t.parent for t in targets.values()])
+                             [out / fmt for fmt in formats] + [out / "html" / ASSETS] +
+                             [t.parent for t in targets.values()])
     if site:
         run.remove_deleted()
     posts = run.plan(sources)
@@ -277,7 +297,12 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         if site:
             run.manifest.save()
     if site:
-        run.report.index_path = write_index(out, run.manifest, project)
+        run.report.index_path, written = finish_site(out, run.manifest, project)
+        for result in run.report.results:  # pages whose navigation was filled in since
+            stamp = written.stamps.get(result.target) if result.target else None
+            if stamp is not None:
+                result.size, result.sha256 = stamp.size, stamp.sha256
+        run.manifest.save()
         run.report.seconds = time.perf_counter() - started
         run.report.report_path = write_report(out / REPORT_NAME, run.report)
     run.report.seconds = time.perf_counter() - started

@@ -89,7 +89,8 @@ class Project:
         s = self.settings
         return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
                              s.pdf_standard, user_cache_dir=s.user_cache_dir,
-                             timeout=s.job_timeout)
+                             timeout=s.job_timeout, html_mode=s.html_mode or "standalone",
+                             base_url=s.base_url)
 
 
 def discover(paths: list[Path]) -> list[Path]:

@@ -1,52 +1,424 @@
-"""The site index a build leaves beside the outputs: ``index.html``.
+"""The site a build leaves in the output folder, around the posts' own outputs.
 
-The index is the page a team publishes: every post in the output folder,
-newest first, with its title, authors, date and excerpt and links to its
-HTML, PDF, EPUB and DOCX. It is made from the cache manifest, so posts that
-this build skipped are listed as well as those it built. (``report.json``, the
-record of every job, is written by :mod:`.report`.)
+After the jobs, :func:`finish` works from the cache manifest (so posts this
+build skipped count as much as those it built):
+
+* the brand's shared assets and every post's images under ``html/assets/``,
+  named by their bytes; assets no page refers to any more are removed;
+* each site page's navigation, between the markers the HTML renderer left:
+  its other editions with their sizes, the previous and next posts by date, and
+  its tags and categories;
+* ``index.html``, paginated (``page/2.html`` …), and a page per tag and category;
+* ``feed.xml`` (Atom, written with feedgen) and ``sitemap.xml``, when
+  ``[site] base_url`` says where the site lives;
+* the Pagefind search index (``pagefind/``) and ``search.html``.
+
+Every file is written only when its bytes change, through a temporary file and
+a rename, so an unchanged site is left untouched and a reader never sees half
+a file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..brand.templates import render
 from ..config import FORMATS, __version__
-from .cache import Manifest
-from .output import write_atomic
+from ..errors import ToolError
+from ..normalise.metadata import clean_slug
+from ..renderers.html import ASSETS, SITE_NAV, site_assets
+from .cache import FileStamp, Manifest
+from .output import TMP_PREFIX, write_atomic
 from .project import Project
 
+LOGGER = logging.getLogger("imprint.site")
 INDEX_TEMPLATE = "index.html"
 # by format: the link's type attribute (kept here so the index imports no renderer)
 MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "epub": "application/epub+zip",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+LABELS = {"html": "Web page", "pdf": "PDF", "epub": "EPUB", "docx": "Word"}
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
-def _posts(out: Path, manifest: Manifest) -> list[dict[str, Any]]:
-    """Index entries for posts that still have outputs, newest first."""
+@dataclass
+class Post:
+    """One post as the site sees it: its index card and its outputs on disk."""
+
+    source: str
+    card: dict[str, Any]
+    outputs: dict[str, Path]  # format -> file
+    sizes: dict[str, int]
+
+    @property
+    def date(self) -> str:
+        return self.card.get("date") or ""
+
+
+@dataclass
+class Written:
+    """What the site pass changed: for the report, and to know whether to re-index."""
+
+    files: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    stamps: dict[Path, FileStamp] = field(default_factory=dict)  # rewritten HTML pages
+
+
+def write_if_changed(path: Path, data: bytes, written: Written) -> bool:
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_atomic(path, data)
+    written.files.append(path)
+    return True
+
+
+def human_size(size: int) -> str:
+    if size < 1000 * 1000:
+        return f"{max(1, round(size / 1000))} KB"
+    return f"{size / 1000 / 1000:.1f} MB"
+
+
+def _posts(out: Path, manifest: Manifest) -> list[Post]:
+    """Posts that still have outputs, newest first (title breaks ties)."""
     posts = []
-    for entry in manifest.posts.values():
-        links = {fmt: Path(os.path.relpath(entry.outputs[fmt].file.path, out)).as_posix()
-                 for fmt in FORMATS if fmt in entry.outputs
-                 and Path(entry.outputs[fmt].file.path).is_file()}
-        if not links or not entry.card:
-            continue
-        posts.append({**entry.card, "links": links})
-    posts.sort(key=lambda p: p["title"].casefold())
-    posts.sort(key=lambda p: p["date"] or "", reverse=True)  # stable: title breaks ties
+    for source, entry in manifest.posts.items():
+        outputs = {fmt: Path(entry.outputs[fmt].file.path) for fmt in FORMATS
+                   if fmt in entry.outputs and Path(entry.outputs[fmt].file.path).is_file()}
+        if outputs and entry.card:
+            sizes = {fmt: entry.outputs[fmt].file.size for fmt in outputs}
+            posts.append(Post(source, entry.card, outputs, sizes))
+    posts.sort(key=lambda p: p.card["title"].casefold())
+    undated = datetime.min.replace(tzinfo=UTC)
+    posts.sort(key=lambda p: datetime.fromisoformat(p.date) if p.date else undated,
+               reverse=True)  # stable: title breaks ties
     return posts
 
 
-def write_index(out: Path, manifest: Manifest, project: Project) -> Path:
-    brand = project.brand
-    page = render(project.settings.templates, INDEX_TEMPLATE, project.settings.user_cache_dir,
-                  brand=brand, version=__version__,
-                  lang=project.settings.lang, css=brand.stylesheet("screen"),
-                  logo_src=brand.logo_data_url(), posts=_posts(out, manifest),
-                  labels={f: f.upper() for f in FORMATS}, types=MEDIA_TYPES)
-    target = out / INDEX_TEMPLATE
-    write_atomic(target, page.encode("utf-8"))
-    return target
+def _href(target: Path, page: Path) -> str:
+    """A relative link from the page at ``page`` to ``target``, for any host and file://."""
+    return quote(Path(os.path.relpath(target, page.parent)).as_posix())
+
+
+def _term_page(out: Path, kind: str, term: str) -> Path:
+    return out / kind / f"{clean_slug(term) or 'untitled'}.html"
+
+
+def _entries(posts: list[Post], page: Path) -> list[dict[str, Any]]:
+    return [{**p.card, "links": {fmt: _href(path, page) for fmt, path in p.outputs.items()},
+             "sizes": {fmt: human_size(size) for fmt, size in p.sizes.items()}}
+            for p in posts]
+
+
+class Site:
+    def __init__(self, out: Path, manifest: Manifest, project: Project):
+        self.out, self.manifest, self.project = out, manifest, project
+        self.settings = project.settings
+        self.mode = self.settings.html_mode or "site"
+        self.posts = _posts(out, manifest)
+        self.written = Written()
+        self.assets = site_assets(project.brand) if self.mode == "site" else {}
+        self.stylesheet = (out / "html" / ASSETS / next(iter(self.assets))
+                           if self.assets else None)
+
+    # --- the shared assets ------------------------------------------------------------------
+    def write_assets(self) -> None:
+        folder = self.out / "html" / ASSETS
+        wanted = dict(self.assets)
+        for post in self.posts:
+            wanted.update(dict.fromkeys(post.card.get("media", []), b""))
+        for name, data in self.assets.items():
+            if not (folder / name).is_file():
+                write_atomic(folder / name, data)
+                self.written.files.append(folder / name)
+        if folder.is_dir():
+            for stale in folder.iterdir():
+                if stale.name not in wanted and not stale.name.startswith(TMP_PREFIX):
+                    stale.unlink()
+                    self.written.removed.append(stale)
+
+    # --- each page's navigation ------------------------------------------------------------------
+    def nav(self, index: int) -> str:
+        post = self.posts[index]
+        page = post.outputs["html"]
+        editions = "".join(
+            f'<li><a href="{_href(path, page)}" type="{MEDIA_TYPES[fmt]}">{LABELS[fmt]}</a> '
+            f'<span class="size">{human_size(post.sizes[fmt])}</span></li>'
+            for fmt, path in post.outputs.items() if fmt != "html")
+        parts = ['<nav class="site-nav" aria-label="This post elsewhere" data-pagefind-ignore>']
+        if editions:
+            parts.append(f'<p class="label">Download</p><ul class="editions">{editions}</ul>')
+        terms = [(kind, term) for kind, field_ in (("tags", "tags"), ("categories", "categories"))
+                 for term in post.card.get(field_, [])]
+        if terms:
+            links = "".join(f'<li><a rel="tag" href="{_href(_term_page(self.out, k, t), page)}">'
+                            f"{_escape(t)}</a></li>" for k, t in terms)
+            parts.append(f'<p class="label">Topics</p><ul class="terms">{links}</ul>')
+        pager = []
+        newer = next((p for p in reversed(self.posts[:index]) if "html" in p.outputs), None)
+        older = next((p for p in self.posts[index + 1:] if "html" in p.outputs), None)
+        for rel, word, other in (("prev", "Previous", older), ("next", "Next", newer)):
+            if other is not None:
+                href = _href(other.outputs["html"], page)
+                pager.append(f'<li class="{rel}"><a rel="{rel}" href="{href}">'
+                             f'{word}: {other.card["title_html"]}</a></li>')
+        pager.append(f'<li><a href="{_href(self.out / INDEX_TEMPLATE, page)}">All posts</a></li>')
+        pager.append(f'<li><a href="{_href(self.out / "search.html", page)}">Search</a></li>')
+        parts.append(f'<ul class="pager">{"".join(pager)}</ul>')
+        parts.append("</nav>")
+        return "".join(parts)
+
+    def fill_navigation(self) -> None:
+        start, end = SITE_NAV
+        for index, post in enumerate(self.posts):
+            page = post.outputs.get("html")
+            entry = self.manifest.posts[post.source]
+            if page is None or self.mode != "site":
+                continue
+            nav = self.nav(index)
+            digest = hashlib.sha256(nav.encode()).hexdigest()
+            if entry.site == digest:
+                continue  # the page holds this navigation already
+            text = page.read_text(encoding="utf-8")
+            head, found, rest = text.partition(start)
+            _, closed, tail = rest.partition(end)
+            if not (found and closed):
+                continue  # a standalone page: nothing to fill
+            write_if_changed(page, f"{head}{start}{nav}{end}{tail}".encode(), self.written)
+            built = entry.outputs["html"]
+            built.file = FileStamp.of(page)
+            post.sizes["html"] = built.file.size  # what the index pages show
+            entry.site = digest
+            self.written.stamps[page] = built.file
+
+    # --- index pages -------------------------------------------------------------------------
+    def index_page(self, page: Path, posts: list[Post], title: str | None,
+                   pager: dict[str, str]) -> None:
+        brand = self.project.brand
+        root = Path(os.path.relpath(self.out, page.parent)).as_posix()  # "." or ".."
+        data = self._render(
+            INDEX_TEMPLATE, version=__version__, lang=self.settings.lang,
+            stylesheet=_href(self.stylesheet, page) if self.stylesheet else None,
+            css=None if self.stylesheet else brand.stylesheet("screen"),
+            logo_src=self._logo(page), posts=_entries(posts, page), heading=title,
+            labels=LABELS, types=MEDIA_TYPES, pager=pager,
+            search=_href(self.out / "search.html", page), home=f"{root}/index.html")
+        write_if_changed(page, data.encode("utf-8"), self.written)
+
+    def _render(self, template: str, **context: Any) -> str:
+        return render(self.settings.templates, template, self.settings.user_cache_dir,
+                      brand=self.project.brand, **context)
+
+    def _logo(self, page: Path) -> str | None:
+        logo = next((n for n in self.assets if n.startswith("logo.")), None)
+        if logo is not None:
+            return _href(self.out / "html" / ASSETS / logo, page)
+        return self.project.brand.logo_data_url()
+
+    def write_indexes(self) -> Path:
+        size = self.settings.page_size
+        chunks = [self.posts[i:i + size] for i in range(0, len(self.posts), size)] or [[]]
+        pages = [self.out / INDEX_TEMPLATE] + [self.out / "page" / f"{n}.html"
+                                               for n in range(2, len(chunks) + 1)]
+        for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
+            pager = {}
+            if number > 0:
+                pager["prev"] = _href(pages[number - 1], page)
+            if number + 1 < len(pages):
+                pager["next"] = _href(pages[number + 1], page)
+            self.index_page(page, chunk, None if number == 0 else f"Page {number + 1}", pager)
+        keep = set(pages)
+        for kind, label in (("tags", "Tag"), ("categories", "Category")):
+            terms: dict[Path, tuple[str, list[Post]]] = {}
+            for post in self.posts:
+                for term in post.card.get(kind, []):
+                    terms.setdefault(_term_page(self.out, kind, term), (term, []))[1].append(post)
+            for page, (term, posts) in sorted(terms.items()):
+                self.index_page(page, posts, f"{label}: {term}", {})
+                keep.add(page)
+        for folder in (self.out / "page", self.out / "tags", self.out / "categories"):
+            for stale in (folder.glob("*.html") if folder.is_dir() else []):
+                if stale not in keep:
+                    stale.unlink()
+                    self.written.removed.append(stale)
+        return pages[0]
+
+    # --- feed and sitemap ------------------------------------------------------------------
+    def _url(self, path: Path) -> str:
+        base = (self.settings.base_url or "").rstrip("/")
+        return f"{base}/{quote(path.relative_to(self.out).as_posix())}"
+
+    def write_feed_and_sitemap(self) -> None:
+        feed, sitemap = self.out / "feed.xml", self.out / "sitemap.xml"
+        if not self.settings.base_url:
+            if self.posts:
+                LOGGER.warning("feed.xml and sitemap.xml skipped: they need absolute links; "
+                               "set [site] base_url in imprint.toml")
+            return
+        write_if_changed(feed, self.feed(), self.written)
+        write_if_changed(sitemap, self.sitemap(), self.written)
+
+    def feed(self) -> bytes:
+        from feedgen.feed import FeedGenerator
+
+        brand = self.project.brand
+        generator = FeedGenerator()
+        generator.id(self._url(self.out / INDEX_TEMPLATE))
+        generator.title(brand.series or brand.name)
+        generator.author({"name": brand.name})
+        generator.link(href=self._url(self.out / "feed.xml"), rel="self")
+        generator.link(href=self._url(self.out / INDEX_TEMPLATE), rel="alternate")
+        generator.language(self.settings.lang)
+        generator.generator("imprint", __version__)
+        latest = [p for p in self.posts if p.date][:self.settings.feed_size]
+        newest = max((_moment(p) for p in latest), default=datetime.fromtimestamp(0, UTC))
+        generator.updated(newest)
+        for post in reversed(latest):  # feedgen puts the last added first
+            entry = generator.add_entry()
+            card = post.card
+            entry.id(card.get("identifier") or self._url(next(iter(post.outputs.values()))))
+            entry.title(card["title"])
+            for name in card.get("authors", []):
+                entry.author({"name": name})
+            entry.published(datetime.fromisoformat(card["date"]))
+            entry.updated(_moment(post))
+            if "html" in post.outputs:
+                entry.link(href=self._url(post.outputs["html"]), rel="alternate")
+            if card.get("excerpt_html"):
+                entry.summary(card["excerpt_html"], type="html")
+            if self.settings.feed_full and "html" in post.outputs:
+                entry.content(_article(post.outputs["html"]), type="html")
+            if "pdf" in post.outputs:
+                entry.link(href=self._url(post.outputs["pdf"]), rel="enclosure",
+                           type=MEDIA_TYPES["pdf"], length=str(post.sizes["pdf"]))
+            for term in card.get("tags", []) + card.get("categories", []):
+                entry.category(term=term)
+        return _with_link_attributes(generator.atom_str(pretty=True), self._links())
+
+    def _links(self) -> dict[str, dict[str, str]]:
+        """Each entry link's attributes, by its address."""
+        links = {}
+        for post in self.posts:
+            if "html" in post.outputs:
+                links[self._url(post.outputs["html"])] = {"rel": "alternate",
+                                                          "type": MEDIA_TYPES["html"]}
+            if "pdf" in post.outputs:
+                links[self._url(post.outputs["pdf"])] = {
+                    "rel": "enclosure", "type": MEDIA_TYPES["pdf"],
+                    "length": str(post.sizes["pdf"])}
+        return links
+
+    def sitemap(self) -> bytes:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        newest = max((_moment(p) for p in self.posts if p.date), default=None)
+        pages: list[tuple[Path, datetime | None]] = [
+            (p.outputs["html"], _moment(p) if p.date else None)
+            for p in self.posts if "html" in p.outputs]
+        for extra in sorted(set(self._index_pages())):
+            pages.append((extra, newest))
+        for path, moment in pages:
+            lastmod = f"<lastmod>{moment.isoformat()}</lastmod>" if moment else ""
+            lines.append(f"<url><loc>{_escape(self._url(path))}</loc>{lastmod}</url>")
+        lines.append("</urlset>\n")
+        return "\n".join(lines).encode("utf-8")
+
+    def _index_pages(self) -> list[Path]:
+        found = [self.out / INDEX_TEMPLATE]
+        for folder in ("page", "tags", "categories"):
+            if (self.out / folder).is_dir():
+                found += sorted((self.out / folder).glob("*.html"))
+        return found
+
+    # --- search -------------------------------------------------------------------------------
+    def write_search(self) -> None:
+        page = self.out / "search.html"
+        data = self._render(
+            "search.html", version=__version__, lang=self.settings.lang,
+            stylesheet=_href(self.stylesheet, page) if self.stylesheet else None,
+            css=None if self.stylesheet else self.project.brand.stylesheet("screen"),
+            logo_src=self._logo(page), home="index.html")
+        write_if_changed(page, data.encode("utf-8"), self.written)
+        index = self.out / "pagefind"
+        pages_changed = any(p.suffix == ".html" for p in self.written.files) or \
+            bool(self.written.removed)
+        if index.is_dir() and not pages_changed:
+            return
+        _pagefind(self.out, index)
+        self.written.files.append(index)
+
+
+def _pagefind(out: Path, index: Path) -> None:
+    """Index the post pages (their ``data-pagefind-body``: title, byline, excerpt, body)
+    into a folder beside ``index``, then swap it in whole."""
+    fresh = out / f"{TMP_PREFIX}pagefind"
+    shutil.rmtree(fresh, ignore_errors=True)
+    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "html/*.html",
+               "--output-path", str(fresh), "--silent"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ToolError(f"pagefind could not run: {exc}", out) from None
+    if done.returncode != 0:
+        shutil.rmtree(fresh, ignore_errors=True)
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise ToolError(f"pagefind failed: {lines[-1] if lines else done.returncode}", out)
+    old = out / f"{TMP_PREFIX}pagefind-old"
+    shutil.rmtree(old, ignore_errors=True)
+    if index.exists():
+        index.rename(old)
+    fresh.rename(index)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _with_link_attributes(feed: bytes, links: dict[str, dict[str, str]]) -> bytes:
+    """Put back the rel, type and length of entry links, which feedgen 1.0 drops."""
+    from lxml import etree
+
+    root = etree.fromstring(feed)
+    for link in root.iterfind(f"{{{ATOM_NS}}}entry/{{{ATOM_NS}}}link"):
+        for name, value in links.get(link.get("href", ""), {}).items():
+            link.set(name, value)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _moment(post: Post) -> datetime:
+    return datetime.fromisoformat(post.card.get("modified") or post.card["date"])
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        '"', "&quot;")
+
+
+def _article(page: Path) -> str:
+    """The ``<article>`` of a built page, for a full-content feed."""
+    import lxml.html
+
+    tree = lxml.html.fromstring(page.read_bytes())
+    found = tree.find(".//article")
+    return lxml.html.tostring(found, encoding="unicode") if found is not None else ""
+
+
+def finish(out: Path, manifest: Manifest, project: Project) -> tuple[Path, Written]:
+    """Everything around the posts' outputs; see the module's docstring."""
+    site = Site(out, manifest, project)
+    if site.mode == "site" and any("html" in p.outputs for p in site.posts):
+        site.write_assets()
+        site.fill_navigation()
+    index = site.write_indexes()
+    site.write_feed_and_sitemap()
+    if any("html" in p.outputs for p in site.posts):
+        site.write_search()
+    return index, site.written

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import FORMATS, PDF_STANDARDS, Settings, __version__, load_settings
+from ..config import FORMATS, HTML_MODES, PDF_STANDARDS, Settings, __version__, load_settings
 from ..errors import ConfigError, ImprintError
 
 if TYPE_CHECKING:  # the build module (and what it imports) loads only for a build
@@ -50,6 +50,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "the Markdown source attached) or none")
 
 
+def _html_mode(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--html", choices=HTML_MODES, dest="html_mode",
+                        help="site: pages share hashed CSS, fonts and images under "
+                             "html/assets/; standalone: one self-contained file per page "
+                             f"(default: [html] mode in imprint.toml, else {default})")
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="imprint",
@@ -74,6 +81,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--executor", choices=("local", "dask"), default="local",
                        help="where jobs run: local worker processes (default) or a Dask "
                             "cluster")
+    _html_mode(build, "site")
     build.add_argument("--scheduler", metavar="ADDRESS",
                        help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor "
                             "dask)")
@@ -116,6 +124,8 @@ def parser() -> argparse.ArgumentParser:
         one.add_argument("file", type=Path, metavar="FILE", help="the post (Markdown)")
         one.add_argument("-o", "--output", type=Path, metavar="OUT",
                          help=f"output file or folder (default: ./<slug>.{fmt})")
+        if fmt == "html":
+            _html_mode(one, "standalone")
         _common(one)
     return main
 
@@ -127,7 +137,8 @@ def _settings(args: argparse.Namespace) -> Settings:
     if brand is not None and not (brand / "brand.toml").is_file():
         raise ConfigError("no brand.toml in this folder", brand)
     return settings.with_overrides(brand=brand, strict=getattr(args, "strict", False) or None,
-                                   pdf_standard=getattr(args, "pdf_standard", None))
+                                   pdf_standard=getattr(args, "pdf_standard", None),
+                                   html_mode=getattr(args, "html_mode", None))
 
 
 class _Progress:

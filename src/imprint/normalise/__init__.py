@@ -199,6 +199,7 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         resources=resources,
         published=fields.published,
         source_bytes=source.raw,
+        modified=fields.modified,
     )
     lint(doc, source)
     return doc

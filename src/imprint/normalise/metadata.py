@@ -34,6 +34,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "description": ("description",),
     "excerpt": ("excerpt", "summary", "abstract", "standfirst"),
     "date": ("date", "publishDate", "pubDate", "date_published", "published_at"),
+    "modified": ("last_modified_at", "modified", "updated", "lastmod", "dateModified"),
     "lang": ("lang", "language", "locale"),
     "identifier": ("identifier", "uuid"),
     "slug": ("slug",),
@@ -56,6 +57,7 @@ class Fields:
     separator: str
     authors: tuple[AuthorSpec, ...]
     date: datetime | None
+    modified: datetime | None  # last_modified_at: when the post was last revised
     lang: str
     tags: tuple[str, ...]
     categories: tuple[str, ...]
@@ -153,6 +155,15 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
             raise SourceError(f"{date_key or 'date'}: {str(date_value)!r} is not a date ({exc})",
                               source.path, source.line_of(date_key or "")) from None
 
+    modified_key, modified_value = r.raw("modified")
+    modified = None
+    if modified_value is not None:
+        try:
+            modified = parse_date(modified_value, settings.zone)
+        except DateError as exc:
+            warn(f"{modified_key}: {str(modified_value)!r} is not a date ({exc}); ignored",
+                 source.path, source.line_of(modified_key or ""))
+
     lang = (r.text("lang") or settings.lang).replace("_", "-")
     if not _LANG.match(lang):
         warn(f"lang: {lang!r} is not a BCP 47 language tag; using {settings.lang}",
@@ -186,6 +197,7 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         separator=r.text("excerpt_separator") or settings.excerpt_separator,
         authors=authors,
         date=moment,
+        modified=modified,
         lang=lang,
         tags=r.words("tags", split_keys=ALIASES["tags"]),
         categories=r.words("categories", split_keys=("categories",)),

@@ -56,6 +56,9 @@ class RenderContext:
     options: dict[str, Any] = field(default_factory=dict)
     # seconds an external tool (pandoc) may take for one output
     timeout: float = field(default=120.0, metadata=_NOT_OUTPUT)
+    # "standalone": one self-contained HTML file; "site": pages sharing hashed assets
+    html_mode: str = "standalone"
+    base_url: str | None = None  # where the site is published: canonical URLs
 
     def fingerprint(self) -> str:
         """A digest of every field that shapes an output: the brand and the templates by
