@@ -3,6 +3,7 @@
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
     imprint pdf|html|epub|docx FILE [-o OUT]
+    imprint preview [PATH] [--port N] [--host ADDRESS] [--open]
     imprint new "Title" [--author NAME] [--date DATE] [--dir FOLDER]
     imprint init DIR [--force]
 
@@ -111,6 +112,20 @@ def parser() -> argparse.ArgumentParser:
     proof.add_argument("-o", "--output", type=Path, metavar="PNG",
                        help="the sheet (default: build/proof.png)")
     proof.add_argument("--pages", type=int, default=2, help="pages per PDF (default: 2)")
+
+    preview = commands.add_parser(
+        "preview", help="live preview in the browser, rebuilt on every save",
+        description="Serve PATH (a post, or a folder of posts; default: content/) on a "
+                    "local web server: the HTML as published beside the print pages, "
+                    "rebuilt and reloaded whenever the post, its images, the authors, "
+                    "the brand or the templates change.")
+    preview.add_argument("path", nargs="?", type=Path, metavar="PATH")
+    preview.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default: 127.0.0.1, this machine only)")
+    preview.add_argument("--port", type=int, default=8000,
+                         help="port (default: 8000, or a free one when it is taken)")
+    preview.add_argument("--open", action="store_true", help="open the page in a browser")
+    _common(preview)
 
     new = commands.add_parser("new", help="start a new post",
                               description="Write content/YYYY-MM-DD-slug.md with front "
@@ -298,6 +313,11 @@ def main(argv: list[str] | None = None) -> int:
 
             print(new_post(args.title, args.author, args.date, args.dir, settings))
             return 0
+        if args.command == "preview":
+            from .preview import serve
+
+            return serve(args.path, settings, host=args.host, port=args.port,
+                         open_browser=args.open)
         if args.command == "build":
             from ..builder.plan import build
 
