@@ -198,6 +198,80 @@ def test_the_print_view_shows_the_pdf_pages_and_downloads_are_current(
     page.close()
 
 
+def current_state(server: Server, key: str) -> dict:
+    """The post's state as the server holds it: the first message of an event stream
+    that asks for no view (so it makes the server build nothing)."""
+    import json
+
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", f"/events?post={key}&views=")
+    response = connection.getresponse()
+    try:
+        while line := response.fp.readline():
+            if line.startswith(b"data: "):
+                return json.loads(line[6:])
+    finally:
+        connection.close()
+    raise AssertionError("the event stream ended without a state")
+
+
+def test_only_the_open_views_are_rebuilt(browser, server: Server, project: Path):
+    from playwright.sync_api import expect
+
+    post = project / "content" / "2025-06-12-live.md"
+    page = browser.new_page()
+    page.goto(server.url)
+    web = page.frame_locator("#web")
+    wait_for(page, "Number(document.getElementById('pages').dataset.version) > 0",
+             "the first print pages")
+    printed = current_state(server, "2025-06-12-live")["print"]
+    page.get_by_label("Print").uncheck()
+    expect(page.locator("#view-print")).to_be_hidden()
+
+    post.write_text(POST + "\nWritten while the print view was closed.\n", encoding="utf-8")
+    expect(web.get_by_text("Written while the print view was closed.")).to_be_visible(
+        timeout=WAIT_MS)
+    # a download waits for the rebuild in progress to finish: a barrier, not a delay
+    assert get(server, "/post/2025-06-12-live/download/docx")[0] == 200
+    state = current_state(server, "2025-06-12-live")
+    assert state["print"] == printed and state["html"] >= 2  # the PDF was not rebuilt
+
+    page.get_by_label("Print").check()  # opening the view builds it
+    wait_for(page, f"Number(document.getElementById('pages').dataset.version) > {printed}",
+             "the print pages rebuilt when shown again")
+    page.close()
+
+
+def test_the_author_registry_and_the_brand_are_watched_too(browser, project: Path):
+    from playwright.sync_api import expect
+
+    from .conftest import REPO
+
+    (project / "styles").mkdir()
+    for name in ("brand.toml", "logo.svg"):
+        shutil.copyfile(REPO / "styles" / name, project / "styles" / name)
+    running = start(project, "content/2025-06-12-live.md", "--port", "0")
+    try:
+        page = browser.new_page()
+        page.goto(running.url)
+        web = page.frame_locator("#web")
+        expect(page.locator("#warnings")).to_contain_text("no bio for Test Author",
+                                                          timeout=WAIT_MS)
+        (project / "content" / "_authors.yml").write_text(
+            "test-author:\n  name: Test Author\n  bio: Test Author writes the tests.\n",
+            encoding="utf-8")
+        expect(web.get_by_text("Test Author writes the tests.")).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("#warnings")).to_be_hidden(timeout=WAIT_MS)
+
+        brand = project / "styles" / "brand.toml"
+        brand.write_text(brand.read_text(encoding="utf-8").replace(
+            'name = "The Imprint Review"', 'name = "The Watched Brand"'), encoding="utf-8")
+        expect(web.get_by_text("The Watched Brand").first).to_be_visible(timeout=WAIT_MS)
+        page.close()
+    finally:
+        assert running.stop() == 0
+
+
 TRAVERSALS = ["/../../etc/passwd", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
               "/post/..%2f..%2f..%2fetc%2fpasswd", "/post/2025-06-12-live/../../../etc/passwd",
               "/post/2025-06-12-live/download/..%2f..%2fcontent%2f2025-06-12-live.md",
@@ -247,6 +321,9 @@ def test_a_taken_port_gives_a_free_one_and_ctrl_c_leaves_no_temporary_files(
     page.goto(running.url)
     links = page.locator("ul.posts a")
     expect(links).to_have_count(2)
+    (project / "content" / "third.md").write_text(POST.replace("Live Preview", "Third"),
+                                                  encoding="utf-8")
+    expect(links).to_have_count(3, timeout=WAIT_MS)  # the list follows the folder
     page.get_by_role("link", name="second.md").click()
     expect(page.frame_locator("#web").get_by_text("The first paragraph of the body.")) \
         .to_be_visible(timeout=WAIT_MS)
@@ -256,4 +333,13 @@ def test_a_taken_port_gives_a_free_one_and_ctrl_c_leaves_no_temporary_files(
     assert "preview stopped" in "".join(running.stderr)
     assert list(running.tmpdir.iterdir()) == []
     assert sorted(p.name for p in (project / "content").iterdir()) == [
-        "2025-06-12-live.md", "second.md"]  # nothing written beside the posts
+        "2025-06-12-live.md", "second.md", "third.md"]  # nothing written beside the posts
+
+
+def test_another_host_is_warned_about(project: Path):
+    # 192.0.2.1 is a documentation address no machine has: the warning, then a refusal,
+    # without ever listening beyond this machine
+    done = subprocess.run([sys.executable, "-m", "imprint", "preview", "--host", "192.0.2.1"],
+                          cwd=project, capture_output=True, text=True, timeout=120)
+    assert "warning: listening on 192.0.2.1" in done.stderr
+    assert "config: cannot listen on 192.0.2.1" in done.stderr and done.returncode == 78
