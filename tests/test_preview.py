@@ -286,6 +286,14 @@ def test_paths_outside_the_preview_get_404(server: Server, raw_path: str):
     assert b"root:" not in body and b"Live Preview" not in body
 
 
+def test_a_page_elsewhere_cannot_reach_it_by_another_host_name(server: Server):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request("GET", "/post/2025-06-12-live", headers={"Host": "evil.example"})
+    response = connection.getresponse()
+    assert response.status == 400 and b"2025-06-12-live" not in response.read()
+    assert get(server, "/post/2025-06-12-live")[0] == 200
+
+
 def _listening(port: int) -> list[str]:
     """Local addresses of sockets listening on ``port``, from the kernel's tables."""
     found = []

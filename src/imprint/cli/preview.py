@@ -612,7 +612,10 @@ def serve(path: Path | None, settings: Settings, host: str = "127.0.0.1", port: 
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{actual}/"
-    allowed = ["127.0.0.1", "localhost", "::1", "[::1]"] if _is_loopback(host) else ["*"]
+    # on 127.0.0.1 only those names may be asked for: no DNS rebinding onto the drafts
+    # (Starlette's check cannot read a bracketed IPv6 Host, so IPv6 is not limited)
+    allowed = ["127.0.0.1", "localhost", host] if _is_loopback(host) and ":" not in host \
+        else ["*"]
     config = uvicorn.Config(create_app(preview, allowed), log_level="warning",
                             timeout_graceful_shutdown=3, lifespan="on")
 
