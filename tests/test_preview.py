@@ -267,6 +267,14 @@ def test_the_author_registry_and_the_brand_are_watched_too(browser, project: Pat
         brand.write_text(brand.read_text(encoding="utf-8").replace(
             'name = "The Imprint Review"', 'name = "The Watched Brand"'), encoding="utf-8")
         expect(web.get_by_text("The Watched Brand").first).to_be_visible(timeout=WAIT_MS)
+
+        good = brand.read_text(encoding="utf-8")
+        brand.write_text(re.sub(r'(?m)^accent = .*$', 'accent = "bleu"', good),
+                         encoding="utf-8")
+        overlay = page.locator("#overlay")
+        expect(overlay).to_contain_text("brand.toml: config: colors.accent", timeout=WAIT_MS)
+        brand.write_text(good, encoding="utf-8")
+        expect(overlay).to_be_hidden(timeout=WAIT_MS)
         page.close()
     finally:
         assert running.stop() == 0

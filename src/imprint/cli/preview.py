@@ -145,8 +145,10 @@ class Preview:
 
     def roots(self) -> list[Path]:
         """Folders to watch: where the posts and their images live, the brand, templates."""
-        project = self.current_project()
-        folders = {project.content_root(post.path) for post in self.posts.values()}
+        content = self.settings.content.resolve()  # as Project.content_root, without
+        # opening the brand, which may be broken until the author fixes it
+        folders = {content if p.is_relative_to(content) else p.parent
+                   for p in (post.path.resolve() for post in self.posts.values())}
         if self.folder is not None:
             folders.add(self.folder.resolve())
         folders |= {self.settings.brand.resolve(), self.settings.templates.resolve()}
