@@ -312,6 +312,10 @@ main h2 { font-size: .85em; text-transform: uppercase; letter-spacing: .05em; ma
   border: 2px solid #b5442c; padding: 1em 1.5em; box-shadow: 0 4px 20px rgba(0,0,0,.3); }
 #overlay pre { white-space: pre-wrap; font-size: 1.05em; margin: .5em 0 0; }
 ul.posts { background: #fff; margin: 1em; padding: 1em 2em; }
+@media (max-width: 900px) {  /* a narrow window: the views one above the other */
+  main { flex-direction: column; height: auto; }
+  #web { min-height: 80vh; }
+}
 """
 
 SCRIPT = """\
