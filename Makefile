@@ -8,7 +8,8 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections test check proof bench system-deps install \
+.PHONY: all html pdf epub docx collections test check proof bench bench-preview \
+	system-deps install \
 	install-check clean distclean
 
 all: install
@@ -38,6 +39,10 @@ proof: install
 POSTS ?= 50
 bench: install
 	$(BIN)/python -m bench.run --posts $(POSTS)
+
+# save-to-browser latency of `imprint preview` on the reference post (not a test)
+bench-preview: install-check
+	$(BIN)/python -m bench.preview
 
 install: $(STAMP)
 

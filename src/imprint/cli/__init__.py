@@ -3,6 +3,9 @@
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
     imprint pdf|html|epub|docx FILE [-o OUT]
+    imprint preview [PATH] [--port N] [--host ADDRESS] [--open]
+    imprint new "Title" [--author NAME] [--date DATE] [--dir FOLDER]
+    imprint init DIR [--force]
 
 An ImprintError becomes one line, ``path:line: category: message``, and the
 error's exit code; anything else is a bug and keeps its traceback.
@@ -117,6 +120,40 @@ def parser() -> argparse.ArgumentParser:
     proof.add_argument("-o", "--output", type=Path, metavar="PNG",
                        help="the sheet (default: build/proof.png)")
     proof.add_argument("--pages", type=int, default=2, help="pages per PDF (default: 2)")
+
+    preview = commands.add_parser(
+        "preview", help="live preview in the browser, rebuilt on every save",
+        description="Serve PATH (a post, or a folder of posts; default: content/) on a "
+                    "local web server: the HTML as published beside the print pages, "
+                    "rebuilt and reloaded whenever the post, its images, the authors, "
+                    "the brand or the templates change.")
+    preview.add_argument("path", nargs="?", type=Path, metavar="PATH")
+    preview.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default: 127.0.0.1, this machine only)")
+    preview.add_argument("--port", type=int, default=8000,
+                         help="port (default: 8000, or a free one when it is taken)")
+    preview.add_argument("--open", action="store_true", help="open the page in a browser")
+    _common(preview)
+
+    new = commands.add_parser("new", help="start a new post",
+                              description="Write content/YYYY-MM-DD-slug.md with front "
+                                          "matter imprint and Jekyll both read.")
+    new.add_argument("title", metavar="TITLE")
+    new.add_argument("--author", metavar="NAME",
+                     help="the byline (default: git's user.name, else the login name)")
+    new.add_argument("--date", metavar="DATE",
+                     help="e.g. 2025-06-12 or '2025-06-12 09:30 +0800' (default: now; "
+                          "without an offset, the project's time zone)")
+    new.add_argument("--dir", type=Path, metavar="FOLDER",
+                     help="where to write it (default: the project's content folder)")
+
+    init = commands.add_parser("init", help="start a new project",
+                               description="Create a project in DIR that `make all` builds: "
+                                           "imprint.toml, a Makefile, content/ with a "
+                                           "sample post, styles/brand.toml.")
+    init.add_argument("folder", type=Path, metavar="DIR")
+    init.add_argument("--force", action="store_true",
+                      help="write into DIR even when it is not empty")
 
     for fmt in FORMATS:
         one = commands.add_parser(fmt, help=f"export one post as {fmt.upper()}",
@@ -275,7 +312,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     _show_library_warnings()
     try:
+        if args.command == "init":
+            from .scaffold import init_project
+
+            for path in init_project(args.folder, args.force):
+                print(path)
+            return 0
         settings = _settings(args)
+        if args.command == "new":
+            from .scaffold import new_post
+
+            print(new_post(args.title, args.author, args.date, args.dir, settings))
+            return 0
+        if args.command == "preview":
+            from .preview import serve
+
+            return serve(args.path, settings, host=args.host, port=args.port,
+                         open_browser=args.open)
         if args.command == "build":
             from ..builder.plan import build
 
