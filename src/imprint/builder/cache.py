@@ -129,6 +129,7 @@ class PostEntry:
     dependencies: list[FileStamp] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)  # what the site index shows
     site: str = ""  # the digest of the site navigation last written into its HTML page
+    source: FileStamp | None = None  # the post as last read: unchanged stat, unchanged bytes
 
     def dependencies_unchanged(self) -> bool:
         return all(d.unchanged() for d in self.dependencies)
@@ -140,6 +141,7 @@ class Manifest:
     def __init__(self, path: Path, posts: dict[str, PostEntry] | None = None):
         self.path = path
         self.posts: dict[str, PostEntry] = posts or {}
+        self._saved = b""  # what the file holds, as far as this process knows
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -152,7 +154,8 @@ class Manifest:
                     {fmt: Built(o["key"], FileStamp(**o["file"]))
                      for fmt, o in entry["outputs"].items()},
                     [FileStamp(**d) for d in entry["dependencies"]],
-                    entry.get("card", {}), entry.get("site", ""))
+                    entry.get("card", {}), entry.get("site", ""),
+                    FileStamp(**entry["source"]) if entry.get("source") else None)
                 for source, entry in raw["posts"].items()}
         except FileNotFoundError:
             return cls(path)
@@ -160,12 +163,23 @@ class Manifest:
             # a damaged cache only costs a full build, never a wrong one
             LOGGER.warning("%s: build cache unreadable (%s); building everything", path, exc)
             return cls(path)
-        return cls(path, posts)
+        manifest = cls(path, posts)
+        manifest._saved = manifest._serialise()
+        return manifest
 
-    def save(self) -> None:
+    def _serialise(self) -> bytes:
         data = {"format": MANIFEST_FORMAT,
                 "posts": {source: asdict(entry) for source, entry in sorted(self.posts.items())}}
-        write_atomic(self.path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+        return json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8")
+
+    def save(self) -> bool:
+        """Write the manifest if it changed since it was read or last written."""
+        data = self._serialise()
+        if data == self._saved:
+            return False
+        write_atomic(self.path, data)
+        self._saved = data
+        return True
 
     def entry(self, source: Path) -> PostEntry | None:
         return self.posts.get(source_id(source))
