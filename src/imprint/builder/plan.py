@@ -317,12 +317,13 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         if site:
             saved = run.manifest.save()
     if site:
-        run.report.index_path, written = finish_site(out, run.manifest, project)
+        shared = run.keys.shared if run.keys else ""
+        run.report.index_path, written = finish_site(out, run.manifest, project, shared)
         for result in run.report.results:  # pages whose navigation was filled in since
             stamp = written.stamps.get(result.target) if result.target else None
             if stamp is not None:
                 result.size, result.sha256 = stamp.size, stamp.sha256
-        changed = run.manifest.save() or saved
+        changed = (not written.skipped and run.manifest.save()) or saved
         run.report.seconds = time.perf_counter() - started
         report = run.report
         if changed or report.built or report.failed or report.removed or written.files \
