@@ -29,8 +29,10 @@ def make(target: str, project: Path) -> subprocess.CompletedProcess:
 
 
 def outputs(project: Path) -> list[str]:
+    """The posts' outputs, ``<format>/<slug>.<ext>`` (not the site's shared files)."""
     return sorted(str(p.relative_to(project / "build"))
-                  for p in (project / "build").glob("*/*") if p.is_file())
+                  for p in (project / "build").glob("*/*") if p.is_file()
+                  and p.parent.name in ("html", "pdf", "epub", "docx"))
 
 
 def front(path: Path) -> dict:
