@@ -8,7 +8,7 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections test check proof bench bench-preview \
+.PHONY: all html pdf epub docx collections test check proof bench bench-scale bench-preview \
 	system-deps install \
 	install-check clean distclean
 
@@ -41,6 +41,11 @@ bench: install
 	$(BIN)/python -m bench.run --posts $(POSTS)
 
 # save-to-browser latency of `imprint preview` on the reference post (not a test)
+# archive scale (not a test): 10,000 small posts built, a no-op, one edit, peak memory
+SCALE_POSTS ?= 10000
+bench-scale: install
+	$(BIN)/python -m bench.scale --posts $(SCALE_POSTS)
+
 bench-preview: install-check
 	$(BIN)/python -m bench.preview
 

@@ -168,3 +168,24 @@ def test_index_of_a_build_without_html_links_what_there_is(site):
     _build(site, ("epub",))
     links = html_tree(site.out / "index.html").xpath("//li[@class='post']/h2/a/@href")
     assert sorted(links) == [f"epub/{slug}.epub" for slug in sorted(SLUGS)]
+
+
+def test_a_no_op_build_leaves_the_output_folder_and_the_cache_untouched(site):
+    _build(site)
+    manifests = site.root / ".imprint-cache" / "builds"
+
+    def stamps() -> dict[Path, int]:
+        return {p: p.stat().st_mtime_ns for folder in (site.out, manifests)
+                for p in folder.rglob("*") if p.is_file()}
+
+    before = stamps()
+    assert (site.out / "report.json") in before and any(p.parent == manifests for p in before)
+    again = _build(site)
+    assert not again.built and len(again.skipped) == 12
+    assert stamps() == before  # not the manifest, the index, report.json or any page
+
+    # a post touched but not changed is read again, found equal, and still skipped
+    post = site.content / "2025-09-03-monsoon-grids.md"
+    post.write_bytes(post.read_bytes())
+    touched = _build(site)
+    assert not touched.built and len(touched.skipped) == 12

@@ -17,11 +17,12 @@ build killed at any moment leaves the previous manifest or the new one, and an o
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class Keys:
     """Cache keys for one build: the shared part is computed once."""
 
     def __init__(self, project: Project):
-        self._shared = shared_key(project)
+        self.shared = self._shared = shared_key(project)
         self._project = project
         self._registries: dict[Path, str] = {}
 
@@ -129,6 +130,7 @@ class PostEntry:
     dependencies: list[FileStamp] = field(default_factory=list)
     card: dict[str, Any] = field(default_factory=dict)  # what the site index shows
     site: str = ""  # the digest of the site navigation last written into its HTML page
+    source: FileStamp | None = None  # the post as last read: unchanged stat, unchanged bytes
 
     def dependencies_unchanged(self) -> bool:
         return all(d.unchanged() for d in self.dependencies)
@@ -140,11 +142,13 @@ class Manifest:
     def __init__(self, path: Path, posts: dict[str, PostEntry] | None = None):
         self.path = path
         self.posts: dict[str, PostEntry] = posts or {}
+        self._saved = b""  # what the file holds, as far as this process knows
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            raw = json.loads(text)
             if raw.get("format") != MANIFEST_FORMAT:
                 raise ValueError(f"manifest format {raw.get('format')!r}")
             posts = {
@@ -152,7 +156,8 @@ class Manifest:
                     {fmt: Built(o["key"], FileStamp(**o["file"]))
                      for fmt, o in entry["outputs"].items()},
                     [FileStamp(**d) for d in entry["dependencies"]],
-                    entry.get("card", {}), entry.get("site", ""))
+                    entry.get("card", {}), entry.get("site", ""),
+                    FileStamp(**entry["source"]) if entry.get("source") else None)
                 for source, entry in raw["posts"].items()}
         except FileNotFoundError:
             return cls(path)
@@ -160,12 +165,37 @@ class Manifest:
             # a damaged cache only costs a full build, never a wrong one
             LOGGER.warning("%s: build cache unreadable (%s); building everything", path, exc)
             return cls(path)
-        return cls(path, posts)
+        manifest = cls(path, posts)
+        manifest._saved = text.encode("utf-8")  # as _serialise wrote it
+        return manifest
 
-    def save(self) -> None:
-        data = {"format": MANIFEST_FORMAT,
-                "posts": {source: asdict(entry) for source, entry in sorted(self.posts.items())}}
-        write_atomic(self.path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+    def _serialise(self) -> bytes:
+        """The manifest as JSON: compact and built by hand, since an archive's manifest
+        holds tens of thousands of entries and is compared on every build."""
+        posts = {}
+        for source, entry in sorted(self.posts.items()):
+            posts[source] = {
+                "outputs": {fmt: {"key": b.key, "file": vars(b.file)}
+                            for fmt, b in entry.outputs.items()},
+                "dependencies": [vars(d) for d in entry.dependencies],
+                "card": entry.card, "site": entry.site,
+                "source": vars(entry.source) if entry.source else None}
+        return json.dumps({"format": MANIFEST_FORMAT, "posts": posts}, ensure_ascii=False,
+                          separators=(",", ":")).encode("utf-8")
+
+    def snapshot(self, saved: bool = False) -> bytes:
+        """The manifest as it would be saved now; ``saved`` says it was just saved (or
+        read) and not changed since, so the bytes on disk are it."""
+        return self._saved if saved else self._serialise()
+
+    def save(self) -> bool:
+        """Write the manifest if it changed since it was read or last written."""
+        data = self._serialise()
+        if data == self._saved:
+            return False
+        write_atomic(self.path, data)
+        self._saved = data
+        return True
 
     def entry(self, source: Path) -> PostEntry | None:
         return self.posts.get(source_id(source))
@@ -200,8 +230,10 @@ class Manifest:
                 for b in entry.outputs.values()}
 
 
+@functools.lru_cache(maxsize=65536)
 def source_id(path: Path) -> str:
-    """How the manifest names a post: its absolute path, whatever folder imprint ran in."""
+    """How the manifest names a post: its absolute path, whatever folder imprint ran in
+    (resolved once per path and process: an archive's paths are resolved once a build)."""
     return str(path.resolve())
 
 

@@ -79,6 +79,7 @@ class _Post:
     raw: bytes
     keys: dict[str, str]  # format -> cache key
     stale: list[str]  # formats to build
+    stamp: FileStamp  # the post as read: size, time and digest
 
 
 class _Build:
@@ -128,16 +129,16 @@ class _Build:
                     self.owners.setdefault(Path(output.file.path), Path(source))
         posts: list[_Post] = []
         for path in sources:
+            entry = self.manifest.entry(path)
             try:
-                raw = read_bytes(path)
+                raw, stamp = self.read(path, entry.source if entry else None)
             except ImprintError as exc:
                 self.fail_post(path, self.formats, str(exc), exc.exit_code)
                 continue
-            digest = hashlib.sha256(raw).hexdigest()
+            digest = stamp.sha256
             keys = {fmt: self.keys.key(path, digest, fmt) if self.keys else ""
                     for fmt in self.formats}
             stale = list(self.formats)
-            entry = self.manifest.entry(path)
             if self.site and not self.force and entry and entry.dependencies_unchanged():
                 stale = []
                 for fmt in self.formats:
@@ -150,8 +151,26 @@ class _Build:
                     self.record(JobResult(path, fmt, "skipped", target, size=built.file.size,
                                           sha256=built.file.sha256))
             if stale:
-                posts.append(_Post(path, raw, keys, stale))
+                if raw is None:
+                    raw, stamp = self.read(path, None)
+                posts.append(_Post(path, raw, keys, stale, stamp))
         return posts
+
+    def read(self, path: Path, known: FileStamp | None) -> tuple[bytes | None, FileStamp]:
+        """A post's bytes and stamp; with a stamp whose size and time still hold, the
+        stamp alone (an unchanged archive is not read again)."""
+        try:
+            info = path.stat()
+        except OSError:
+            info = None  # read_bytes says what is wrong
+        if (info is not None and known is not None and not self.force
+                and known.size == info.st_size and known.mtime_ns == info.st_mtime_ns):
+            return None, known
+        raw = read_bytes(path)
+        digest = hashlib.sha256(raw).hexdigest()
+        if info is None or info.st_size != len(raw):
+            return raw, FileStamp(str(path), len(raw), 0, digest)  # never trusted next time
+        return raw, FileStamp(str(path), info.st_size, info.st_mtime_ns, digest)
 
     # --- running ------------------------------------------------------------------------------
     def run(self, executor: Executor, posts: list[_Post]) -> None:
@@ -236,7 +255,7 @@ class _Build:
         entry = self.manifest.entry(post.path)
         previous = entry.outputs.get(fmt) if entry else None
         entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest)
-        entry.card, entry.dependencies = card, dependencies
+        entry.card, entry.dependencies, entry.source = card, dependencies, post.stamp
         if fmt == "html":
             entry.site = ""  # a new page: its site navigation is still to be filled in
         if previous is not None and Path(previous.file.path) != target:
@@ -285,6 +304,7 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         run.remove_deleted()
     posts = run.plan(sources)
     chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
+    saved = False
     try:
         if chosen is not None:
             run.report.executor = chosen.name
@@ -295,16 +315,22 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
             run.report.peak_rss_kb = chosen.peak_rss_kb
             chosen.close()
         if site:
-            run.manifest.save()
+            saved = run.manifest.save()
     if site:
-        run.report.index_path, written = finish_site(out, run.manifest, project)
+        shared = run.keys.shared if run.keys else ""
+        run.report.index_path, written = finish_site(out, run.manifest, project, shared)
         for result in run.report.results:  # pages whose navigation was filled in since
             stamp = written.stamps.get(result.target) if result.target else None
             if stamp is not None:
                 result.size, result.sha256 = stamp.size, stamp.sha256
-        run.manifest.save()
+        changed = (not written.skipped and run.manifest.save()) or saved
         run.report.seconds = time.perf_counter() - started
-        run.report.report_path = write_report(out / REPORT_NAME, run.report)
+        report = run.report
+        if changed or report.built or report.failed or report.removed or written.files \
+                or written.removed or not (out / REPORT_NAME).is_file():
+            report.report_path = write_report(out / REPORT_NAME, report)
+        else:  # nothing changed: the folder is left exactly as it was, report.json too
+            report.report_path = out / REPORT_NAME
     run.report.seconds = time.perf_counter() - started
     return run.report
 

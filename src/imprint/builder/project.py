@@ -7,6 +7,7 @@ small: registries and resolvers are rebuilt per process on first use.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +46,7 @@ class Project:
 
     def content_root(self, path: Path) -> Path:
         """The folder a post's site-relative references resolve against."""
-        content = self.settings.content.resolve()
-        path = path.resolve()
-        return content if path.is_relative_to(content) else path.parent
+        return _content_root(self.settings.content, path)
 
     def registry(self, root: Path) -> AuthorRegistry:
         if root not in self._registries:
@@ -91,6 +90,18 @@ class Project:
                              s.pdf_standard, user_cache_dir=s.user_cache_dir,
                              timeout=s.job_timeout, html_mode=s.html_mode or "standalone",
                              base_url=s.base_url)
+
+
+@functools.lru_cache(maxsize=65536)
+def _content_root(content: Path, path: Path) -> Path:
+    """Per post, resolved once a process: the content root it lies in, or its folder."""
+    content, path = _resolved(content), path.resolve()
+    return content if path.is_relative_to(content) else path.parent
+
+
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    return folder.resolve()
 
 
 def discover(paths: list[Path]) -> list[Path]:

@@ -71,6 +71,7 @@ class Written:
     files: list[Path] = field(default_factory=list)
     removed: list[Path] = field(default_factory=list)
     stamps: dict[Path, FileStamp] = field(default_factory=dict)  # rewritten HTML pages
+    skipped: bool = False  # nothing to do: the site was as this build would make it
 
 
 def write_if_changed(path: Path, data: bytes, written: Written) -> bool:
@@ -411,8 +412,42 @@ def _article(page: Path) -> str:
     return lxml.html.tostring(found, encoding="unicode") if found is not None else ""
 
 
-def finish(out: Path, manifest: Manifest, project: Project) -> tuple[Path, Written]:
-    """Everything around the posts' outputs; see the module's docstring."""
+def finish(out: Path, manifest: Manifest, project: Project,
+           shared: str) -> tuple[Path, Written]:
+    """Everything around the posts' outputs; see the module's docstring.
+
+    The manifest must have just been saved (it is read as it is on disk). The site is
+    a function of the manifest (every post's card and outputs), the settings and
+    ``shared`` (the brand, templates and versions, see
+    :func:`~imprint.builder.cache.shared_key`). When those are what they were after
+    the last site pass, and its pages are there, there is nothing to do: an archive's
+    no-op build does not lay out its index pages again.
+    """
+    marker = manifest.path.with_suffix(".site")
+    if _site_key(manifest.snapshot(saved=True), project, shared, out) == _read(marker) and \
+            (out / INDEX_TEMPLATE).is_file():
+        return out / INDEX_TEMPLATE, Written(skipped=True)
+    index, written = _finish(out, manifest, project)
+    key = _site_key(manifest.snapshot(), project, shared, out)
+    if key != _read(marker):
+        write_atomic(marker, key.encode())
+    return index, written
+
+
+def _site_key(snapshot: bytes, project: Project, shared: str, out: Path) -> str:
+    digest = hashlib.sha256(snapshot)
+    digest.update(f"|{project.settings!r}|{shared}|{out}".encode())
+    return digest.hexdigest()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _finish(out: Path, manifest: Manifest, project: Project) -> tuple[Path, Written]:
     site = Site(out, manifest, project)
     if site.mode == "site" and any("html" in p.outputs for p in site.posts):
         site.write_assets()
