@@ -21,6 +21,7 @@ a file.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -375,6 +376,13 @@ def _pagefind(out: Path, index: Path) -> None:
         shutil.rmtree(fresh, ignore_errors=True)
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise ToolError(f"pagefind failed: {lines[-1] if lines else done.returncode}", out)
+    # Pagefind lists a multilingual site's languages in no fixed order: sort them, so
+    # equal pages give an equal index
+    entry = fresh / "pagefind-entry.json"
+    if entry.is_file():
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True,
+                                    separators=(",", ":")), encoding="utf-8")
     old = out / f"{TMP_PREFIX}pagefind-old"
     shutil.rmtree(old, ignore_errors=True)
     if index.exists():
