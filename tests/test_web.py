@@ -302,3 +302,16 @@ def test_one_edit_rewrites_its_page_and_what_lists_it_and_nothing_else(tmp_path)
     assert others == set(), others
     assert any(n.startswith("pagefind/") for n in rewritten)  # the search index, anew
     assert not [n for n in os.listdir(out) if n.startswith(".imprint-")]
+
+
+def test_a_full_feed_carries_each_article(tmp_path):
+    root = _project(tmp_path, f'[site]\nbase_url = "{BASE_URL}"\nfeed_full = true\n'
+                              "feed_size = 2\n")
+    (root / "content" / REFERENCE.name).unlink(missing_ok=True)
+    done = _imprint("build", "--formats", "html,pdf", cwd=root)
+    assert done.returncode == 0, done.stderr
+    feed = feedparser.parse((root / "build" / "feed.xml").read_bytes())
+    assert [e.title[:14] for e in feed.entries] == ["Ice-Free Passa", "Monsoon Grids:"]
+    [content] = feed.entries[1].content
+    assert content.type == "text/html" and "substations in low-lying districts" in content.value
+    assert "site-nav" not in content.value  # the article, not the page around it
