@@ -24,7 +24,8 @@ collections: install
 test: install-check
 	$(BIN)/python -m pytest
 
-# Every available validator over the built outputs (EPUBCheck, Nu HTML, PDF/UA, LibreOffice)
+# Every available validator over the built outputs (EPUBCheck, Ace by DAISY, Nu HTML, PDF/UA,
+# LibreOffice)
 check: install-check
 	test -d $(OUT) || $(IMPRINT) build content --out $(OUT)
 	$(IMPRINT) check $(OUT)
@@ -41,9 +42,11 @@ bench: install
 
 install: $(STAMP)
 
-# the validators' Debian packages (Java, LibreOffice) on top of the build's
+# the validators' Debian packages (Java, LibreOffice, Chromium, Node.js) on top of the
+# build's, and Ace by DAISY from npm into the user cache (imprint check would on first use)
 install-check: $(STAMP)
 	./scripts/system-deps.sh --if-missing check
+	$(BIN)/python -c 'from imprint.check.validate import ace_program; ace_program()'
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh --if-missing

@@ -7,7 +7,9 @@
 #   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
 #   HTML checker, LibreOffice Writer to open every DOCX, and calibre, whose ebook-meta
 #   reads collections the way e-book libraries do. Chromium is the real browser the
-#   browser tests drive (through Playwright, which cannot download its own here).
+#   browser tests drive (through Playwright, which cannot download its own here), and
+#   the one Ace by DAISY audits EPUBs in; Node.js and npm run Ace (`imprint check`
+#   installs it into the user cache on first use).
 #
 #   scripts/system-deps.sh [--if-missing] [build|check]
 #
@@ -17,7 +19,7 @@ set -eu
 
 BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
 fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils"
-CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium"
+CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm"
 
 if_missing=""
 if [ "${1:-}" = "--if-missing" ]; then
@@ -30,11 +32,20 @@ case "${1:-build}" in
     *) echo "usage: $0 [--if-missing] [build|check]" >&2; exit 2 ;;
 esac
 
+node_ok() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+        [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 18 ]
+}
+
 missing=""
 for package in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         # a JRE installed some other way is as good as Debian's default one
         if [ "$package" = default-jre-headless ] && command -v java >/dev/null 2>&1; then
+            continue
+        fi
+        # likewise a Node.js 18 or later from elsewhere (NodeSource bundles npm)
+        if { [ "$package" = nodejs ] || [ "$package" = npm ]; } && node_ok; then
             continue
         fi
         missing="$missing $package"

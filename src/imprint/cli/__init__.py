@@ -11,6 +11,7 @@ error's exit code; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -244,6 +245,9 @@ def _check(paths: list[Path], verbose: bool) -> int:
     skipped = [r for r in rows if r.errors is None]
     print(f"imprint: {len(rows)} checked, {len(failed)} with errors, {len(skipped)} not run",
           file=sys.stderr)
+    if skipped and os.environ.get("IMPRINT_REQUIRE_TOOLS") == "1":
+        print("imprint: IMPRINT_REQUIRE_TOOLS=1 and a validator could not run", file=sys.stderr)
+        return 1
     return 1 if failed else 0
 
 
