@@ -8,8 +8,8 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections test check proof bench system-deps install \
-	install-check clean distclean
+.PHONY: all html pdf epub docx collections archive test check proof bench system-deps \
+	install install-check clean distclean
 
 all: install
 	$(IMPRINT) build content --out $(OUT)
@@ -20,6 +20,10 @@ html pdf epub docx: install
 # Every manifest in content/collections/ as one EPUB, PDF and DOCX each
 collections: install
 	$(IMPRINT) collection --out $(OUT)
+
+# Every post and collection, validated, as one BagIt bag for deposit: build/archive
+archive: install-check
+	$(IMPRINT) archive content --out $(OUT)/archive
 
 test: install-check
 	$(BIN)/python -m pytest

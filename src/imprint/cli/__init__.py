@@ -3,6 +3,7 @@
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
     imprint pdf|html|epub|docx FILE [-o OUT]
+    imprint archive [PATH ...] --out DIR [--allow-invalid] | --verify DIR
 
 An ImprintError becomes one line, ``path:line: category: message``, and the
 error's exit code; anything else is a bug and keeps its traceback.
@@ -102,6 +103,22 @@ def parser() -> argparse.ArgumentParser:
                        help="files or folders (default: the output folder)")
     check.add_argument("--verbose", "-v", action="store_true",
                        help="list each problem under its file")
+
+    archive = commands.add_parser(
+        "archive", help="a BagIt bag of every post and collection, for deposit",
+        description="Build every post under PATH (default: content/) and every collection, "
+                    "validate them, and write one BagIt 1.0 bag to DIR; or --verify a bag.")
+    archive.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                         help="post files or folders (default: the project's content folder)")
+    archive.add_argument("--out", type=Path, metavar="DIR",
+                         help="the bag's folder (default: build/archive); replaced whole")
+    archive.add_argument("--allow-invalid", action="store_true",
+                         help="exit 0 even when an output fails validation (it is still "
+                              "listed in data/validation.json)")
+    archive.add_argument("--verify", type=Path, metavar="DIR",
+                         help="validate the bag at DIR, fixity included, naming each file "
+                              "that changed")
+    _common(archive)
 
     proof = commands.add_parser("proof", help="contact sheet of built PDFs' first pages",
                                 description="Render the first pages of every PDF under DIR "
@@ -245,10 +262,39 @@ def _check(paths: list[Path], verbose: bool) -> int:
     skipped = [r for r in rows if r.errors is None]
     print(f"imprint: {len(rows)} checked, {len(failed)} with errors, {len(skipped)} not run",
           file=sys.stderr)
-    if skipped and os.environ.get("IMPRINT_REQUIRE_TOOLS") == "1":
+    if skipped and _require_tools():
         print("imprint: IMPRINT_REQUIRE_TOOLS=1 and a validator could not run", file=sys.stderr)
         return 1
     return 1 if failed else 0
+
+
+def _require_tools() -> bool:
+    return os.environ.get("IMPRINT_REQUIRE_TOOLS") == "1"
+
+
+def _archive(args: argparse.Namespace, settings: Settings) -> int:
+    from ..check.archive import archive, verify
+
+    if args.verify is not None:
+        problems = verify(args.verify)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            return 1
+        print(f"{args.verify}: a valid bag, fixity checked")
+        return 0
+    report = archive(args.paths or None, args.out or settings.out / "archive", settings)
+    for row in report.invalid:
+        print(f"{row.path.name}: invalid: {row.validator}: {row.errors} error(s) "
+              "(data/validation.json)", file=sys.stderr)
+    for row in report.not_run:
+        print(f"{row.path.name}: warning: {row.validator} not run", file=sys.stderr)
+    print(report.bag)
+    print(f"imprint: {len(report.posts)} post(s), {len(report.collections)} collection(s), "
+          f"{len(report.invalid)} invalid output(s)", file=sys.stderr)
+    if report.invalid and not args.allow_invalid:
+        return 1
+    return 1 if report.not_run and _require_tools() else 0
 
 
 def _show_library_warnings() -> None:
@@ -288,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
             return _print_report(report, single=False)
         if args.command == "collection":
             return _collections(args, settings)
+        if args.command == "archive":
+            return _archive(args, settings)
         if args.command == "check":
             return _check(args.paths or [settings.out], args.verbose)
         if args.command == "proof":
