@@ -3,7 +3,8 @@
 #   Pango and HarfBuzz (WeasyPrint), fontconfig, fallback fonts for scripts the brand
 #   fonts lack (Noto CJK for Korean, Japanese and Chinese; Noto core for Arabic script
 #   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
-#   (pdffonts, pdftotext, and pdftoppm for covers and proofs).
+#   (pdffonts, pdftotext, and pdftoppm for covers and proofs), and libgs-common, whose
+#   CMYK printer profile (Ghostscript's default_cmyk.icc) is PDF/X-4's output intent.
 #   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
 #   HTML checker, LibreOffice Writer to open every DOCX, and calibre, whose ebook-meta
 #   reads collections the way e-book libraries do. Chromium is the real browser the
@@ -18,7 +19,7 @@
 set -eu
 
 BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils"
+fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils libgs-common"
 CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm"
 
 if_missing=""

@@ -142,13 +142,16 @@ def pdf_structure(path: Path) -> Validation:
     """What PDF/UA-1 needs that can be checked without veraPDF (not available here):
     a structure tree, marked content, a document language, the title shown in the
     window, the PDF/UA identifier, and alt text on every figure. A PDF/A-3 file is
-    checked for its identification, output intent and the embedded files' relationship."""
+    checked for its identification, output intent and the embedded files' relationship,
+    a PDF/X-4 file for its output intent and page boxes (``_pdf_x``)."""
     import pikepdf
 
     problems: list[str] = []
     with pikepdf.open(path) as pdf:
         root = pdf.Root
         xmp = str(pdf.open_metadata())
+        if "GTS_PDFXVersion>PDF/X-4<" in xmp:
+            return Validation("pdf-x", path, *_pdf_x(pdf))
         if 'pdfaid:part="3"' in xmp:
             if 'pdfaid:conformance="B"' not in xmp:
                 problems.append("PDF/A-3 without conformance B")
@@ -174,6 +177,48 @@ def pdf_structure(path: Path) -> Validation:
             if bare:
                 problems.append(f"{len(bare)} of {len(figures)} figures have no alt text")
     return Validation("pdf-ua", path, len(problems), 0, tuple(problems))
+
+
+def _box(page, name: str) -> tuple[float, float, float, float] | None:
+    box = page.obj.get(name)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _inside(inner, outer) -> bool:
+    return all(inner[i] >= outer[i] - 0.01 for i in (0, 1)) and \
+        all(inner[i] <= outer[i] + 0.01 for i in (2, 3))
+
+
+def _pdf_x(pdf) -> tuple[int, int, tuple[str, ...]]:
+    """What PDF/X-4 needs that can be checked without veraPDF: an output intent of
+    subtype GTS_PDFX with an embedded printer profile, and on every page a TrimBox
+    inside a BleedBox inside the MediaBox. Colour spaces, transparency and fonts are
+    not checked here."""
+    import pikepdf
+
+    problems: list[str] = []
+    intents = [i for i in pdf.Root.get("/OutputIntents", pikepdf.Array())
+               if i.get("/S") == pikepdf.Name.GTS_PDFX]
+    if not intents:
+        problems.append("no GTS_PDFX output intent")
+    elif "/DestOutputProfile" not in intents[0]:
+        problems.append("the output intent has no ICC profile")
+    else:
+        icc = intents[0].DestOutputProfile.read_bytes()
+        if icc[36:40] != b"acsp" or icc[12:16] != b"prtr":
+            problems.append("the output intent's profile is not an ICC printer profile")
+    for number, page in enumerate(pdf.pages, start=1):
+        media, bleed, trim = (_box(page, n) for n in ("/MediaBox", "/BleedBox", "/TrimBox"))
+        if trim is None or bleed is None:
+            problems.append(f"page {number}: no TrimBox or BleedBox")
+        elif not (_inside(trim, bleed) and media is not None and _inside(bleed, media)):
+            problems.append(f"page {number}: the TrimBox, BleedBox and MediaBox do not nest")
+    if "/Trapped" not in pdf.docinfo or not str(pdf.docinfo.get("/Title", "")):
+        problems.append("the document information has no Trapped key or no Title")
+    return len(problems), 0, tuple(problems)
 
 
 def _struct_elements(node, kind: str) -> list:

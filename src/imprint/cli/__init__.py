@@ -49,7 +49,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="treat warnings (missing alt text, unavailable images) as failures")
     parser.add_argument("--pdf-standard", choices=PDF_STANDARDS, metavar="STANDARD",
                         help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
-                             "the Markdown source attached) or none")
+                             "the Markdown source attached), x-4 (print-ready PDF/X-4 with "
+                             "bleed and crop marks) or none")
 
 
 def parser() -> argparse.ArgumentParser:

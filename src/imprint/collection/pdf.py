@@ -44,7 +44,7 @@ def _front(manifest: Manifest, docs: Sequence[Document], starts: Sequence[int | 
                for doc, start in zip(docs, starts, strict=True)]
     logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
     page = ctx.template("collection-front.html", manifest=manifest, entries=entries, lang=lang,
-                        logo_src=logo)
+                        logo_src=logo, modified=moment.isoformat())
     target.write_bytes(renderer.write(page, ctx, moment, f"{manifest.identifier}|front"))
     return _page_count(target)
 
