@@ -1,4 +1,5 @@
-# imprint: `make all` builds every post in content/ as HTML, PDF, EPUB and DOCX;
+# imprint: `make all` builds every post in content/ as HTML, PDF, EPUB and DOCX, every
+# collection, and the OPDS catalogue;
 # `make test` runs the test suite. Both set everything up on a fresh Debian machine.
 
 PYTHON ?= python3
@@ -11,13 +12,16 @@ OUT ?= build
 .PHONY: all html pdf epub docx collections archive test check proof bench system-deps \
 	install install-check clean distclean
 
+# posts, then collections and the OPDS catalogue of both (build/opds/catalog.xml)
 all: install
 	$(IMPRINT) build content --out $(OUT)
+	$(IMPRINT) collection --out $(OUT)
 
 html pdf epub docx: install
 	$(IMPRINT) build content --out $(OUT) --formats $@
 
-# Every manifest in content/collections/ as one EPUB, PDF and DOCX each
+# Every manifest in content/collections/ as one EPUB, PDF and DOCX each, and the OPDS
+# catalogue of what build/ holds
 collections: install
 	$(IMPRINT) collection --out $(OUT)
 

@@ -2,6 +2,10 @@
 
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
+    imprint collection [MANIFEST ...] [--formats epub,pdf] [--out DIR]
+
+After ``collection``, OUT/opds/catalog.xml catalogues what OUT holds: the posts a build
+put there and the collections (``make all`` runs both).
     imprint pdf|html|epub|docx FILE [-o OUT]
     imprint archive [PATH ...] --out DIR [--allow-invalid] | --verify DIR
 
@@ -240,7 +244,15 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
             if result.status == "skipped":
                 print(f"{result.target} (unchanged)")
         code = max(code, _print_report(report, single=True))
+    _catalogue(args.out or settings.out, settings)
     return code
+
+
+def _catalogue(out: Path, settings: Settings) -> None:
+    """The OPDS catalogue of what ``out`` now holds (posts and collections)."""
+    from ..collection.opds import write_catalogue
+
+    write_catalogue(out, settings)
 
 
 def _check(paths: list[Path], verbose: bool) -> int:
