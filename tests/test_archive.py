@@ -129,3 +129,36 @@ def test_out_that_is_not_a_bag_is_refused_and_nothing_is_left(settings, tmp_path
     assert line.startswith(f"{bad}:3: source: invalid YAML")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep", "posts"]  # no half bag
     shutil.rmtree(tmp_path / "keep")
+
+
+@pytest.mark.slow
+def test_an_invalid_output_is_listed_and_fails_unless_allowed(tmp_path):
+    """A brand whose web stylesheet has an unknown CSS property: the Nu checker fails the
+    HTML, so the archive lists it and exits 1; with --allow-invalid it exits 0."""
+    brand = tmp_path / "brand"
+    shutil.copytree(REPO / "styles", brand)
+    with (brand / "screen.css").open("a", encoding="utf-8") as css:
+        css.write("\n.standfirst { colour: bleu; }\n")
+    project = tmp_path / "project"
+    (project / "content").mkdir(parents=True)
+    for name in ("2025-11-20-arctic-shipping.md", "_authors.yml"):
+        shutil.copy(CONTENT / name, project / "content" / name)
+    runs = {}
+    for flag in ("", "--allow-invalid"):
+        bag = tmp_path / f"bag{flag}"
+        done = subprocess.run([sys.executable, "-m", "imprint", "archive", "--brand",
+                               str(brand), "--out", str(bag), *([flag] if flag else [])],
+                              cwd=project, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "PYTHONPATH": str(REPO / "src"),
+                                   "IMPRINT_REQUIRE_TOOLS": ""})
+        runs[flag] = done
+        bagit.Bag(str(bag)).validate()  # the bag is whole either way, to be inspected
+        rows = json.loads((bag / "data" / "validation.json").read_text("utf-8"))["validators"]
+        (failed,) = [r for r in rows if r["status"] == "failed"]
+        assert (failed["file"], failed["validator"]) == (
+            "arctic-shipping/arctic-shipping.html", "nu-html")
+        assert any("colour" in m for m in failed["messages"])
+    assert runs[""].returncode == 1
+    assert f"{tmp_path / 'bag'}/data/arctic-shipping/arctic-shipping.html: invalid: " \
+        "nu-html: 1 error(s)" in runs[""].stderr
+    assert runs["--allow-invalid"].returncode == 0, runs["--allow-invalid"].stderr

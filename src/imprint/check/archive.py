@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -256,8 +256,10 @@ def archive(paths: Sequence[Path] | None, out: Path, settings: Settings) -> Arch
         report.posts = _stage_posts(paths or [settings.content], settings, work, payload,
                                     publisher)
         report.collections = _stage_collections(settings, work, payload)
-        report.rows = check([payload])
-        _place(payload, "validation.json", _validation(report.rows, payload))
+        rows = check([payload])
+        _place(payload, "validation.json", _validation(rows, payload))
+        report.rows = [replace(r, path=out / "data" / r.path.relative_to(payload))
+                       for r in rows]  # where each file will be, in the bag
         for child in sorted(payload.iterdir()):
             os.rename(child, staged / child.name)
         payload.rmdir()

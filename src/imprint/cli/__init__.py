@@ -298,10 +298,10 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     report = archive(args.paths or None, args.out or settings.out / "archive", settings)
     for row in report.invalid:
-        print(f"{row.path.name}: invalid: {row.validator}: {row.errors} error(s) "
-              "(data/validation.json)", file=sys.stderr)
+        print(f"{row.path}: invalid: {row.validator}: {row.errors} error(s), listed in "
+              "data/validation.json", file=sys.stderr)
     for row in report.not_run:
-        print(f"{row.path.name}: warning: {row.validator} not run", file=sys.stderr)
+        print(f"{row.path}: warning: {row.validator} could not run here", file=sys.stderr)
     print(report.bag)
     print(f"imprint: {len(report.posts)} post(s), {len(report.collections)} collection(s), "
           f"{len(report.invalid)} invalid output(s)", file=sys.stderr)
