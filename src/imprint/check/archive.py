@@ -245,10 +245,12 @@ def archive(paths: Sequence[Path] | None, out: Path, settings: Settings) -> Arch
             not out.is_dir() or any(out.iterdir())):
         raise ConfigError("--out exists and is not a bag; choose an empty or new folder", out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    settings = settings.with_overrides(pdf_standard="a-3b")  # archival, source attached
     publisher = load_brand(settings.brand).name
     staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
+    # PDF/A-3b, the archival PDF with the source attached; everything built from scratch,
+    # with a build cache of its own that goes with the work folder
+    settings = settings.with_overrides(pdf_standard="a-3b", root=work)
     try:
         payload = staged / "payload"  # bagit moves what is here into data/
         payload.mkdir()

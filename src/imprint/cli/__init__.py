@@ -3,11 +3,11 @@
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
     imprint collection [MANIFEST ...] [--formats epub,pdf] [--out DIR]
+    imprint pdf|html|epub|docx FILE [-o OUT]
+    imprint archive [PATH ...] --out DIR [--allow-invalid] | --verify DIR
 
 After ``collection``, OUT/opds/catalog.xml catalogues what OUT holds: the posts a build
 put there and the collections (``make all`` runs both).
-    imprint pdf|html|epub|docx FILE [-o OUT]
-    imprint archive [PATH ...] --out DIR [--allow-invalid] | --verify DIR
 
 An ImprintError becomes one line, ``path:line: category: message``, and the
 error's exit code; anything else is a bug and keeps its traceback.
@@ -44,13 +44,15 @@ def _collection_formats(text: str) -> list[str]:
     return chosen
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, pdf_standard: bool = True) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="project settings (default: ./imprint.toml if present)")
     parser.add_argument("--brand", type=Path, metavar="DIR",
                         help="brand folder holding brand.toml (default: styles/)")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (missing alt text, unavailable images) as failures")
+    if not pdf_standard:  # the command chooses its own
+        return
     parser.add_argument("--pdf-standard", choices=PDF_STANDARDS, metavar="STANDARD",
                         help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
                              "the Markdown source attached), x-4 (print-ready PDF/X-4 with "
@@ -123,7 +125,7 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("--verify", type=Path, metavar="DIR",
                          help="validate the bag at DIR, fixity included, naming each file "
                               "that changed")
-    _common(archive)
+    _common(archive, pdf_standard=False)  # an archive's PDFs are PDF/A-3b
 
     proof = commands.add_parser("proof", help="contact sheet of built PDFs' first pages",
                                 description="Render the first pages of every PDF under DIR "
