@@ -216,7 +216,8 @@ def _make_bag(folder: Path, info: dict[str, str]) -> None:
     for algorithm in CHECKSUMS:
         tags = folder / f"tagmanifest-{algorithm}.txt"
         lines = tags.read_text(encoding="utf-8").splitlines(keepends=True)
-        tags.write_text("".join(sorted(lines)), encoding="utf-8")
+        tags.write_text("".join(sorted(lines, key=lambda line: line.split(" ", 1)[1])),
+                        encoding="utf-8")  # by file name, as the manifests are
 
 
 def _replace(staged: Path, out: Path) -> None:
