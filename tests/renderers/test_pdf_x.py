@@ -126,14 +126,29 @@ def test_brand_bleed_and_background_run_into_the_bleed(settings, tmp_path):
 
 
 @pytest.mark.slow
-def test_collection_pdf_x4_and_the_check_that_catches_a_missing_intent(settings, tmp_path):
+def test_collection_pdf_x4_cover_into_the_bleed_and_a_missing_intent_caught(settings,
+                                                                             tmp_path):
     (manifest,) = manifests(CONTENT / "collections")
-    report = build_collection(manifest, ["pdf"], out=tmp_path,
+    green = Image.new("RGB", (600, 900), (20, 200, 60))  # a cover no page shares a colour with
+    green.save(tmp_path / "cover.png")
+    text = manifest.read_text("utf-8").replace('lang = "en-GB"',
+                                               'lang = "en-GB"\ncover = "cover.png"')
+    text = text.replace('"../2025-*.md"', f'"{CONTENT.as_posix()}/2025-*.md"')
+    (tmp_path / "book.toml").write_text(text, "utf-8")
+    report = build_collection(tmp_path / "book.toml", ["pdf"], out=tmp_path,
                               settings=settings.with_overrides(pdf_standard="x-4"), force=True)
     assert report.ok, [r.error for r in report.failed]
     target = report.results[0].target
     _assert_print_ready(target)
     assert pdf_structure(target).validator == "pdf-x"
+    with pikepdf.open(target) as pdf:
+        box = _boxes(pdf.pages[0])
+    media, trim = box["/MediaBox"], box["/TrimBox"]
+    image = _page_image(target, tmp_path)  # the cover, first, over the trim and the bleed
+    middle = round(media[3] - (trim[1] + trim[3]) / 2)
+    for x in (trim[0] - 1.5 * MM, trim[0] + 5 * MM, trim[2] + 1.5 * MM):
+        red, green_, blue = image.getpixel((round(x - media[0]), middle))
+        assert abs(red - 20) < 12 and abs(green_ - 200) < 12 and abs(blue - 60) < 12
     with pikepdf.open(target) as pdf:
         del pdf.Root["/OutputIntents"]
         del pdf.pages[-1].obj["/TrimBox"]

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import logging
 import os
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,7 +25,7 @@ import lxml.html
 from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError, out_of_memory
-from ..model import Document
+from ..model import Document, Resource
 from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, pdf_fonts, replace_media
 
@@ -107,10 +108,11 @@ class _Fetcher:
     """Builds WeasyPrint URL fetchers that serve only what the policy allows."""
 
     @staticmethod
-    def make(doc: Document | None, brand: Brand) -> Any:
+    def make(doc: Document | None, brand: Brand, extra: Sequence[Resource] = ()) -> Any:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        media = {BASE_URL + r.name: r for r in (doc.all_resources() if doc else ())}
+        media = {BASE_URL + r.name: r
+                 for r in (*(doc.all_resources() if doc else ()), *extra)}
         brand_files = {p.as_uri(): p for p in brand.font_files()}
         if brand.logo is not None:
             brand_files[brand.logo.as_uri()] = brand.logo
@@ -237,11 +239,13 @@ class PdfRenderer:
                           self._attachments(doc, ctx, moment))
 
     def write(self, page: str, ctx: RenderContext, moment: datetime, seed: str,
-              doc: Document | None = None, attachments: list[Any] | None = None) -> bytes:
+              doc: Document | None = None, attachments: list[Any] | None = None,
+              resources: Sequence[Resource] = ()) -> bytes:
         """Lay out ``page`` with the brand's print stylesheet and write the PDF.
 
-        ``doc`` supplies the images the page may fetch; ``seed`` makes the PDF's
-        file identifier stable for the same input.
+        ``doc`` supplies the images the page may fetch (and ``resources`` more of them,
+        at ``media/…`` names); ``seed`` makes the PDF's file identifier stable for the
+        same input.
         """
         weasyprint = _weasyprint()
         pdf_fonts.use_cache(ctx.user_cache_dir / "fonts" if ctx.user_cache_dir else None)
@@ -257,7 +261,7 @@ class PdfRenderer:
         os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
         try:
             html = weasyprint.HTML(string=page, base_url=BASE_URL,
-                                   url_fetcher=_Fetcher.make(doc, ctx.brand))
+                                   url_fetcher=_Fetcher.make(doc, ctx.brand, resources))
             stylesheets = [css]
             if ctx.pdf_standard == "x-4":  # bleed and marks around every page
                 stylesheets.append(weasyprint.CSS(string=ctx.brand.print_css()))
