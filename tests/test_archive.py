@@ -123,6 +123,10 @@ def test_out_that_is_not_a_bag_is_refused_and_nothing_is_left(settings, tmp_path
     bad = tmp_path / "posts" / "bad.md"
     bad.parent.mkdir()
     bad.write_text("---\ntitle: [unclosed\n---\nbody\n")
+    done = _imprint("archive", str(bad), "--out", str(tmp_path / "bag"), "--bag-count", "4 of 3")
+    assert done.returncode == 78
+    assert done.stderr.strip() == "config: --bag-count '4 of 3' must be like '2 of 3' " \
+        "(or '2 of ?' while the total is not known)"
     done = _imprint("archive", str(bad), "--out", str(tmp_path / "bag"))
     assert done.returncode == 65
     (line,) = done.stderr.strip().splitlines()
@@ -146,13 +150,16 @@ def test_an_invalid_output_is_listed_and_fails_unless_allowed(tmp_path):
     runs = {}
     for flag in ("", "--allow-invalid"):
         bag = tmp_path / f"bag{flag}"
+        extra = ["--allow-invalid", "--bag-count", "2 of 3"] if flag else []
         done = subprocess.run([sys.executable, "-m", "imprint", "archive", "--brand",
-                               str(brand), "--out", str(bag), *([flag] if flag else [])],
+                               str(brand), "--out", str(bag), *extra],
                               cwd=project, capture_output=True, text=True, timeout=600,
                               env={**os.environ, "PYTHONPATH": str(REPO / "src"),
                                    "IMPRINT_REQUIRE_TOOLS": ""})
         runs[flag] = done
-        bagit.Bag(str(bag)).validate()  # the bag is whole either way, to be inspected
+        made = bagit.Bag(str(bag))
+        made.validate()  # the bag is whole either way, to be inspected
+        assert made.info.get("Bag-Count") == ("2 of 3" if flag else None)
         rows = json.loads((bag / "data" / "validation.json").read_text("utf-8"))["validators"]
         (failed,) = [r for r in rows if r["status"] == "failed"]
         assert (failed["file"], failed["validator"]) == (

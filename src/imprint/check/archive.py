@@ -220,6 +220,13 @@ def _make_bag(folder: Path, info: dict[str, str]) -> None:
                         encoding="utf-8")  # by file name, as the manifests are
 
 
+def _bag_count_ok(text: str) -> bool:
+    import re
+
+    match = re.fullmatch(r"\s*([1-9]\d*)\s+of\s+([1-9]\d*|\?)\s*", text)
+    return match is not None and (match[2] == "?" or int(match[1]) <= int(match[2]))
+
+
 def _replace(staged: Path, out: Path) -> None:
     """Move the finished bag to ``out``; an earlier bag there is replaced whole."""
     if not out.exists():
@@ -236,11 +243,16 @@ def _replace(staged: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def archive(paths: Sequence[Path] | None, out: Path, settings: Settings) -> ArchiveReport:
+def archive(paths: Sequence[Path] | None, out: Path, settings: Settings,
+            bag_count: str | None = None) -> ArchiveReport:
     """Build, validate and bag every post under ``paths`` (default: the content folder)
-    and every collection in content/collections/, as a bag at ``out``."""
+    and every collection in content/collections/, as a bag at ``out``. ``bag_count``
+    (``"2 of 3"``, ``"2 of ?"``) says which of a group of bags this one is."""
     from ..brand.tokens import load_brand
 
+    if bag_count is not None and not _bag_count_ok(bag_count):
+        raise ConfigError(f"--bag-count {bag_count!r} must be like '2 of 3' (or '2 of ?' "
+                          "while the total is not known)")
     out = out.resolve()
     if out.exists() and not (out / "bagit.txt").is_file() and (
             not out.is_dir() or any(out.iterdir())):
@@ -270,10 +282,12 @@ def archive(paths: Sequence[Path] | None, out: Path, settings: Settings) -> Arch
                      f"collection(s) from {publisher}: per post the Markdown source, "
                      "PDF/A-3b with the source attached, EPUB 3, HTML, DOCX, images and "
                      "metadata.json; validators' reports in data/validation.json")
-        _make_bag(staged, {"Source-Organization": publisher,
-                           "Bagging-Date": bagging_date(settings),
-                           "External-Description": described,
-                           "Bag-Software-Agent": f"imprint {__version__}"})
+        info = {"Source-Organization": publisher, "Bagging-Date": bagging_date(settings),
+                "External-Description": described,
+                "Bag-Software-Agent": f"imprint {__version__}"}
+        if bag_count is not None:  # only a bag that is one of a group has a Bag-Count
+            info["Bag-Count"] = " ".join(bag_count.split())
+        _make_bag(staged, info)
         umask = os.umask(0)
         os.umask(umask)
         for folder in (staged, staged / "data"):  # not the temporary folder's 0700

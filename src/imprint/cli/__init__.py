@@ -4,7 +4,8 @@
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
     imprint collection [MANIFEST ...] [--formats epub,pdf] [--out DIR]
     imprint pdf|html|epub|docx FILE [-o OUT]
-    imprint archive [PATH ...] --out DIR [--allow-invalid] | --verify DIR
+    imprint archive [PATH ...] --out DIR [--allow-invalid] [--bag-count 'N of M']
+    imprint archive --verify DIR
 
 After ``collection``, OUT/opds/catalog.xml catalogues what OUT holds: the posts a build
 put there and the collections (``make all`` runs both).
@@ -122,6 +123,9 @@ def parser() -> argparse.ArgumentParser:
     archive.add_argument("--allow-invalid", action="store_true",
                          help="exit 0 even when an output fails validation (it is still "
                               "listed in data/validation.json)")
+    archive.add_argument("--bag-count", metavar="'N of M'",
+                         help="this bag's place in a group of bags, for bag-info.txt's "
+                              "Bag-Count (left out for a bag that stands alone)")
     archive.add_argument("--verify", type=Path, metavar="DIR",
                          help="validate the bag at DIR, fixity included, naming each file "
                               "that changed")
@@ -298,7 +302,8 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"{args.verify}: a valid bag, fixity checked")
         return 0
-    report = archive(args.paths or None, args.out or settings.out / "archive", settings)
+    report = archive(args.paths or None, args.out or settings.out / "archive", settings,
+                     args.bag_count)
     for row in report.invalid:
         print(f"{row.path}: invalid: {row.validator}: {row.errors} error(s), listed in "
               "data/validation.json", file=sys.stderr)
