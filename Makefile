@@ -1,4 +1,5 @@
-# imprint: `make all` builds every post in content/ as HTML, PDF, EPUB and DOCX;
+# imprint: `make all` builds every post in content/ as HTML, PDF, EPUB and DOCX, every
+# collection, and the OPDS catalogue;
 # `make test` runs the test suite. Both set everything up on a fresh Debian machine.
 
 PYTHON ?= python3
@@ -8,24 +9,31 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections test check proof bench bench-scale bench-preview \
-	system-deps install \
-	install-check clean distclean
+.PHONY: all html pdf epub docx collections archive test check proof bench bench-scale \
+	bench-preview system-deps install install-check clean distclean
 
+# posts, then collections and the OPDS catalogue of both (build/opds/catalog.xml)
 all: install
 	$(IMPRINT) build content --out $(OUT)
+	$(IMPRINT) collection --out $(OUT)
 
 html pdf epub docx: install
 	$(IMPRINT) build content --out $(OUT) --formats $@
 
-# Every manifest in content/collections/ as one EPUB, PDF and DOCX each
+# Every manifest in content/collections/ as one EPUB, PDF and DOCX each, and the OPDS
+# catalogue of what build/ holds
 collections: install
 	$(IMPRINT) collection --out $(OUT)
+
+# Every post and collection, validated, as one BagIt bag for deposit: build/archive
+archive: install-check
+	$(IMPRINT) archive content --out $(OUT)/archive
 
 test: install-check
 	$(BIN)/python -m pytest
 
-# Every available validator over the built outputs (EPUBCheck, Nu HTML, PDF/UA, LibreOffice)
+# Every available validator over the built outputs (EPUBCheck, Ace by DAISY, Nu HTML, PDF/UA,
+# LibreOffice)
 check: install-check
 	test -d $(OUT) || $(IMPRINT) build content --out $(OUT)
 	$(IMPRINT) check $(OUT)
@@ -40,20 +48,22 @@ POSTS ?= 50
 bench: install
 	$(BIN)/python -m bench.run --posts $(POSTS)
 
-# save-to-browser latency of `imprint preview` on the reference post (not a test)
 # archive scale (not a test): 10,000 small posts built, a no-op, one edit, peak memory
 SCALE_POSTS ?= 10000
 bench-scale: install
 	$(BIN)/python -m bench.scale --posts $(SCALE_POSTS)
 
+# save-to-browser latency of `imprint preview` on the reference post (not a test)
 bench-preview: install-check
 	$(BIN)/python -m bench.preview
 
 install: $(STAMP)
 
-# the validators' Debian packages (Java, LibreOffice) on top of the build's
+# the validators' Debian packages (Java, LibreOffice, Chromium, Node.js) on top of the
+# build's, and Ace by DAISY from npm into the user cache (imprint check would on first use)
 install-check: $(STAMP)
 	./scripts/system-deps.sh --if-missing check
+	$(BIN)/python -c 'from imprint.check.validate import ace_program; ace_program()'
 
 $(STAMP): pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh --if-missing

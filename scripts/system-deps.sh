@@ -3,11 +3,14 @@
 #   Pango and HarfBuzz (WeasyPrint), fontconfig, fallback fonts for scripts the brand
 #   fonts lack (Noto CJK for Korean, Japanese and Chinese; Noto core for Arabic script
 #   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
-#   (pdffonts, pdftotext, and pdftoppm for covers and proofs).
+#   (pdffonts, pdftotext, and pdftoppm for covers and proofs), and libgs-common, whose
+#   CMYK printer profile (Ghostscript's default_cmyk.icc) is PDF/X-4's output intent.
 #   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
 #   HTML checker, LibreOffice Writer to open every DOCX, and calibre, whose ebook-meta
 #   reads collections the way e-book libraries do. Chromium is the real browser the
-#   browser tests drive (through Playwright, which cannot download its own here).
+#   browser tests drive (through Playwright, which cannot download its own here), and
+#   the one Ace by DAISY audits EPUBs in; Node.js and npm run Ace (`imprint check`
+#   installs it into the user cache on first use).
 #
 #   scripts/system-deps.sh [--if-missing] [build|check]
 #
@@ -16,8 +19,8 @@
 set -eu
 
 BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils"
-CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium"
+fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils libgs-common"
+CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm"
 
 if_missing=""
 if [ "${1:-}" = "--if-missing" ]; then
@@ -30,11 +33,20 @@ case "${1:-build}" in
     *) echo "usage: $0 [--if-missing] [build|check]" >&2; exit 2 ;;
 esac
 
+node_ok() {
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 &&
+        [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 18 ]
+}
+
 missing=""
 for package in $PACKAGES; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
         # a JRE installed some other way is as good as Debian's default one
         if [ "$package" = default-jre-headless ] && command -v java >/dev/null 2>&1; then
+            continue
+        fi
+        # likewise a Node.js 18 or later from elsewhere (NodeSource bundles npm)
+        if { [ "$package" = nodejs ] || [ "$package" = npm ]; } && node_ok; then
             continue
         fi
         missing="$missing $package"

@@ -100,8 +100,8 @@ def test_imprint_check_table_and_exit_codes(samples_build, tmp_path):
     done = _imprint("check", str(folder))
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line.split() for line in done.stdout.splitlines()[1:] if line.strip()]
-    assert len(rows) == 12 and {row[1] for row in rows} == {
-        "epubcheck", "nu-html", "pdf-ua", "libreoffice"}
+    assert len(rows) == 15 and {row[1] for row in rows} == {
+        "epubcheck", "ace", "nu-html", "pdf-ua", "libreoffice"}
     assert all(row[2:] == ["0", "0"] for row in rows), done.stdout
     # a broken EPUB (its navigation document removed) makes the check fail
     good = next((folder / "epub").glob("*.epub"))
@@ -112,19 +112,29 @@ def test_imprint_check_table_and_exit_codes(samples_build, tmp_path):
                 target.writestr(item, source.read(item.filename))
     done = _imprint("check", str(folder))
     assert done.returncode != 0
-    row = next(line.split() for line in done.stdout.splitlines() if "broken.epub" in line)
-    assert row[1] == "epubcheck" and int(row[2]) >= 1
+    rows = [line.split() for line in done.stdout.splitlines() if "broken.epub" in line]
+    assert rows[0][1] == "epubcheck" and int(rows[0][2]) >= 1
+    assert rows[1][1] == "ace" and rows[1][2] != "not run"
 
 
 def test_missing_validator_is_not_run_never_passed(samples_build, tmp_path):
     epub = next(r.target for r in samples_build.built if r.format == "epub")
     shutil.copy(epub, tmp_path / epub.name)
-    # a PATH without java: EPUBCheck cannot run here
+    # a PATH without java, node or chromium: neither EPUBCheck nor Ace can run here
     bare = tmp_path / "bin"
     bare.mkdir()
-    done = _imprint("check", str(tmp_path / epub.name), env={"PATH": str(bare)})
-    assert "not run" in done.stdout and " 0 " not in done.stdout.splitlines()[1]
-    assert "1 not run" in done.stderr
+    bare_env = {"PATH": str(bare), "PUPPETEER_EXECUTABLE_PATH": "",
+                "XDG_CACHE_HOME": str(tmp_path), "IMPRINT_REQUIRE_TOOLS": ""}
+    done = _imprint("check", str(tmp_path / epub.name), env=bare_env)
+    rows = [line.split(None, 2) for line in done.stdout.splitlines()[1:]
+            if not line.startswith(" ")]
+    assert [row[1] for row in rows] == ["epubcheck", "ace"]
+    assert all(row[2].strip().startswith("not run") for row in rows), done.stdout
+    assert "2 not run" in done.stderr and done.returncode == 0
+    # where the tools are required (CI), a validator that cannot run fails the check
+    done = _imprint("check", str(tmp_path / epub.name),
+                    env={**bare_env, "IMPRINT_REQUIRE_TOOLS": "1"})
+    assert done.returncode == 1 and "could not run" in done.stderr
 
 
 def test_lint_warns_with_lines_and_strict_fails(tmp_path):

@@ -14,7 +14,9 @@ A project may hold an ``imprint.toml`` at its top level::
 
     [pdf]
     standard = "ua-1"            # ua-1: tagged PDF/UA-1; a-3b: PDF/A-3b with the source
-                                 # Markdown attached, for archives; none
+                                 # Markdown attached, for archives; x-4: PDF/X-4 for a
+                                 # print shop, with bleed and crop marks ([print] in
+                                 # brand.toml); none
 
     [build]
     jobs = 0                     # 0: one worker per core
@@ -89,7 +91,7 @@ class Settings:
     timezone: str = "UTC"
     excerpt_separator: str = "<!--more-->"
     formats: tuple[str, ...] = FORMATS
-    pdf_standard: str = "ua-1"  # ua-1 (tagged, accessible), a-3b (archival), none
+    pdf_standard: str = "ua-1"  # ua-1 (tagged, accessible), a-3b (archival), x-4 (print), none
     # how a build runs, not what it makes: left out of the cache key (see fingerprint)
     jobs: int = field(default=0, metadata=_RUN_ONLY)
     job_timeout: float = field(default=120.0, metadata=_RUN_ONLY)
@@ -184,7 +186,7 @@ def _is_zone(value: Any) -> str | None:
     return None
 
 
-PDF_STANDARDS = ("ua-1", "a-3b", "none")
+PDF_STANDARDS = ("ua-1", "a-3b", "x-4", "none")
 
 
 def _is_pdf_standard(value: Any) -> str | None:

@@ -93,7 +93,8 @@ def test_notes_are_epub_notes_with_back_links(samples_build):
     path = next(p for p in _epubs(samples_build) if p.stem == "undersea-cables")
     chapter = etree.fromstring(epub_files(path)["EPUB/article.xhtml"])
     refs = chapter.xpath("//x:a[@epub:type='noteref']", namespaces=XHTML_NS)
-    notes = chapter.xpath("//x:li[@epub:type='footnote']", namespaces=XHTML_NS)
+    notes = chapter.xpath("//*[@epub:type='endnotes']/x:ol/x:li",
+                         namespaces=XHTML_NS)
     assert len(refs) == len(notes) == 3
     for ref, note in zip(refs, notes, strict=True):
         assert ref.get("href") == f"#{note.get('id')}"

@@ -142,6 +142,9 @@ class Brand:
     margins: str
     footer: str
     rights: str
+    # print-ready PDF (PDF/X-4): the bleed beyond the trim, and the printer's marks
+    bleed: str = "3mm"
+    marks: str = "crop"
     digest: str = field(default="", compare=False)
 
     # --- CSS ---------------------------------------------------------------------------
@@ -195,6 +198,18 @@ class Brand:
                 f"  @top-left {{ content: {css_string(self.series or self.name)}; }}\n"
                 f"  @bottom-left {{ content: {css_string(self.footer)}; }} }}\n")
 
+    @property
+    def bleed_pt(self) -> float:
+        return css_points(self.bleed)
+
+    def print_css(self) -> str:
+        """Page rules for print-ready PDF: the page area reaches past the trim by the bleed
+        and by as much again plus 3 mm, where the marks are drawn (WeasyPrint draws crop
+        marks in the outer half of that area, so they end beyond the bleed); the page's
+        background is painted over all of it."""
+        marks = "" if self.marks == "none" else f" marks: {self.marks};"
+        return f"@page {{ bleed: {2 * self.bleed_pt + css_points('3mm'):.3f}pt;{marks} }}\n"
+
     def stylesheet(self, kind: str, url_for: Callable[[Path], str] | None = None) -> str:
         """The CSS for one medium: tokens, font faces, base.css and ``<kind>.css``."""
         parts = [self.css_variables()]
@@ -233,7 +248,19 @@ class Brand:
 
 # --- loading and validation ---------------------------------------------------------------
 
-_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback"}
+_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback",
+        "print"}
+_PRINT = {"bleed", "marks"}
+MARKS = ("crop", "cross", "crop cross", "none")
+_POINTS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0, "px": 0.75}
+
+
+def css_points(length: str) -> float:
+    """An absolute CSS length (``3mm``, ``0.125in``, ``9pt``) in PDF points."""
+    match = re.fullmatch(r"((?:\d+(?:\.\d+)?|\.\d+))(mm|cm|in|pt|pc|px)", length.strip())
+    if match is None:
+        raise ValueError(f"{length!r} is not an absolute CSS length such as '3mm'")
+    return float(match[1]) * _POINTS[match[2]]
 _TYPO = {*FONT_ROLES, "size", "line_height"}
 _PAGE = {"size", "margins"}
 _FOOTER = {"text", "rights"}
@@ -340,6 +367,17 @@ def load_brand(folder: Path) -> Brand:
 
     footer = table("footer")
     unknown(footer, _FOOTER, "footer.")
+    printing = table("print")
+    unknown(printing, _PRINT, "print.")
+    bleed = str(printing.get("bleed", "3mm")).strip()
+    try:
+        if not 0 <= css_points(bleed) <= css_points("25mm"):
+            problems.append(f"print.bleed: {bleed!r} must be between 0 and 25mm")
+    except ValueError as exc:
+        problems.append(f"print.bleed: {exc}")
+    marks = printing.get("marks", "crop")
+    if marks not in MARKS:
+        problems.append(f"print.marks: {marks!r} must be one of {', '.join(map(repr, MARKS))}")
     fallback: dict[str, tuple[str, ...]] = {}
     installed = system_families()
     for lang, families in table("fallback").items():
@@ -368,4 +406,4 @@ def load_brand(folder: Path) -> Brand:
                  fallback=fallback, size=size, line_height=float(line_height),
                  page_size=page_size, margins=margins.strip(),
                  footer=str(footer.get("text", name)), rights=str(footer.get("rights", "")),
-                 digest=digest.hexdigest())
+                 bleed=bleed, marks=str(marks), digest=digest.hexdigest())

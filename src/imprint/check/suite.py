@@ -1,6 +1,6 @@
 """``imprint check``: every validator this machine has, over built outputs.
 
-EPUBs go to EPUBCheck, HTML pages to the Nu HTML Checker, PDFs to the PDF/UA
+EPUBs go to EPUBCheck and to Ace by DAISY (accessibility), HTML pages to the Nu HTML Checker, PDFs to the PDF/UA
 (or PDF/A-3) structure check, DOCX files to LibreOffice. A validator that is
 not installed is reported as "not run" — never as passed.
 """
@@ -63,8 +63,9 @@ def check(paths: Iterable[Path]) -> list[Row]:
     files = outputs(paths)
     by_kind = {suffix: [f for f in files if f.suffix.lower() == suffix] for suffix in SUFFIXES}
     rows = (_batch("epubcheck", by_kind[".epub"], validate.epubcheck_many)
+            + _batch("ace", by_kind[".epub"], validate.ace_many)
             + _batch("nu-html", by_kind[".html"], validate.nu_check)
             + _batch("pdf-ua", by_kind[".pdf"], _pdfs)
             + _batch("libreoffice", by_kind[".docx"], validate.libreoffice))
     order = {f: i for i, f in enumerate(files)}
-    return sorted(rows, key=lambda r: order.get(r.path, 0))
+    return sorted(rows, key=lambda r: order.get(r.path, 0))  # stable: Ace after EPUBCheck

@@ -142,13 +142,16 @@ def pdf_structure(path: Path) -> Validation:
     """What PDF/UA-1 needs that can be checked without veraPDF (not available here):
     a structure tree, marked content, a document language, the title shown in the
     window, the PDF/UA identifier, and alt text on every figure. A PDF/A-3 file is
-    checked for its identification, output intent and the embedded files' relationship."""
+    checked for its identification, output intent and the embedded files' relationship,
+    a PDF/X-4 file for its output intent and page boxes (``_pdf_x``)."""
     import pikepdf
 
     problems: list[str] = []
     with pikepdf.open(path) as pdf:
         root = pdf.Root
         xmp = str(pdf.open_metadata())
+        if "GTS_PDFXVersion>PDF/X-4<" in xmp:
+            return Validation("pdf-x", path, *_pdf_x(pdf))
         if 'pdfaid:part="3"' in xmp:
             if 'pdfaid:conformance="B"' not in xmp:
                 problems.append("PDF/A-3 without conformance B")
@@ -174,6 +177,48 @@ def pdf_structure(path: Path) -> Validation:
             if bare:
                 problems.append(f"{len(bare)} of {len(figures)} figures have no alt text")
     return Validation("pdf-ua", path, len(problems), 0, tuple(problems))
+
+
+def _box(page, name: str) -> tuple[float, float, float, float] | None:
+    box = page.obj.get(name)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _inside(inner, outer) -> bool:
+    return all(inner[i] >= outer[i] - 0.01 for i in (0, 1)) and \
+        all(inner[i] <= outer[i] + 0.01 for i in (2, 3))
+
+
+def _pdf_x(pdf) -> tuple[int, int, tuple[str, ...]]:
+    """What PDF/X-4 needs that can be checked without veraPDF: an output intent of
+    subtype GTS_PDFX with an embedded printer profile, and on every page a TrimBox
+    inside a BleedBox inside the MediaBox. Colour spaces, transparency and fonts are
+    not checked here."""
+    import pikepdf
+
+    problems: list[str] = []
+    intents = [i for i in pdf.Root.get("/OutputIntents", pikepdf.Array())
+               if i.get("/S") == pikepdf.Name.GTS_PDFX]
+    if not intents:
+        problems.append("no GTS_PDFX output intent")
+    elif "/DestOutputProfile" not in intents[0]:
+        problems.append("the output intent has no ICC profile")
+    else:
+        icc = intents[0].DestOutputProfile.read_bytes()
+        if icc[36:40] != b"acsp" or icc[12:16] != b"prtr":
+            problems.append("the output intent's profile is not an ICC printer profile")
+    for number, page in enumerate(pdf.pages, start=1):
+        media, bleed, trim = (_box(page, n) for n in ("/MediaBox", "/BleedBox", "/TrimBox"))
+        if trim is None or bleed is None:
+            problems.append(f"page {number}: no TrimBox or BleedBox")
+        elif not (_inside(trim, bleed) and media is not None and _inside(bleed, media)):
+            problems.append(f"page {number}: the TrimBox, BleedBox and MediaBox do not nest")
+    if "/Trapped" not in pdf.docinfo or not str(pdf.docinfo.get("/Title", "")):
+        problems.append("the document information has no Trapped key or no Title")
+    return len(problems), 0, tuple(problems)
 
 
 def _struct_elements(node, kind: str) -> list:
@@ -231,4 +276,125 @@ def libreoffice(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
                     b"/Type/Page" not in converted.read_bytes():
                 problems.append("the converted PDF has no pages")
             results.append(Validation("libreoffice", path, len(problems), 0, tuple(problems)))
+    return results
+
+
+# --- EPUB accessibility: Ace by DAISY, in Debian's Chromium ----------------------------------
+
+ACE_VERSION = "1.4.6"  # @daisy/ace on npm; installed on first use into the user cache
+ACE_TIMEOUT_MS = 120_000  # per content document
+
+
+def ace_folder() -> Path:
+    from ..config import user_cache_dir
+
+    return user_cache_dir() / f"ace-{ACE_VERSION}"
+
+
+def ace_program(install: bool = True) -> Path:
+    """``ace-puppeteer`` from the user cache, installed there with npm on first use.
+
+    ``--ignore-scripts`` keeps puppeteer and Electron from downloading a browser:
+    Ace runs in the system's Chromium. The install goes to a temporary folder beside
+    the cache's and is renamed into place, so an interrupted one leaves nothing.
+    """
+    folder = ace_folder()
+    program = folder / "node_modules" / ".bin" / "ace-puppeteer"
+    if program.is_file() or not install:
+        if not program.is_file():
+            raise ToolError(f"Ace by DAISY is not installed in {folder}")
+        return program
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        raise ToolError("Node.js and npm are not installed (make system-deps installs them)")
+    import os
+    import tempfile
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent)
+    try:
+        try:
+            done = subprocess.run(
+                [npm, "install", "--prefix", work, "--ignore-scripts", "--no-audit",
+                 "--no-fund", "--loglevel=error", f"@daisy/ace@{ACE_VERSION}"],
+                capture_output=True, timeout=600, check=False,
+                env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"})
+        except subprocess.TimeoutExpired:
+            raise ToolError("npm took longer than 600 s to install Ace by DAISY") from None
+        if done.returncode != 0 or not (Path(work) / "node_modules/.bin/ace-puppeteer").exists():
+            tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise ToolError(f"npm could not install Ace by DAISY: {' '.join(tail)}")
+        try:
+            os.rename(work, folder)
+        except OSError:  # another process installed it first
+            if not program.is_file():
+                raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return program
+
+
+def chromium() -> str:
+    import os
+
+    found = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or shutil.which("chromium") \
+        or shutil.which("chromium-browser")
+    if not found or not Path(found).is_file():
+        raise ToolError("Chromium is not installed (make system-deps installs it)")
+    return found
+
+
+ACE_ERRORS = ("serious", "critical")
+
+
+def _ace_validation(path: Path, report: dict) -> Validation:
+    errors = warnings = 0
+    messages = []
+    for subject in report.get("assertions", []):
+        where = subject.get("earl:testSubject", {}).get("url", "?")
+        for assertion in subject.get("assertions", []):
+            test, result = assertion.get("earl:test", {}), assertion.get("earl:result", {})
+            if result.get("earl:outcome") != "fail":
+                continue
+            impact = test.get("earl:impact", "minor")
+            if impact in ACE_ERRORS:
+                errors += 1
+            else:
+                warnings += 1
+            messages.append(f"{impact} {test.get('dct:title', '?')}: "
+                            f"{result.get('dct:description', '')} ({where})")
+    return Validation("ace", path, errors, warnings, tuple(messages))
+
+
+def ace_many(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
+    """Ace by DAISY on every EPUB: ``serious`` and ``critical`` violations are errors,
+    ``moderate`` and ``minor`` ones warnings."""
+    import os
+    import tempfile
+
+    if not paths:
+        return []
+    browser = chromium()
+    program = ace_program()
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": browser}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="imprint-ace-") as folder:
+        for number, path in enumerate(paths):
+            out = Path(folder) / str(number)
+            command = [str(program), "--silent", "--force", "--outdir", str(out),
+                       "--tempdir", str(Path(folder) / f"tmp{number}"),
+                       "--timeout", str(ACE_TIMEOUT_MS), str(path.resolve())]
+            try:
+                done = subprocess.run(command, capture_output=True, timeout=timeout,
+                                      check=False, env=env)
+            except subprocess.TimeoutExpired:
+                raise ToolError(f"Ace took longer than {timeout:g} s on {path}") from None
+            try:
+                report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):  # Ace ran, but could not read this book
+                tail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
+                results.append(Validation("ace", path, 1, 0, (
+                    f"Ace could not audit it: {(tail.splitlines() or ['no report'])[-1]}",)))
+                continue
+            results.append(_ace_validation(path, report))
     return results

@@ -2,10 +2,16 @@
 
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
+    imprint collection [MANIFEST ...] [--formats epub,pdf] [--out DIR]
     imprint pdf|html|epub|docx FILE [-o OUT]
     imprint preview [PATH] [--port N] [--host ADDRESS] [--open]
     imprint new "Title" [--author NAME] [--date DATE] [--dir FOLDER]
     imprint init DIR [--force]
+    imprint archive [PATH ...] --out DIR [--allow-invalid] [--bag-count 'N of M']
+    imprint archive --verify DIR
+
+After ``collection``, OUT/opds/catalog.xml catalogues what OUT holds: the posts a build
+put there and the collections (``make all`` runs both).
 
 An ImprintError becomes one line, ``path:line: category: message``, and the
 error's exit code; anything else is a bug and keeps its traceback.
@@ -14,6 +20,7 @@ error's exit code; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,16 +48,19 @@ def _collection_formats(text: str) -> list[str]:
     return chosen
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, pdf_standard: bool = True) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="project settings (default: ./imprint.toml if present)")
     parser.add_argument("--brand", type=Path, metavar="DIR",
                         help="brand folder holding brand.toml (default: styles/)")
     parser.add_argument("--strict", action="store_true",
                         help="treat warnings (missing alt text, unavailable images) as failures")
+    if not pdf_standard:  # the command chooses its own
+        return
     parser.add_argument("--pdf-standard", choices=PDF_STANDARDS, metavar="STANDARD",
                         help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
-                             "the Markdown source attached) or none")
+                             "the Markdown source attached), x-4 (print-ready PDF/X-4 with "
+                             "bleed and crop marks) or none")
 
 
 def _html_mode(parser: argparse.ArgumentParser, default: str) -> None:
@@ -112,6 +122,25 @@ def parser() -> argparse.ArgumentParser:
                        help="files or folders (default: the output folder)")
     check.add_argument("--verbose", "-v", action="store_true",
                        help="list each problem under its file")
+
+    archive = commands.add_parser(
+        "archive", help="a BagIt bag of every post and collection, for deposit",
+        description="Build every post under PATH (default: content/) and every collection, "
+                    "validate them, and write one BagIt 1.0 bag to DIR; or --verify a bag.")
+    archive.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                         help="post files or folders (default: the project's content folder)")
+    archive.add_argument("--out", type=Path, metavar="DIR",
+                         help="the bag's folder (default: build/archive); replaced whole")
+    archive.add_argument("--allow-invalid", action="store_true",
+                         help="exit 0 even when an output fails validation (it is still "
+                              "listed in data/validation.json)")
+    archive.add_argument("--bag-count", metavar="'N of M'",
+                         help="this bag's place in a group of bags, for bag-info.txt's "
+                              "Bag-Count (left out for a bag that stands alone)")
+    archive.add_argument("--verify", type=Path, metavar="DIR",
+                         help="validate the bag at DIR, fixity included, naming each file "
+                              "that changed")
+    _common(archive, pdf_standard=False)  # an archive's PDFs are PDF/A-3b
 
     proof = commands.add_parser("proof", help="contact sheet of built PDFs' first pages",
                                 description="Render the first pages of every PDF under DIR "
@@ -269,7 +298,15 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
             if result.status == "skipped":
                 print(f"{result.target} (unchanged)")
         code = max(code, _print_report(report, single=True))
+    _catalogue(args.out or settings.out, settings)
     return code
+
+
+def _catalogue(out: Path, settings: Settings) -> None:
+    """The OPDS catalogue of what ``out`` now holds (posts and collections)."""
+    from ..collection.opds import write_catalogue
+
+    write_catalogue(out, settings)
 
 
 def _check(paths: list[Path], verbose: bool) -> int:
@@ -292,7 +329,40 @@ def _check(paths: list[Path], verbose: bool) -> int:
     skipped = [r for r in rows if r.errors is None]
     print(f"imprint: {len(rows)} checked, {len(failed)} with errors, {len(skipped)} not run",
           file=sys.stderr)
+    if skipped and _require_tools():
+        print("imprint: IMPRINT_REQUIRE_TOOLS=1 and a validator could not run", file=sys.stderr)
+        return 1
     return 1 if failed else 0
+
+
+def _require_tools() -> bool:
+    return os.environ.get("IMPRINT_REQUIRE_TOOLS") == "1"
+
+
+def _archive(args: argparse.Namespace, settings: Settings) -> int:
+    from ..check.archive import archive, verify
+
+    if args.verify is not None:
+        problems = verify(args.verify)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            return 1
+        print(f"{args.verify}: a valid bag, fixity checked")
+        return 0
+    report = archive(args.paths or None, args.out or settings.out / "archive", settings,
+                     args.bag_count)
+    for row in report.invalid:
+        print(f"{row.path}: invalid: {row.validator}: {row.errors} error(s), listed in "
+              "data/validation.json", file=sys.stderr)
+    for row in report.not_run:
+        print(f"{row.path}: warning: {row.validator} could not run here", file=sys.stderr)
+    print(report.bag)
+    print(f"imprint: {len(report.posts)} post(s), {len(report.collections)} collection(s), "
+          f"{len(report.invalid)} invalid output(s)", file=sys.stderr)
+    if report.invalid and not args.allow_invalid:
+        return 1
+    return 1 if report.not_run and _require_tools() else 0
 
 
 def _show_library_warnings() -> None:
@@ -348,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
             return _print_report(report, single=False)
         if args.command == "collection":
             return _collections(args, settings)
+        if args.command == "archive":
+            return _archive(args, settings)
         if args.command == "check":
             return _check(args.paths or [settings.out], args.verbose)
         if args.command == "proof":

@@ -44,7 +44,7 @@ def _front(manifest: Manifest, docs: Sequence[Document], starts: Sequence[int | 
                for doc, start in zip(docs, starts, strict=True)]
     logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
     page = ctx.template("collection-front.html", manifest=manifest, entries=entries, lang=lang,
-                        logo_src=logo)
+                        logo_src=logo, modified=moment.isoformat())
     target.write_bytes(renderer.write(page, ctx, moment, f"{manifest.identifier}|front"))
     return _page_count(target)
 
@@ -67,6 +67,41 @@ def _articles(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
         placed.append((start, path))
         last = start + _page_count(path) - 1
     return placed
+
+
+def _cover(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
+           moment: datetime, target: Path) -> None:
+    """A print-ready book's cover: the collection's cover image over the whole page and
+    on into the bleed, scaled to cover the bleed box and centred on it."""
+    import io
+
+    from PIL import Image
+
+    from ..brand.cover import make_cover
+    from ..brand.tokens import PAGE_SIZES, css_points
+    from ..model import Resource
+    from ..source.resources import sniff
+    from .epub import cover_text
+
+    brand = ctx.brand
+    if manifest.cover is not None:
+        data = manifest.cover.read_bytes()
+        kind = sniff(data)
+        media_type = kind[0] if kind else "image/png"
+    else:
+        data, media_type = make_cover(cover_text(manifest, docs), brand), "image/jpeg"
+    with Image.open(io.BytesIO(data)) as image:
+        pixels = image.size
+    width, height = (css_points(v) for v in PAGE_SIZES[brand.page_size.upper()])
+    box = (width + 2 * brand.bleed_pt, height + 2 * brand.bleed_pt)
+    scale = max(box[0] / pixels[0], box[1] / pixels[1])
+    image_name = f"media/book-cover.{media_type.split('/')[1].split('+')[0]}"
+    page = ctx.template("collection-cover.html", manifest=manifest, image=image_name,
+                        size=f"{pixels[0] * scale:.3f}pt {pixels[1] * scale:.3f}pt",
+                        lang=manifest.lang or docs[0].lang, modified=moment.isoformat())
+    target.write_bytes(get_renderer("pdf").write(
+        page, ctx, moment, f"{manifest.identifier}|cover",
+        resources=[Resource(image_name, media_type, data, "cover")]))
 
 
 def _sources(pdf_bytes: bytes, docs: Sequence[Document], moment: datetime) -> bytes:
@@ -105,7 +140,11 @@ def collection_pdf(manifest: Manifest, docs: Sequence[Document], ctx: RenderCont
             _front(manifest, docs, [s for s, _ in placed], ctx, moment, lang, front)
 
         joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
-        joiner.add(0, Part(front, manifest.title, bookmark=False))
+        if ctx.pdf_standard == "x-4":  # for the printer: the cover, then the title on a recto
+            cover = folder / "cover.pdf"
+            _cover(manifest, docs, ctx, moment, cover)
+            joiner.add(0, Part(cover, manifest.title, bookmark=False))
+        joiner.add(0, Part(front, manifest.title, blank_before=True, bookmark=False))
         for number, (doc, (_, path)) in enumerate(zip(docs, placed, strict=True), start=1):
             joiner.add(number, Part(path, doc.title, blank_before=True))
         with pikepdf.open(front) as first:

@@ -56,9 +56,14 @@ class Joiner:
         return obj
 
     def blank(self, like: pikepdf.Page) -> None:
+        """A blank page the size of ``like``, with its boxes (a print-ready PDF has a
+        TrimBox and BleedBox on every page)."""
         box = like.mediabox
-        self.pdf.add_blank_page(page_size=(float(box[2]) - float(box[0]),
-                                           float(box[3]) - float(box[1])))
+        page = self.pdf.add_blank_page(page_size=(float(box[2]) - float(box[0]),
+                                                  float(box[3]) - float(box[1])))
+        for name in ("/MediaBox", "/TrimBox", "/BleedBox"):
+            if name in like.obj:
+                page.obj[name] = Array([float(v) for v in like.obj[name]])
 
     def add(self, number: int, part: Part) -> int:
         """Append a part; return the index of its first page."""
@@ -154,6 +159,8 @@ class Joiner:
                 outline.root.append(item)
         pdf.docinfo[Name.Title] = String(title)
         pdf.docinfo[Name.Author] = String(authors)
+        if xmp_from is not None and "/Trapped" in xmp_from.docinfo:  # PDF/X says
+            pdf.docinfo[Name.Trapped] = xmp_from.docinfo.Trapped
         if xmp_from is not None:
             pdf.Root.Metadata = pdf.copy_foreign(xmp_from.Root.Metadata)
             with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:

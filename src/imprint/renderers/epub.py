@@ -54,9 +54,11 @@ _OUTSIDE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.I)
 def epub_body(html: str) -> str:
     """The body as an EPUB content document needs it.
 
-    * pandoc's endnotes become EPUB 3 notes: ``noteref`` links to ``footnote``
-      items (pandoc already writes the DPUB-ARIA roles and the back-links;
-      reading systems that show notes as pop-ups look for ``epub:type``);
+    * pandoc's endnotes become EPUB 3 notes: ``noteref`` links to the items of an
+      ``endnotes`` list (EPUB Structural Semantics 1.1 deprecates ``endnote`` and
+      ``footnote`` on the items; Ace by DAISY flags a ``footnote`` item without a
+      matching role, and DPUB-ARIA deprecates ``doc-endnote``). pandoc already
+      writes the section's role and the back-links;
     * links to pages of the post's own web site (``/docs/``, ``../about/``) have
       nothing to point at inside the book: the words stay, the link goes.
     """
@@ -71,9 +73,7 @@ def epub_body(html: str) -> str:
     for ref in root.xpath('//a[@role="doc-noteref"]'):
         ref.set("epub:type", "noteref")
     for section in root.xpath('//*[@role="doc-endnotes"]'):
-        section.set("epub:type", "footnotes")
-        for note in section.xpath("./ol/li[@id]"):
-            note.set("epub:type", "footnote")
+        section.set("epub:type", "endnotes")
     for link in root.xpath('//a[@role="doc-backlink"]'):
         link.set("aria-label", "Back to text")
     return _serialise(root)
@@ -137,14 +137,25 @@ def cover_of(doc: Document, brand: Brand) -> tuple[bytes, str]:
     return make_cover(doc, brand), COVER
 
 
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer, with the book's language on the OPF ``package`` element
+    (``xml:lang``), which ebooklib leaves out and Ace by DAISY requires (epub-lang)."""
+
+    def _write_opf_file(self, root) -> None:
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
+        super()._write_opf_file(root)
+
+
 def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
     buffer = io.BytesIO()
     # ebooklib only stores here (level 0): normalise_zip compresses once, at the end
-    epub.write_epub(buffer, book, {"mtime": moment.astimezone(UTC), "epub2_guide": False,
-                                   "compresslevel": 0,
-                                   "epub3_landmark": True, "landmark_title": "Landmarks",
-                                   "epub3_pages": False,
-                                   "raise_exceptions": True})
+    writer = _Writer(buffer, book, {"mtime": moment.astimezone(UTC), "epub2_guide": False,
+                                    "compresslevel": 0,
+                                    "epub3_landmark": True, "landmark_title": "Landmarks",
+                                    "epub3_pages": False,
+                                    "raise_exceptions": True})
+    writer.process()
+    writer.write()
     return normalise_zip(buffer.getvalue(), moment, first="mimetype")
 
 

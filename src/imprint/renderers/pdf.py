@@ -15,7 +15,9 @@ import gc
 import hashlib
 import logging
 import os
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 import lxml.html
@@ -23,12 +25,54 @@ import lxml.html
 from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError, out_of_memory
-from ..model import Document
+from ..model import Document, Resource
 from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, pdf_fonts, replace_media
 
 BASE_URL = "https://imprint.invalid/"
-VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "none": None}
+VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "x-4": "pdf/x-4", "none": None}
+# PDF/X-4's output intent: a CMYK printer profile for SWOP (CGATS TR 001) from Debian's
+# libgs-common (Ghostscript's default CMYK profile); make system-deps installs it
+PRINT_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+PRINT_CONDITION = ("CGATS TR 001", "SWOP (CGATS TR 001), Ghostscript default_cmyk.icc")
+
+
+def print_ready(data: bytes, bleed_pt: float, seed: bytes,
+                profile: Path = PRINT_PROFILE) -> bytes:
+    """What WeasyPrint's ``pdf/x-4`` leaves out: a BleedBox exactly ``bleed_pt`` beyond
+    each page's TrimBox (WeasyPrint's reaches at most 10 pt past it, whatever the
+    bleed), and an OutputIntent carrying a CMYK printer profile. The XMP DocumentID,
+    random in WeasyPrint, is derived from ``seed`` so equal input gives equal bytes."""
+    import io
+    import uuid
+
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name, String
+
+    try:
+        icc = profile.read_bytes()
+    except OSError:
+        raise RenderError(f"PDF/X-4 needs the CMYK printer profile {profile} (Debian's "
+                          "libgs-common; make system-deps installs it)") from None
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
+            left, right, bottom, top = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+            page.obj.BleedBox = Array([left - bleed_pt, bottom - bleed_pt,
+                                       right + bleed_pt, top + bleed_pt])
+        stream = pdf.make_stream(icc)
+        stream.N = 4
+        identifier, condition = PRINT_CONDITION
+        pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
+            Type=Name.OutputIntent, S=Name.GTS_PDFX,
+            OutputConditionIdentifier=String(identifier), OutputCondition=String(condition),
+            RegistryName=String("http://www.color.org"), Info=String(condition),
+            DestOutputProfile=stream))])
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.UUID(bytes=seed[:16])}"
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 @functools.cache
@@ -64,10 +108,11 @@ class _Fetcher:
     """Builds WeasyPrint URL fetchers that serve only what the policy allows."""
 
     @staticmethod
-    def make(doc: Document | None, brand: Brand) -> Any:
+    def make(doc: Document | None, brand: Brand, extra: Sequence[Resource] = ()) -> Any:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        media = {BASE_URL + r.name: r for r in (doc.all_resources() if doc else ())}
+        media = {BASE_URL + r.name: r
+                 for r in (*(doc.all_resources() if doc else ()), *extra)}
         brand_files = {p.as_uri(): p for p in brand.font_files()}
         if brand.logo is not None:
             brand_files[brand.logo.as_uri()] = brand.logo
@@ -194,11 +239,13 @@ class PdfRenderer:
                           self._attachments(doc, ctx, moment))
 
     def write(self, page: str, ctx: RenderContext, moment: datetime, seed: str,
-              doc: Document | None = None, attachments: list[Any] | None = None) -> bytes:
+              doc: Document | None = None, attachments: list[Any] | None = None,
+              resources: Sequence[Resource] = ()) -> bytes:
         """Lay out ``page`` with the brand's print stylesheet and write the PDF.
 
-        ``doc`` supplies the images the page may fetch; ``seed`` makes the PDF's
-        file identifier stable for the same input.
+        ``doc`` supplies the images the page may fetch (and ``resources`` more of them,
+        at ``media/…`` names); ``seed`` makes the PDF's file identifier stable for the
+        same input.
         """
         weasyprint = _weasyprint()
         pdf_fonts.use_cache(ctx.user_cache_dir / "fonts" if ctx.user_cache_dir else None)
@@ -214,8 +261,11 @@ class PdfRenderer:
         os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
         try:
             html = weasyprint.HTML(string=page, base_url=BASE_URL,
-                                   url_fetcher=_Fetcher.make(doc, ctx.brand))
-            return html.write_pdf(stylesheets=[css], font_config=fonts,
+                                   url_fetcher=_Fetcher.make(doc, ctx.brand, resources))
+            stylesheets = [css]
+            if ctx.pdf_standard == "x-4":  # bleed and marks around every page
+                stylesheets.append(weasyprint.CSS(string=ctx.brand.print_css()))
+            data = html.write_pdf(stylesheets=stylesheets, font_config=fonts,
                                   pdf_identifier=identifier,
                                   pdf_variant=VARIANTS[ctx.pdf_standard],
                                   attachments=attachments or [],
@@ -230,3 +280,6 @@ class PdfRenderer:
                 os.environ.pop("SOURCE_DATE_EPOCH", None)
             else:
                 os.environ["SOURCE_DATE_EPOCH"] = previous_epoch
+        if ctx.pdf_standard == "x-4":  # the callers locate a RenderError
+            return print_ready(data, ctx.brand.bleed_pt, identifier)
+        return data
