@@ -25,7 +25,7 @@ from ..renderers.epub import (
     add_accessibility,
     add_cover,
     add_fonts_and_css,
-    epub_body,
+    for_epub,
     new_book,
     toc_for,
     w3c,
@@ -95,10 +95,9 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
 
     contents = []
     for number, doc in enumerate(docs, start=1):
-        prefixed = with_prefix(doc, f"a{number:03d}-")
-        context = article_context(prefixed)
-        context["body_html"] = epub_body(prefixed.body_html)
-        contents.append((prefixed, ctx.template("epub-chapter.html", **context)))
+        prefixed = for_epub(with_prefix(doc, f"a{number:03d}-"))
+        contents.append((prefixed, ctx.template("epub-chapter.html",
+                                                **article_context(prefixed))))
     title_page_html = ctx.template("partials/collection_title.html", manifest=manifest)
     css = add_fonts_and_css(book, brand, title_page_html + "".join(c for _, c in contents))
 

@@ -93,6 +93,9 @@ def _keep(tag: str, attribute: str, value: str) -> str | None:
         # a data: image is an image; any other data: URL is a page in disguise
         return value if tag == "img" and attribute == "src" and \
             value[5:].lower().startswith("image/") else None
+    if attribute == "href" and "\\" in value:
+        # a backslash is no URL character: CommonMark percent-encodes it, as browsers do
+        return value.replace("\\", "%5C")
     if attribute == "id":
         return re.sub(r"\s+", "-", value) or None
     if attribute == "role":

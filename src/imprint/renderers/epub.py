@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -77,6 +78,15 @@ def epub_body(html: str) -> str:
     for link in root.xpath('//a[@role="doc-backlink"]'):
         link.set("aria-label", "Back to text")
     return _serialise(root)
+
+
+def for_epub(doc: Document) -> Document:
+    """The document with every fragment a chapter shows made fit by :func:`epub_body`:
+    the excerpt and bios may carry site links and note references too."""
+    return replace(doc, excerpt_html=epub_body(doc.excerpt_html),
+                   body_html=epub_body(doc.body_html),
+                   authors=tuple(replace(a, bio_html=epub_body(a.bio_html))
+                                 for a in doc.authors))
 
 
 def _serialise(root) -> str:
@@ -167,9 +177,7 @@ class EpubRenderer:
             book.add_metadata("DC", "subject", subject)
         add_accessibility(book, [doc], cover_images=1)
 
-        context = article_context(doc)
-        context["body_html"] = epub_body(doc.body_html)
-        content = ctx.template("epub-chapter.html", **context)
+        content = ctx.template("epub-chapter.html", **article_context(for_epub(doc)))
         css = add_fonts_and_css(book, brand, content)
         add_cover(book, *cover_of(doc, brand), doc.title)
         for number, resource in enumerate(doc.all_resources(), start=1):
