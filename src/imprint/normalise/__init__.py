@@ -3,7 +3,8 @@
 1. metadata: fields, aliases and types (``metadata.py``, ``dates.py``, ``authors.py``);
 2. excerpt separator: split the Markdown (``excerpt.py``);
 3. one pandoc run for title, excerpt, bios and body (``markdown.py``);
-4. title from the first ``#`` heading when the front matter has none (``headings.py``);
+4. title from the first ``#`` heading when the front matter has none, else from the
+   file name as Jekyll does, with a warning (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
 7. headings shifted under the title; kramdown attribute lists dropped
@@ -36,7 +37,7 @@ from .bio import take_trailing_bios
 from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
-from .headings import outline, shift_headings, take_title
+from .headings import outline, shift_headings, take_title, title_from_file_name
 from .ids import drop_dead_fragments, make_unique
 from .images import resolve_images
 from .kramdown import drop_attribute_lists
@@ -128,8 +129,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         title_html = clean(inner_html(title_tree))  # the plain title is what survives cleaning
         title = text_of(parse(title_html))
     if not title:
-        raise SourceError("no title: add 'title:' to the front matter or start the post "
-                          "with a '# Heading'", path, source.body_line if source.meta else 1)
+        title = title_from_file_name(source)
+        title_html = html_escape(title, quote=False)
 
     trailing = take_trailing_bios(body, [s.name for s in candidates])
     authors: list[Author] = []
