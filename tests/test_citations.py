@@ -23,7 +23,7 @@ from imprint.source.post import parse_source
 from imprint.source.resources import Policy, Resolver
 
 from .conftest import require_tool
-from .tools import XHTML_NS, epub_files, html_tree, run_epubcheck
+from .tools import XHTML_NS, build_fixture, epub_files, html_tree, run_epubcheck
 
 FIXTURES = Path(__file__).parent / "fixtures" / "citations"
 POST = "2024-06-01-harbour-charges.md"
@@ -35,12 +35,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 @pytest.fixture(scope="module")
 def cited(tmp_path_factory, settings):
-    folder = tmp_path_factory.mktemp("cited")
-    shutil.copytree(FIXTURES, folder / "content")
-    report = build([folder / "content" / POST], out=folder / "out",
-                   settings=settings.with_overrides(content=folder / "content"))
-    assert report.ok, [r.error for r in report.failed]
-    return report, {r.format: r.target for r in report.built}
+    return build_fixture(FIXTURES, tmp_path_factory.mktemp("cited"), settings)
 
 
 def _no_raw_keys(text: str) -> None:

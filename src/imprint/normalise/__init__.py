@@ -10,7 +10,8 @@
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
 7. headings shifted under the title; kramdown attribute lists dropped
    (``kramdown.py``); ids made unique (``ids.py``); outline collected;
-8. images resolved under the resource policy (``images.py``);
+8. images resolved under the resource policy (``images.py``); formulas drawn for print
+   (``math.py``);
 9. every fragment cleaned of unsafe raw HTML (``sanitise.py``);
 10. typography passes on metadata (``typography.py``);
 11. lint: warnings for what hurts readers or search (``lint.py``).
@@ -45,6 +46,7 @@ from .images import resolve_images
 from .kramdown import drop_attribute_lists
 from .lines import Locator
 from .lint import lint
+from .math import prepare_math
 from .metadata import Fields, read_fields, title_block
 from .sanitise import Survey, clean, modernise
 from .tree import MAX_DEPTH, flatten_deep, inner_html, parse, text_of
@@ -170,6 +172,7 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
 
+    formulas = prepare_math(trees, source)
     for tree in trees:
         survey.look(tree)
     survey.report()
@@ -209,6 +212,7 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         image_alt=typography.plain_metadata(fields.image_alt) or "",
         resources=resources,
         references_html=references_html,
+        formulas=formulas,
         published=fields.published,
         source_bytes=source.raw,
     )

@@ -30,6 +30,7 @@ from .accessibility import audit, epub_properties
 from .zips import normalise_zip
 
 CHAPTER = "article.xhtml"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 STYLESHEET = "styles/article.css"
 COVER = "media/cover.jpg"
 
@@ -87,6 +88,11 @@ def for_epub(doc: Document) -> Document:
                    body_html=epub_body(doc.body_html),
                    authors=tuple(replace(a, bio_html=epub_body(a.bio_html))
                                  for a in doc.authors))
+
+
+def mathml_namespace(xhtml: str) -> str:
+    """MathML in an XHTML content document must be in its own namespace."""
+    return re.sub(r"<math(?![^>]*\bxmlns=)(?=[\s>])", f'<math xmlns="{MATHML_NS}"', xhtml)
 
 
 def _serialise(root) -> str:
@@ -177,7 +183,8 @@ class EpubRenderer:
             book.add_metadata("DC", "subject", subject)
         add_accessibility(book, [doc], cover_images=1)
 
-        content = ctx.template("epub-chapter.html", **article_context(for_epub(doc)))
+        content = mathml_namespace(ctx.template("epub-chapter.html",
+                                                **article_context(for_epub(doc))))
         css = add_fonts_and_css(book, brand, content)
         add_cover(book, *cover_of(doc, brand), doc.title)
         for number, resource in enumerate(doc.all_resources(), start=1):
@@ -187,6 +194,8 @@ class EpubRenderer:
         chapter = epub.EpubHtml(title=doc.title, file_name=CHAPTER, lang=doc.lang,
                                 direction=doc.dir if doc.dir == "rtl" else None)
         chapter.content = content
+        if "<math" in content:
+            chapter.properties.append("mathml")
         chapter.add_item(css)
         book.add_item(chapter)
         book.guide.append({"type": "bodymatter", "href": CHAPTER, "title": doc.title})

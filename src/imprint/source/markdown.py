@@ -20,11 +20,11 @@ from pathlib import Path
 from .pandoc import run_pandoc
 
 # pandoc's own Markdown (footnotes, tables, definition lists, fenced divs, smart
-# punctuation). Its metadata blocks are off: front matter is already read, and a
+# punctuation, TeX math as MathML). Its metadata blocks are off: front matter is already read, and a
 # later "---" block must stay body text.
 READER = "markdown+abbreviations-yaml_metadata_block-pandoc_title_block"
 WRITER_ARGS = ("--to=html5", "--wrap=none", "--syntax-highlighting=none",
-               "--email-obfuscation=none")
+               "--email-obfuscation=none", "--mathml")
 
 
 @dataclass(frozen=True, slots=True)
