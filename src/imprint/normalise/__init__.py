@@ -8,7 +8,7 @@
    file name as Jekyll does, with a warning (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
-7. headings shifted under the title; kramdown attribute lists dropped
+7. callouts made asides (``callouts.py``); headings shifted under the title; kramdown attribute lists dropped
    (``kramdown.py``); ids made unique (``ids.py``); outline collected;
 8. images resolved under the resource policy (``images.py``); formulas drawn for print
    (``math.py``);
@@ -36,6 +36,7 @@ from ..source.resources import Resolver
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
 from .bio import take_trailing_bios
+from .callouts import make_callouts
 from .citations import read_citations, reference_list
 from .conflicts import conflict_lines
 from .dates import display_date
@@ -157,6 +158,7 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         elif fields.description:  # a post that opens with a heading: its description
             excerpt = parse(f"<p>{html_escape(typography.plain_metadata(fields.description))}</p>")
 
+    make_callouts(body)
     shift_headings(body)
     notes = parse(rendered.footnotes)
     for section in notes.xpath("./section[@role='doc-endnotes']"):
