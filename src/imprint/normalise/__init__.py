@@ -8,9 +8,11 @@
    file name as Jekyll does, with a warning (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
-7. callouts made asides (``callouts.py``); headings shifted under the title; kramdown attribute lists dropped
-   (``kramdown.py``); ids made unique (``ids.py``); outline collected;
-8. images resolved under the resource policy (``images.py``); formulas drawn for print
+7. callouts made asides (``callouts.py``); headings shifted under the title; kramdown
+   attribute lists dropped (``kramdown.py``); ids made unique (``ids.py``); outline
+   collected;
+8. images resolved under the resource policy (``images.py``); figures and tables
+   numbered, ``@fig:x`` references linked (``figures.py``); formulas drawn for print
    (``math.py``);
 9. every fragment cleaned of unsafe raw HTML (``sanitise.py``);
 10. typography passes on metadata (``typography.py``);
@@ -41,6 +43,7 @@ from .citations import read_citations, reference_list
 from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
+from .figures import link_references, number_figures, protect_references
 from .headings import outline, shift_headings, take_title, title_from_file_name
 from .ids import drop_dead_fragments, make_unique
 from .images import resolve_images
@@ -116,6 +119,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     if excerpt_md is None:
         excerpt_md = fields.excerpt_md
 
+    body_md = protect_references(body_md)
+    excerpt_md = protect_references(excerpt_md) if excerpt_md else excerpt_md
     candidates = _all_authors(fields, registry)
     pieces = [as_heading(fields.title_md) if fields.title_md else "", excerpt_md or "",
               *(spec.bio_md for spec in candidates), body_md]
@@ -173,6 +178,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     headings = _structure(trees, body, source)
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
+    # after the images: a figure whose picture is unavailable keeps no caption to number
+    link_references([excerpt, body, notes], number_figures(body), source)
 
     formulas = prepare_math(trees, source)
     for tree in trees:

@@ -204,7 +204,9 @@ class Survey:
 
     def _reference(self, tag: str, name: str, value: str, allowed: bool) -> bool:
         """Warn when cleaning removes a reference to another file; say whether it did."""
-        scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+        # "#fig:x" or "a:b.png" has no scheme: a scheme opens with a letter, before any "#/?"
+        found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", value.strip())
+        scheme = found[1].lower() if found else ""
         if scheme in ("javascript", "vbscript"):
             self.removed[f"{scheme}: URL"] += 1
             return False
