@@ -25,6 +25,7 @@ from ..renderers.epub import (
     add_accessibility,
     add_cover,
     add_fonts_and_css,
+    chapter_for,
     for_epub,
     new_book,
     toc_for,
@@ -42,6 +43,7 @@ def with_prefix(doc: Document, prefix: str) -> Document:
         doc,
         excerpt_html=prefix_ids(doc.excerpt_html, prefix),
         body_html=prefix_ids(doc.body_html, prefix),
+        references_html=prefix_ids(doc.references_html, prefix),
         authors=tuple(replace(a, bio_html=prefix_ids(a.bio_html, prefix)) for a in doc.authors),
         headings=tuple(replace(h, id=prefix + h.id) for h in doc.headings))
 
@@ -126,9 +128,7 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
     chapters, toc = [], [epub.Link("titlepage.xhtml", manifest.title, "titlepage")]
     for number, (doc, content) in enumerate(contents, start=1):
         href = article_file(number)
-        chapter = epub.EpubHtml(title=doc.title, file_name=href, lang=doc.lang,
-                                direction=doc.dir if doc.dir == "rtl" else None)
-        chapter.content = content
+        chapter = chapter_for(doc, href, content)
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)

@@ -81,6 +81,19 @@ def epub_body(html: str) -> str:
     return _serialise(root)
 
 
+def chapter_for(doc: Document, file_name: str, content: str) -> epub.EpubHtml:
+    """One article's content document. MathML in it is put in the MathML namespace and
+    declared in the manifest (the ``mathml`` property)."""
+    chapter = epub.EpubHtml(title=doc.title, file_name=file_name, lang=doc.lang,
+                            direction=doc.dir if doc.dir == "rtl" else None)
+    if "<math" in content:
+        content = re.sub(r"<math(?![^>]*\bxmlns=)(?=[\s>])", f'<math xmlns="{MATHML_NS}"',
+                         content)
+        chapter.properties.append("mathml")
+    chapter.content = content
+    return chapter
+
+
 def for_epub(doc: Document) -> Document:
     """The document with every fragment a chapter shows made fit by :func:`epub_body`:
     the excerpt and bios may carry site links and note references too."""
@@ -88,11 +101,6 @@ def for_epub(doc: Document) -> Document:
                    body_html=epub_body(doc.body_html),
                    authors=tuple(replace(a, bio_html=epub_body(a.bio_html))
                                  for a in doc.authors))
-
-
-def mathml_namespace(xhtml: str) -> str:
-    """MathML in an XHTML content document must be in its own namespace."""
-    return re.sub(r"<math(?![^>]*\bxmlns=)(?=[\s>])", f'<math xmlns="{MATHML_NS}"', xhtml)
 
 
 def _serialise(root) -> str:
@@ -183,19 +191,14 @@ class EpubRenderer:
             book.add_metadata("DC", "subject", subject)
         add_accessibility(book, [doc], cover_images=1)
 
-        content = mathml_namespace(ctx.template("epub-chapter.html",
-                                                **article_context(for_epub(doc))))
+        content = ctx.template("epub-chapter.html", **article_context(for_epub(doc)))
         css = add_fonts_and_css(book, brand, content)
         add_cover(book, *cover_of(doc, brand), doc.title)
         for number, resource in enumerate(doc.all_resources(), start=1):
             book.add_item(epub.EpubItem(uid=f"media{number}", file_name=resource.name,
                                         media_type=resource.media_type, content=resource.data))
 
-        chapter = epub.EpubHtml(title=doc.title, file_name=CHAPTER, lang=doc.lang,
-                                direction=doc.dir if doc.dir == "rtl" else None)
-        chapter.content = content
-        if "<math" in content:
-            chapter.properties.append("mathml")
+        chapter = chapter_for(doc, CHAPTER, content)
         chapter.add_item(css)
         book.add_item(chapter)
         book.guide.append({"type": "bodymatter", "href": CHAPTER, "title": doc.title})
