@@ -231,3 +231,24 @@ def test_editing_the_bibliography_rebuilds_the_post(tmp_path, settings):
     assert [r.status for r in third.results] == ["built"]
     text = (site.out / "html" / "harbour-charges.html").read_text(encoding="utf-8")
     assert re.search(r"The Ledger and the Harbour Light", text)
+
+
+def test_brand_citation_style_is_checked(tmp_path):
+    from imprint.brand.tokens import load_brand
+    from imprint.config import data_dir
+    from imprint.errors import ConfigError
+
+    base = (data_dir("styles") / "brand.toml").read_text(encoding="utf-8")
+    brand = tmp_path / "brand"
+    shutil.copytree(data_dir("styles"), brand)
+    for style, expected in (("apa", "apa"), ("house.csl", str(brand / "house.csl"))):
+        (brand / "brand.toml").write_text(base + f'\n[citations]\nstyle = "{style}"\n',
+                                          encoding="utf-8")
+        (brand / "house.csl").write_bytes(b"<style/>")
+        assert load_brand(brand).citation_style == expected
+    (brand / "brand.toml").write_text(base + '\n[citations]\nstyle = "nope"\nsize = 1\n',
+                                      encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_brand(brand)
+    assert "citations.style: 'nope' is not a citation style name" in caught.value.message
+    assert "citations.size: unknown key" in caught.value.message
