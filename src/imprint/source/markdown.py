@@ -10,6 +10,7 @@ separate the pieces; the HTML comes back cut at them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import tempfile
@@ -81,7 +82,8 @@ def render_pieces(pieces: Sequence[str], timeout: float = 60.0,
     nonce = hashlib.sha256("\x00".join(pieces).encode("utf-8")).hexdigest()[:20]
     marks = [f"IMPRINTPIECE{nonce}N{i}" for i in range(len(pieces))]
     joined = "\n\n".join(f"{piece}\n\n{mark}" for piece, mark in zip(pieces, marks, strict=True))
-    with tempfile.TemporaryDirectory(prefix="imprint-cite-") as folder:
+    with tempfile.TemporaryDirectory(prefix="imprint-cite-") if citeproc is not None \
+            else contextlib.nullcontext() as folder:
         extra = citeproc.args(Path(folder)) if citeproc is not None else []
         html = run_pandoc([f"--from={READER}", *WRITER_ARGS, *extra], joined.encode("utf-8"),
                           timeout=timeout).decode("utf-8")
