@@ -93,6 +93,8 @@ def _text_slots(root: etree._Element):
 def link_references(trees: list[etree._Element], names: dict[str, str],
                     source: Source) -> None:
     """Replace ``@fig:x`` / ``@tbl:x`` text with links to what they name."""
+    if not _REFERENCE.search(source.body):
+        return  # nothing to look for in the trees
     locator = Locator(source.body, source.body_line)
     for tree in trees:
         for element, slot in list(_text_slots(tree)):
