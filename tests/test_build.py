@@ -33,7 +33,7 @@ BAD = {
     "broken-yaml.md": ("---\ntitle: [unclosed\nauthor: x\n---\n\nBody.\n",
                        ":3: source: invalid YAML: did not find expected ',' or ']' while "
                        "parsing a flow sequence begun on line 2"),
-    "no-title.md": ("---\nauthor: Nobody\n---\n\nJust text, no heading.\n", ": source: no title"),
+    "empty.md": ("---\nauthor: Nobody\n---\n\n", ":4: source: no title and no text"),
     "bad-date.md": ("---\ntitle: Dated\ndate: 2025-13-45\n---\n\nText.\n",
                     ":3: source: date: '2025-13-45' is not a date"),
     "latin1.md": (None, ":2: source: not UTF-8: byte 0xe9 at column 11"),

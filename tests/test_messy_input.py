@@ -54,7 +54,9 @@ POSTS: dict[str, tuple[bytes, str | None]] = {
     "us-date.md": (b"---\ntitle: US\ndate: 2/13/2022\n---\n\nText.\n", None),
     "bad-date.md": (b"---\ntitle: Bad\ndate: 2025-13-45\n---\n\nText.\n",
                     ":3: source: date: '2025-13-45' is not a date"),
-    "no-title.md": (b"---\nauthor: Nobody\n---\n\nJust text.\n", ":4: source: no title"),
+    "no-title.md": (b"---\nauthor: Nobody\n---\n\nJust text.\n", None),
+    "bare.md": (b"Just text, neither front matter nor a heading.\n", None),
+    "empty-no-title.md": (b"---\nauthor: Nobody\n---\n\n", ":4: source: no title and no text"),
     "empty-body.md": (b"---\ntitle: Empty\n---\n", None),
     "liquid.md": (b"---\ntitle: Liquid\n---\n\nSee {{ site.baseurl }}/about and "
                   b"{% raw %}{{ page.title }}{% endraw %}.\n\n{% include note.html %}\n", None),

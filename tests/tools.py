@@ -71,3 +71,18 @@ def png(width: int = 1, height: int = 1, comment: bytes = b"") -> bytes:
     text = chunk(b"tEXt", b"Comment\x00" + comment) if comment else b""
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text
             + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+
+
+def build_fixture(folder: Path, tmp: Path, settings) -> tuple[object, dict[str, Path]]:
+    """Build the one post in a fixture folder (copied to ``tmp``, its content root) in
+    every format; return the report and the output of each format."""
+    import shutil
+
+    from imprint.builder.plan import build
+
+    shutil.copytree(folder, tmp / "content")
+    (post,) = [p for p in (tmp / "content").glob("*.md")]
+    report = build([post], out=tmp / "out", settings=settings.with_overrides(
+        content=tmp / "content"))
+    assert report.ok, [r.error for r in report.failed]
+    return report, {r.format: r.target for r in report.built}

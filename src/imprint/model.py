@@ -52,6 +52,23 @@ class Heading:
 
 
 @dataclass(frozen=True, slots=True)
+class Formula:
+    """A TeX formula drawn for print (SVG), sized in em of the text around it.
+
+    ``svg`` is None when it could not be drawn: print shows ``tex`` instead.
+    ``depth`` is how far the drawing reaches below the baseline.
+    """
+
+    tex: str
+    display: bool
+    name: str = ""  # math/<digest>.svg: where the PDF renderer serves the drawing from
+    svg: bytes | None = None
+    width: float = 0.0
+    height: float = 0.0
+    depth: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     slug: str
     identifier: str  # stable urn:uuid derived from the slug unless given
@@ -76,6 +93,12 @@ class Document:
     published: bool = True
     source_bytes: bytes = b""  # the post as written, for archives that keep it (PDF/A-3)
     modified: datetime | None = None  # last_modified_at: when the post was last revised
+    # the formatted reference list (citeproc's entries), placed after the body and before
+    # the bios in every format; "" when the post cites nothing
+    references_html: str = ""
+    # each distinct TeX formula in the fragments, drawn for print (HTML and EPUB carry
+    # pandoc's MathML, the DOCX Word equations)
+    formulas: tuple[Formula, ...] = ()
 
     @property
     def dir(self) -> str:

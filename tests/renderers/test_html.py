@@ -47,7 +47,8 @@ def test_footnotes_and_table(samples_build):
     assert len(notes) == 3
     refs = tree.xpath("//a[contains(@class,'footnote-ref')]/@href")
     assert sorted(refs) == sorted(f"#{li.get('id')}" for li in notes)
-    assert tree.xpath("//table/caption")[0].text_content().startswith("Illustrative exposure")
+    assert tree.xpath("//table/caption")[0].text_content().startswith(
+        "Table 1: Illustrative exposure")
     assert len(tree.xpath("//table/tbody/tr")) == 4
 
 

@@ -169,10 +169,23 @@ def test_title_from_the_first_heading(make) -> None:
     ("---\nauthor: Ann\n---\nJust text.\n", 4),
     ("---\nauthor: Ann\n---\n## Only a section\n\nText.\n", 4),
 ])
-def test_no_title_is_an_error(make, text: str, line: int) -> None:
-    with pytest.raises(SourceError, match="no title") as caught:
+def test_no_title_comes_from_the_file_name_with_a_warning(tmp_path, text: str,
+                                                          line: int) -> None:
+    path = tmp_path / "2013-01-11-no-yaml_title.md"
+    source = parse_source(text.encode("utf-8"), path)
+    resolver = Resolver(Policy(content_root=tmp_path, remote=False))
+    with collecting() as warnings:
+        doc = normalise(source, SETTINGS, AuthorRegistry(), resolver)
+    assert doc.title == doc.title_html == "No Yaml Title"
+    assert "Text" in doc.body_html or "Just text" in doc.excerpt_html
+    (warning,) = [w for w in warnings if "no title" in w.message]
+    assert warning.line == line and "'No Yaml Title'" in warning.message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "---\nauthor: Ann\n---\n", "---\na: b\n---\n  \n"])
+def test_an_empty_post_without_title_is_an_error(make, text: str) -> None:
+    with pytest.raises(SourceError, match="no title and no text"):
         make(text)
-    assert caught.value.line == line
 
 
 def test_title_with_markdown(make) -> None:

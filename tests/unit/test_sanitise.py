@@ -238,3 +238,8 @@ def test_conflict_in_front_matter_is_the_error(tmp_path: Path) -> None:
 def test_title_keeps_inline_html_only(title: str, html: str) -> None:
     (piece,) = render_pieces([as_heading(title)]).pieces
     assert f">{html}</h1>" in piece
+
+
+def test_backslash_in_a_link_is_percent_encoded() -> None:
+    # CommonMark's [foo]: /url\bar: a backslash is no URL character (Nu rejects it)
+    assert clean('<a href="/url\\bar*baz">x</a>') == '<a href="/url%5Cbar*baz">x</a>'

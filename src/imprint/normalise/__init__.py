@@ -2,13 +2,18 @@
 
 1. metadata: fields, aliases and types (``metadata.py``, ``dates.py``, ``authors.py``);
 2. excerpt separator: split the Markdown (``excerpt.py``);
-3. one pandoc run for title, excerpt, bios and body (``markdown.py``);
-4. title from the first ``#`` heading when the front matter has none (``headings.py``);
+3. one pandoc run for title, excerpt, bios and body (``markdown.py``), citations
+   resolved by pandoc's citeproc from the post's bibliography (``citations.py``);
+4. title from the first ``#`` heading when the front matter has none, else from the
+   file name as Jekyll does, with a warning (``headings.py``);
 5. the trailing bio block out of the body (``bio.py``);
 6. the opening paragraph as excerpt when nothing else gave one (``excerpt.py``);
-7. headings shifted under the title; kramdown attribute lists dropped
-   (``kramdown.py``); ids made unique (``ids.py``); outline collected;
-8. images resolved under the resource policy (``images.py``);
+7. callouts made asides (``callouts.py``); headings shifted under the title; kramdown
+   attribute lists dropped (``kramdown.py``); ids made unique (``ids.py``); outline
+   collected;
+8. images resolved under the resource policy (``images.py``); figures and tables
+   numbered, ``@fig:x`` references linked (``figures.py``); formulas drawn for print
+   (``math.py``);
 9. every fragment cleaned of unsafe raw HTML (``sanitise.py``);
 10. typography passes on metadata (``typography.py``);
 11. lint: warnings for what hurts readers or search (``lint.py``).
@@ -33,15 +38,19 @@ from ..source.resources import Resolver
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
 from .bio import take_trailing_bios
+from .callouts import make_callouts
+from .citations import read_citations, reference_list
 from .conflicts import conflict_lines
 from .dates import display_date
 from .excerpt import split_at_separator, take_opening_paragraph
-from .headings import outline, shift_headings, take_title
+from .figures import link_references, number_figures, protect_references
+from .headings import outline, shift_headings, take_title, title_from_file_name
 from .ids import drop_dead_fragments, make_unique
 from .images import resolve_images
 from .kramdown import drop_attribute_lists
 from .lines import Locator
 from .lint import lint
+from .math import prepare_math
 from .metadata import Fields, read_fields, title_block
 from .sanitise import Survey, clean, modernise
 from .tree import MAX_DEPTH, flatten_deep, inner_html, parse, text_of
@@ -92,10 +101,13 @@ def _structure(trees: list[HtmlElement], body: HtmlElement,
 
 
 def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
-              resolver: Resolver) -> Document:
+              resolver: Resolver, citation_style: str | None = None) -> Document:
+    """``citation_style`` is the brand's default CSL style (a name or a .csl path)."""
     source = _with_title_block(source)
     fields = read_fields(source, settings, registry)
     path = source.path
+    citations = read_citations(source, resolver, fields.lang, citation_style,
+                               settings.job_timeout)
     for line in conflict_lines(source.body):
         warn("a merge-conflict marker: both sides of an unresolved conflict are in the post",
              path, source.body_line + line)
@@ -107,10 +119,13 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     if excerpt_md is None:
         excerpt_md = fields.excerpt_md
 
+    body_md = protect_references(body_md)
+    excerpt_md = protect_references(excerpt_md) if excerpt_md else excerpt_md
     candidates = _all_authors(fields, registry)
     pieces = [as_heading(fields.title_md) if fields.title_md else "", excerpt_md or "",
               *(spec.bio_md for spec in candidates), body_md]
-    rendered = render_pieces(pieces, timeout=settings.job_timeout)
+    rendered = render_pieces(pieces, timeout=settings.job_timeout,
+                             citeproc=citations.citeproc if citations else None)
     title_piece, excerpt_piece, *bio_pieces, body_piece = rendered.pieces
 
     body = parse(body_piece)
@@ -128,8 +143,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         title_html = clean(inner_html(title_tree))  # the plain title is what survives cleaning
         title = text_of(parse(title_html))
     if not title:
-        raise SourceError("no title: add 'title:' to the front matter or start the post "
-                          "with a '# Heading'", path, source.body_line if source.meta else 1)
+        title = title_from_file_name(source)
+        title_html = html_escape(title, quote=False)
 
     trailing = take_trailing_bios(body, [s.name for s in candidates])
     authors: list[Author] = []
@@ -148,22 +163,30 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         elif fields.description:  # a post that opens with a heading: its description
             excerpt = parse(f"<p>{html_escape(typography.plain_metadata(fields.description))}</p>")
 
+    make_callouts(body)
     shift_headings(body)
     notes = parse(rendered.footnotes)
     for section in notes.xpath("./section[@role='doc-endnotes']"):
         # a <section> without a heading is a warning in HTML checkers; the notes need none
         section.tag = "div"
     bios = [parse(a.bio_html) for a in authors]
+    references = reference_list(rendered.references)
+    if citations is not None:
+        citations.check_keys([notes, excerpt, body])
     # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
-    trees = [notes, excerpt, body, *bios]
+    trees = [notes, references, excerpt, body, *bios]
     headings = _structure(trees, body, source)
     resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
                                source.body_line)
+    # after the images: a figure whose picture is unavailable keeps no caption to number
+    link_references([excerpt, body, notes], number_figures(body), source)
 
+    formulas = prepare_math(trees, source)
     for tree in trees:
         survey.look(tree)
     survey.report()
-    notes_html, excerpt_html, body_html, *bios_html = (clean(inner_html(t)) for t in trees)
+    notes_html, references_html, excerpt_html, body_html, *bios_html = (
+        clean(inner_html(t)) for t in trees)
     authors = [replace(a, bio_html=b) for a, b in zip(authors, bios_html, strict=True)]
     if notes_html:
         body_html = f"{body_html}\n{notes_html}"
@@ -197,6 +220,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         image=image,
         image_alt=typography.plain_metadata(fields.image_alt) or "",
         resources=resources,
+        references_html=references_html,
+        formulas=formulas,
         published=fields.published,
         source_bytes=source.raw,
         modified=fields.modified,

@@ -12,7 +12,11 @@ import re
 
 from lxml import etree
 
+from ..diagnostics import warn
+from ..errors import SourceError
 from ..model import Heading
+from ..source.post import Source
+from .metadata import slug_from_path
 from .tree import drop, inner_html, text_of
 
 LEVELS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -61,3 +65,20 @@ def outline(root: etree._Element, taken: set[str] | None = None) -> tuple[Headin
             taken.add(ident)
         found.append(Heading(int(el.tag[1]), ident, text_of(el) or f"Section {number}"))
     return tuple(found)
+
+
+def title_from_file_name(source: Source) -> str:
+    """A title-less post's title from its file name's slug, as Jekyll makes it
+    (``2013-01-11-no-yaml-title.md`` → "No Yaml Title"), with a warning.
+
+    A post with nothing after its front matter is an error: there is nothing to publish.
+    """
+    where = source.body_line if source.meta else 1
+    if not source.body.strip():
+        raise SourceError("no title and no text: the post is empty after its front matter",
+                          source.path, where)
+    words = re.split(r"[-_\s]+", slug_from_path(source.path)[0])
+    title = " ".join(w[:1].upper() + w[1:] for w in words if w) or "Untitled"
+    warn(f"no title: using {title!r} from the file name; add 'title:' to the front matter "
+         "or start the post with a '# Heading'", source.path, where)
+    return title

@@ -39,6 +39,20 @@ TAGS = frozenset({
     "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
     "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
 })
+# Presentation MathML as pandoc writes it from TeX, with the TeX kept as an annotation.
+MATHML_TAGS = frozenset({
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
+    "mfrac", "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+    "mmultiscripts", "mprescripts", "none", "mtable", "mtr", "mtd", "mstyle", "mpadded",
+    "mphantom", "menclose", "merror",
+})
+MATHML_ATTRIBUTES = {
+    "display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder",
+    "form", "largeop", "movablelimits", "lspace", "rspace", "minsize", "maxsize",
+    "symmetric", "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines",
+    "rowlines", "frame", "linethickness", "scriptlevel", "displaystyle", "encoding",
+    "notation", "width", "height", "depth", "voffset",
+}
 # Removed with everything inside them: their content is code, or not text a reader sees.
 DROPPED_WITH_CONTENT = frozenset({
     "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
@@ -59,6 +73,7 @@ ATTRIBUTES: dict[str, set[str]] = {
     "del": {"datetime"},
     "ins": {"datetime"},
     "details": {"open"},
+    **{tag: MATHML_ATTRIBUTES for tag in MATHML_TAGS},
 }
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}  # data: only for images, see below
 
@@ -80,7 +95,7 @@ _FETCHING = ("src", "href", "data", "poster", "srcset", "background", "action", 
 _CSS_REFERENCE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)|@import\s+(['\"])(.*?)\3", re.I | re.S)
 # Removals worth telling the author about (the rest is markup that had no effect).
 _REPORTED_TAGS = DROPPED_WITH_CONTENT | {"form", "input", "button", "link", "meta", "base",
-                                         "math", "video", "audio", "source", "track", "canvas"}
+                                         "video", "audio", "source", "track", "canvas"}
 
 
 def _keep(tag: str, attribute: str, value: str) -> str | None:
@@ -93,6 +108,9 @@ def _keep(tag: str, attribute: str, value: str) -> str | None:
         # a data: image is an image; any other data: URL is a page in disguise
         return value if tag == "img" and attribute == "src" and \
             value[5:].lower().startswith("image/") else None
+    if attribute == "href" and "\\" in value:
+        # a backslash is no URL character: CommonMark percent-encodes it, as browsers do
+        return value.replace("\\", "%5C")
     if attribute == "id":
         return re.sub(r"\s+", "-", value) or None
     if attribute == "role":
@@ -102,6 +120,9 @@ def _keep(tag: str, attribute: str, value: str) -> str | None:
         return value if _LANG.match(value) else None
     if attribute == "dir":
         return value.lower() if value.lower() in ("ltr", "rtl", "auto") else None
+    if tag in MATHML_TAGS:
+        # lengths and keywords only: nothing a reader could fetch or run
+        return value if re.fullmatch(r"[-\w.%#/ ,]{0,64}", value) else None
     if attribute in ("width", "height", "colspan", "rowspan", "span", "start", "value"):
         return value if value.isdigit() else None
     if attribute == "type" and tag == "ol":
@@ -130,7 +151,8 @@ def clean(html: str) -> str:
     """The allow-listed subset of an HTML fragment."""
     if not html:
         return html
-    return nh3.clean(html, tags=set(TAGS), clean_content_tags=set(DROPPED_WITH_CONTENT),
+    return nh3.clean(html, tags=set(TAGS | MATHML_TAGS),
+                     clean_content_tags=set(DROPPED_WITH_CONTENT),
                      attributes={k: set(v) for k, v in ATTRIBUTES.items()},
                      attribute_filter=_keep, strip_comments=True, link_rel=None,
                      url_schemes=set(URL_SCHEMES))
@@ -155,7 +177,7 @@ class Survey:
             if not isinstance(element.tag, str):
                 continue
             tag = element.tag.lower()
-            allowed = tag in TAGS
+            allowed = tag in TAGS or tag in MATHML_TAGS
             told = False  # a removed reference is its own warning; the tag is not counted too
             if tag == "style":
                 told = self._css_references(element.text or "", "<style>")
@@ -182,7 +204,9 @@ class Survey:
 
     def _reference(self, tag: str, name: str, value: str, allowed: bool) -> bool:
         """Warn when cleaning removes a reference to another file; say whether it did."""
-        scheme = value.strip().split(":", 1)[0].lower() if ":" in value else ""
+        # "#fig:x" or "a:b.png" has no scheme: a scheme opens with a letter, before any "#/?"
+        found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", value.strip())
+        scheme = found[1].lower() if found else ""
         if scheme in ("javascript", "vbscript"):
             self.removed[f"{scheme}: URL"] += 1
             return False

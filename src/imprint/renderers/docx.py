@@ -17,7 +17,10 @@ from typing import ClassVar
 from xml.sax.saxutils import escape
 
 from ..brand.docx import reference_path
+import lxml.html
+
 from ..model import Document
+from ..normalise.tree import inner_html
 from ..source.pandoc import run_pandoc
 from . import RenderContext, article_context, plain_excerpt, replace_media
 from .epub import w3c
@@ -70,6 +73,21 @@ def pandoc_docx(html: str, reference: Path, lang: str, shift: int = 0,
     return run_pandoc(args, html.encode("utf-8"), timeout=timeout)
 
 
+def custom_styles(html: str) -> str:
+    """Blocks with a paragraph style of their own in Word: callouts are ``Callout``."""
+    if "callout" not in html:
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for aside in root.xpath("//aside[contains(concat(' ', @class, ' '), ' callout ')]"):
+        aside.tag = "div"
+        aside.set("data-custom-style", "Callout")
+        for title in aside.xpath("./p[@class='callout-title']"):
+            strong = lxml.html.Element("strong")
+            strong.text, title.text = title.text, None
+            title.append(strong)
+    return inner_html(root)
+
+
 class DocxRenderer:
     name: ClassVar[str] = "docx"
     suffix: ClassVar[str] = ".docx"
@@ -78,7 +96,9 @@ class DocxRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         reference = reference_path(ctx.brand, ctx.cache_dir)
-        page = ctx.template("docx.html", **article_context(doc))
+        context = article_context(doc)
+        context["body_html"] = custom_styles(doc.body_html)
+        page = ctx.template("docx.html", **context)
         page = replace_media(page, doc, lambda r: r.data_url)
         data = pandoc_docx(page, reference, doc.lang, shift=-1, timeout=ctx.timeout)
         return normalise_zip(data, ctx.moment(doc), replace={CORE: core_properties(doc, ctx)})

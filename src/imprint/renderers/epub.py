@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -29,6 +30,7 @@ from .accessibility import audit, epub_properties
 from .zips import normalise_zip
 
 CHAPTER = "article.xhtml"
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 STYLESHEET = "styles/article.css"
 COVER = "media/cover.jpg"
 
@@ -77,6 +79,28 @@ def epub_body(html: str) -> str:
     for link in root.xpath('//a[@role="doc-backlink"]'):
         link.set("aria-label", "Back to text")
     return _serialise(root)
+
+
+def chapter_for(doc: Document, file_name: str, content: str) -> epub.EpubHtml:
+    """One article's content document. MathML in it is put in the MathML namespace and
+    declared in the manifest (the ``mathml`` property)."""
+    chapter = epub.EpubHtml(title=doc.title, file_name=file_name, lang=doc.lang,
+                            direction=doc.dir if doc.dir == "rtl" else None)
+    if "<math" in content:
+        content = re.sub(r"<math(?![^>]*\bxmlns=)(?=[\s>])", f'<math xmlns="{MATHML_NS}"',
+                         content)
+        chapter.properties.append("mathml")
+    chapter.content = content
+    return chapter
+
+
+def for_epub(doc: Document) -> Document:
+    """The document with every fragment a chapter shows made fit by :func:`epub_body`:
+    the excerpt and bios may carry site links and note references too."""
+    return replace(doc, excerpt_html=epub_body(doc.excerpt_html),
+                   body_html=epub_body(doc.body_html),
+                   authors=tuple(replace(a, bio_html=epub_body(a.bio_html))
+                                 for a in doc.authors))
 
 
 def _serialise(root) -> str:
@@ -178,18 +202,14 @@ class EpubRenderer:
             book.add_metadata("DC", "subject", subject)
         add_accessibility(book, [doc], cover_images=1)
 
-        context = article_context(doc)
-        context["body_html"] = epub_body(doc.body_html)
-        content = ctx.template("epub-chapter.html", **context)
+        content = ctx.template("epub-chapter.html", **article_context(for_epub(doc)))
         css = add_fonts_and_css(book, brand, content)
         add_cover(book, *cover_of(doc, brand), doc.title)
         for number, resource in enumerate(doc.all_resources(), start=1):
             book.add_item(epub.EpubItem(uid=f"media{number}", file_name=resource.name,
                                         media_type=resource.media_type, content=resource.data))
 
-        chapter = epub.EpubHtml(title=doc.title, file_name=CHAPTER, lang=doc.lang,
-                                direction=doc.dir if doc.dir == "rtl" else None)
-        chapter.content = content
+        chapter = chapter_for(doc, CHAPTER, content)
         chapter.add_item(css)
         book.add_item(chapter)
         book.guide.append({"type": "bodymatter", "href": CHAPTER, "title": doc.title})

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,11 +26,13 @@ import lxml.html
 from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError, out_of_memory
-from ..model import Document, Resource
+from ..model import Document, Formula, Resource
+from ..normalise.math import tex_of
 from ..normalise.tree import drop, inner_html
 from . import RenderContext, article_context, pdf_fonts, replace_media
 
 BASE_URL = "https://imprint.invalid/"
+_EXCERPT_END = "imprint-excerpt-end"
 VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "x-4": "pdf/x-4", "none": None}
 # PDF/X-4's output intent: a CMYK printer profile for SWOP (CGATS TR 001) from Debian's
 # libgs-common (Ghostscript's default CMYK profile); make system-deps installs it
@@ -113,6 +116,8 @@ class _Fetcher:
 
         media = {BASE_URL + r.name: r
                  for r in (*(doc.all_resources() if doc else ()), *extra)}
+        media.update({BASE_URL + f.name: Resource(f.name, "image/svg+xml", f.svg, f.tex)
+                      for f in (doc.formulas if doc else ()) if f.svg is not None})
         brand_files = {p.as_uri(): p for p in brand.font_files()}
         if brand.logo is not None:
             brand_files[brand.logo.as_uri()] = brand.logo
@@ -166,6 +171,63 @@ def page_footnotes(html: str) -> str:
         note.tail = ref.tail
         ref.getparent().replace(ref, note)
     return inner_html(root)
+
+
+def place_formulas(html: str, drawn: dict[tuple[str, bool], Formula]) -> str:
+    """Each MathML formula as its drawing: an image on the baseline at the text's size,
+    centred on a line of its own for display math; its TeX source as alternate text.
+    One that could not be drawn shows its TeX in monospace."""
+    if "<math" not in html:
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for math in list(root.iter("math")):
+        tex = tex_of(math)
+        display = math.get("display") == "block"
+        formula = drawn.get((tex, display))
+        if formula is None or formula.svg is None:
+            shown = lxml.html.Element("code", {"class": "math-source"})
+            shown.text = tex
+        else:
+            shown = lxml.html.Element("img", {
+                "class": "formula", "alt": tex, "src": BASE_URL + formula.name,
+                "style": f"width: {formula.width:.3f}em; height: {formula.height:.3f}em; "
+                         f"vertical-align: {-formula.depth:.3f}em"})
+        if display:
+            block = lxml.html.Element("span", {"class": "formula-display"})
+            block.append(shown)
+            shown = block
+        shown.tail = math.tail
+        math.getparent().replace(math, shown)
+    return inner_html(root)
+
+
+def tag_formulas(data: bytes, sources: set[str]) -> bytes:
+    """Formula drawings are ``Formula`` elements in the structure tree, not ``Figure``s
+    (WeasyPrint tags every image as a figure); their alternate text is the TeX."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        root = pdf.Root.get("/StructTreeRoot")
+        if root is None:
+            return data
+        stack, seen = [root], set()
+        while stack:
+            element = stack.pop()
+            if element.objgen in seen and element.objgen != (0, 0):
+                continue
+            seen.add(element.objgen)
+            if element.get("/S") == "/Figure" and str(element.get("/Alt", "")) in sources:
+                element.S = pikepdf.Name.Formula
+            kids = element.get("/K")
+            if isinstance(kids, pikepdf.Dictionary):
+                stack.append(kids)
+            elif isinstance(kids, pikepdf.Array):
+                stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary))
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 class PdfRenderer:
@@ -225,8 +287,18 @@ class PdfRenderer:
         page numbering and running heads)."""
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
+        # the excerpt may call notes too (a citation in the opening paragraph)
+        excerpt, _, body = page_footnotes(
+            f'{doc.excerpt_html}<hr class="{_EXCERPT_END}">{doc.body_html}'
+        ).partition(f'<hr class="{_EXCERPT_END}">')
+        doc = replace(doc, excerpt_html=excerpt.strip(), body_html=body.strip())
+        if doc.formulas:
+            drawn = {(f.tex, f.display): f for f in doc.formulas}
+            doc = replace(doc, excerpt_html=place_formulas(doc.excerpt_html, drawn),
+                          body_html=place_formulas(doc.body_html, drawn),
+                          authors=tuple(replace(a, bio_html=place_formulas(a.bio_html, drawn))
+                                        for a in doc.authors))
         context = article_context(doc)
-        context["body_html"] = page_footnotes(doc.body_html)
         page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
                             running_title=css_string(str(context["short_title"])),
                             page_style=page_style, **context)
@@ -234,9 +306,12 @@ class PdfRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         moment = ctx.moment(doc)
-        return self.write(self.page(doc, ctx), ctx, moment,
+        data = self.write(self.page(doc, ctx), ctx, moment,
                           f"{doc.identifier}|{doc.source_digest}", doc,
                           self._attachments(doc, ctx, moment))
+        if ctx.pdf_standard == "ua-1" and any(f.svg for f in doc.formulas):
+            data = tag_formulas(data, {f.tex for f in doc.formulas if f.svg})
+        return data
 
     def write(self, page: str, ctx: RenderContext, moment: datetime, seed: str,
               doc: Document | None = None, attachments: list[Any] | None = None,

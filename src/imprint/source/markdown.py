@@ -10,25 +10,49 @@ separate the pieces; the HTML comes back cut at them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from .pandoc import run_pandoc
 
 # pandoc's own Markdown (footnotes, tables, definition lists, fenced divs, smart
-# punctuation). Its metadata blocks are off: front matter is already read, and a
+# punctuation, TeX math as MathML). Its metadata blocks are off: front matter is already read, and a
 # later "---" block must stay body text.
 READER = "markdown+abbreviations-yaml_metadata_block-pandoc_title_block"
 WRITER_ARGS = ("--to=html5", "--wrap=none", "--syntax-highlighting=none",
-               "--email-obfuscation=none")
+               "--email-obfuscation=none", "--mathml")
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
     pieces: tuple[str, ...]  # HTML for each Markdown piece, in order
     footnotes: str  # pandoc's footnotes section ("" when there are none)
+    references: str = ""  # citeproc's reference list (``<div id="refs">``), "" without one
+
+
+@dataclass(frozen=True, slots=True)
+class Citeproc:
+    """What pandoc's ``--citeproc`` is given: data already read under the resource
+    policy. Sandboxed pandoc reads only files named on its command line, so the
+    data goes into a private temporary folder for the one run."""
+
+    references: bytes  # CSL-JSON
+    style: bytes | None = None  # a CSL style; None: pandoc's Chicago author-date
+    lang: str = "en-GB"
+
+    def args(self, folder: Path) -> list[str]:
+        (folder / "references.json").write_bytes(self.references)
+        args = ["--citeproc", f"--bibliography={folder / 'references.json'}",
+                "--metadata=link-citations:true", f"--metadata=lang:{self.lang}"]
+        if self.style is not None:
+            (folder / "style.csl").write_bytes(self.style)
+            args.append(f"--csl={folder / 'style.csl'}")
+        return args
 
 
 # Inline HTML a title may carry. Any other tag (``<script>``, ``<div>``) would make
@@ -51,13 +75,18 @@ def as_heading(title: str) -> str:
     return f"# {_escape_title(title)}"
 
 
-def render_pieces(pieces: Sequence[str], timeout: float = 60.0) -> Rendered:
-    """Convert Markdown pieces to HTML fragments with one pandoc run."""
+def render_pieces(pieces: Sequence[str], timeout: float = 60.0,
+                  citeproc: Citeproc | None = None) -> Rendered:
+    """Convert Markdown pieces to HTML fragments with one pandoc run (citations
+    resolved and the reference list made when ``citeproc`` is given)."""
     nonce = hashlib.sha256("\x00".join(pieces).encode("utf-8")).hexdigest()[:20]
     marks = [f"IMPRINTPIECE{nonce}N{i}" for i in range(len(pieces))]
     joined = "\n\n".join(f"{piece}\n\n{mark}" for piece, mark in zip(pieces, marks, strict=True))
-    html = run_pandoc([f"--from={READER}", *WRITER_ARGS], joined.encode("utf-8"),
-                      timeout=timeout).decode("utf-8")
+    with tempfile.TemporaryDirectory(prefix="imprint-cite-") if citeproc is not None \
+            else contextlib.nullcontext() as folder:
+        extra = citeproc.args(Path(folder)) if citeproc is not None else []
+        html = run_pandoc([f"--from={READER}", *WRITER_ARGS, *extra], joined.encode("utf-8"),
+                          timeout=timeout).decode("utf-8")
     footnotes = ""
     start = html.find('<section id="footnotes"')
     if start >= 0:
@@ -67,6 +96,10 @@ def render_pieces(pieces: Sequence[str], timeout: float = 60.0) -> Rendered:
     for mark in marks:
         before, found, rest = rest.partition(f"<p>{mark}</p>")
         out.append(before)
+    # citeproc puts the reference list after the last piece
+    start = rest.find('<div id="refs"')
+    references = rest[start:].strip() if citeproc is not None and start >= 0 else ""
     # a piece that swallowed marks (an unclosed fence or HTML block) keeps its text, not them
     leftover = re.compile(rf"(?:<p>)?IMPRINTPIECE{nonce}N\d+(?:</p>)?")
-    return Rendered(tuple(leftover.sub("", piece).strip() for piece in out), footnotes)
+    return Rendered(tuple(leftover.sub("", piece).strip() for piece in out), footnotes,
+                    references)

@@ -61,7 +61,9 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
             raise out_of_memory("pandoc")
         if done.returncode < 0:
             raise RenderError(f"pandoc was stopped by {signal.Signals(-done.returncode).name}")
-        raise RenderError(f"pandoc failed: {message[-1] if message else done.returncode}")
+        error = RenderError(f"pandoc failed: {message[-1] if message else done.returncode}")
+        error.detail = "\n".join(message)  # all pandoc said: a reader's error names the line
+        raise error
     return done.stdout
 
 

@@ -105,10 +105,7 @@ class Resolver:
         if not written:
             raise ResourceError("empty image reference")
         shown = _short(urllib.parse.unquote(written))  # as the author typed it
-        try:
-            data = self._read(site_relative(written), base)
-        except ResourceError as exc:
-            raise ResourceError(f"{shown}: {exc.message}") from None
+        data = self.read(written, base)
         kind = sniff(data)
         if kind is None:
             raise ResourceError(f"{shown}: not a PNG, JPEG, GIF, WebP or SVG image")
@@ -119,6 +116,18 @@ class Resolver:
                 raise ResourceError(f"{shown}: SVG {problem}; refused")
         digest = hashlib.sha256(data).hexdigest()[:16]
         return Resource(f"media/{digest}.{ext}", media_type, data, written)
+
+    def read(self, ref: str, base: Path) -> bytes:
+        """The bytes of any file ``ref`` names (an image, a bibliography, a citation
+        style), fetched under the policy; a refusal says which reference it was."""
+        written = ref.strip()
+        if not written:
+            raise ResourceError("empty reference")
+        try:
+            return self._read(site_relative(written), base)
+        except ResourceError as exc:
+            raise ResourceError(f"{_short(urllib.parse.unquote(written))}: {exc.message}") \
+                from None
 
     def _read(self, ref: str, base: Path) -> bytes:
         parts = urllib.parse.urlsplit(ref)
