@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -47,6 +48,7 @@ def manifest_path(settings: Settings, out: Path) -> Path:
     return settings.cache_dir / "builds" / f"{name}.json"
 INDEX_NAME = "index.html"
 SAVE_EVERY = 2.0  # seconds between manifest saves while building
+READ_AHEAD = 4  # posts being read or rendered at once, per worker
 # longest first, so the slow PDFs do not end up alone at the end of a build
 PRIORITY = {"pdf": 1, "docx": 2, "epub": 3, "html": 4}
 
@@ -174,16 +176,34 @@ class _Build:
 
     # --- running ------------------------------------------------------------------------------
     def run(self, executor: Executor, posts: list[_Post]) -> None:
-        for post in posts:
-            ticket = executor.submit("normalise", post.path, post.raw)
-            self.pending[ticket] = ("normalise", post)
+        # Posts are read a few at a time ahead of the workers, not all at once, so the
+        # Documents waiting for their renders (images and all) stay few however large
+        # the archive: memory follows the number of workers, not of posts.
+        waiting = deque(posts)
+        ahead = READ_AHEAD * max(1, executor.workers) + 2
+        open_jobs: dict[int, int] = {}  # id(post) -> its jobs not finished yet
+
+        def read_more() -> None:
+            while waiting and len(open_jobs) < ahead:
+                post = waiting.popleft()
+                ticket = executor.submit("normalise", post.path, post.raw)
+                self.pending[ticket] = ("normalise", post)
+                open_jobs[id(post)] = 1
+
+        read_more()
         for outcome in executor.results():
             kind, post, *render = self.pending.pop(outcome.ticket)
+            before = len(self.pending)
             if kind == "normalise":
+                post.raw = b""  # sent; the worker has it
                 self.normalised(executor, post, outcome)
             else:
                 fmt, target, found = render
                 self.rendered(post, fmt, target, found, outcome)
+            open_jobs[id(post)] += len(self.pending) - before - 1  # renders it submitted
+            if open_jobs[id(post)] == 0:
+                del open_jobs[id(post)]
+            read_more()
             if self.site and time.monotonic() - self._saved > SAVE_EVERY:
                 self.manifest.save()
                 self._saved = time.monotonic()
