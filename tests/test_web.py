@@ -93,8 +93,8 @@ def browser():
 def _pages(site: Path) -> list[Path]:
     """Every page of the site: posts, index pages, topic pages, search."""
     return sorted(site.glob("html/*.html")) + [site / "index.html"] + sorted(
-        site.glob("page/*.html")) + sorted(site.glob("tags/*.html")) + sorted(
-        site.glob("categories/*.html")) + [site / "search.html"]
+        site.glob("page/*.html")) + sorted(site.rglob("tags/**/*.html")) + sorted(
+        site.rglob("categories/**/*.html")) + [site / "search.html"]
 
 
 class _Visit:
@@ -315,3 +315,29 @@ def test_a_full_feed_carries_each_article(tmp_path):
     [content] = feed.entries[1].content
     assert content.type == "text/html" and "substations in low-lying districts" in content.value
     assert "site-nav" not in content.value  # the article, not the page around it
+
+
+def test_topic_pages_are_paginated_like_the_index(tmp_path):
+    from bench.corpus import generate
+
+    generate(CONTENT, tmp_path / "content", 4)  # the first sample twice: its tags twice
+    (tmp_path / "imprint.toml").write_text("[site]\npage_size = 1\n", encoding="utf-8")
+    done = _imprint("build", "--formats", "html", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "build"
+    first = html_tree(site / "tags" / "infrastructure.html")
+    assert len(first.xpath("//li[@class='post']")) == 1
+    assert first.xpath("//a[@rel='next']/@href") == ["infrastructure/2.html"]
+    second = html_tree(site / "tags" / "infrastructure" / "2.html")
+    assert len(second.xpath("//li[@class='post']")) == 1
+    assert second.xpath("//a[@rel='prev']/@href") == ["../infrastructure.html"]
+    assert " ".join(second.xpath("string(//h1)").split()) == "Tag: infrastructure, page 2"
+    for href in second.xpath("//a/@href | //link/@href"):  # its links work one level down
+        if not re.match(r"[a-z]+:", href):
+            assert (site / "tags" / "infrastructure" / unquote(href)).resolve().is_file(), href
+
+    # one of the two posts gone: the second page goes too, and its empty folder
+    sorted((tmp_path / "content").glob("2025-06-12-undersea-cables-*.md"))[-1].unlink()
+    assert _imprint("build", "--formats", "html", cwd=tmp_path).returncode == 0
+    assert not (site / "tags" / "infrastructure").exists()
+    assert not html_tree(site / "tags" / "infrastructure.html").xpath("//a[@rel='next']")

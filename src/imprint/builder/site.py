@@ -229,17 +229,10 @@ class Site:
         return self.project.brand.logo_data_url()
 
     def write_indexes(self) -> Path:
-        size = self.settings.page_size
-        chunks = [self.posts[i:i + size] for i in range(0, len(self.posts), size)] or [[]]
-        pages = [self.out / INDEX_TEMPLATE] + [self.out / "page" / f"{n}.html"
-                                               for n in range(2, len(chunks) + 1)]
-        for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
-            pager = {}
-            if number > 0:
-                pager["prev"] = _href(pages[number - 1], page)
-            if number + 1 < len(pages):
-                pager["next"] = _href(pages[number + 1], page)
-            self.index_page(page, chunk, None if number == 0 else f"Page {number + 1}", pager)
+        """The index (``index.html``, ``page/<n>.html``) and a page per tag and category
+        (``tags/<tag>.html``, ``tags/<tag>/<n>.html``), each ``page_size`` posts long."""
+        pages = self.paginated(self.posts, self.out / INDEX_TEMPLATE, self.out / "page",
+                               None)
         keep = set(pages)
         for kind, label in (("tags", "Tag"), ("categories", "Category")):
             terms: dict[Path, tuple[str, list[Post]]] = {}
@@ -247,14 +240,33 @@ class Site:
                 for term in post.card.get(kind, []):
                     terms.setdefault(_term_page(self.out, kind, term), (term, []))[1].append(post)
             for page, (term, posts) in sorted(terms.items()):
-                self.index_page(page, posts, f"{label}: {term}", {})
-                keep.add(page)
+                keep.update(self.paginated(posts, page, page.with_suffix(""),
+                                           f"{label}: {term}"))
         for folder in (self.out / "page", self.out / "tags", self.out / "categories"):
-            for stale in (folder.glob("*.html") if folder.is_dir() else []):
+            for stale in (sorted(folder.rglob("*.html")) if folder.is_dir() else []):
                 if stale not in keep:
                     stale.unlink()
                     self.written.removed.append(stale)
+            for empty in (sorted(folder.glob("*/"), reverse=True) if folder.is_dir() else []):
+                if empty.is_dir() and not any(empty.iterdir()):
+                    empty.rmdir()
         return pages[0]
+
+    def paginated(self, posts: list[Post], first: Path, more: Path,
+                  title: str | None) -> list[Path]:
+        """``posts`` on ``first`` and, past ``page_size``, on ``more/2.html`` …"""
+        size = self.settings.page_size
+        chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [[]]
+        pages = [first] + [more / f"{n}.html" for n in range(2, len(chunks) + 1)]
+        for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
+            pager = {}
+            if number > 0:
+                pager["prev"] = _href(pages[number - 1], page)
+            if number + 1 < len(pages):
+                pager["next"] = _href(pages[number + 1], page)
+            heading = title if number == 0 else f"{title or 'Posts'}, page {number + 1}"
+            self.index_page(page, chunk, heading, pager)
+        return pages
 
     # --- feed and sitemap ------------------------------------------------------------------
     def _url(self, path: Path) -> str:
@@ -340,7 +352,7 @@ class Site:
         found = [self.out / INDEX_TEMPLATE]
         for folder in ("page", "tags", "categories"):
             if (self.out / folder).is_dir():
-                found += sorted((self.out / folder).glob("*.html"))
+                found += sorted((self.out / folder).rglob("*.html"))
         return found
 
     # --- search -------------------------------------------------------------------------------
