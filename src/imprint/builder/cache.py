@@ -4,15 +4,17 @@ An output's *key* is computed without normalising the post: a hash of the
 post's bytes, the author registry file beside it, the format, and
 :func:`shared_key` — imprint's and its tools' versions, a fingerprint of every
 setting that shapes output and one of the render context the renderers receive
-(the brand and templates by their bytes, the PDF standard, SOURCE_DATE_EPOCH). Besides the key, the manifest records the local files a post
-read through the resolver (its images) with their size, time and digest, and
-re-checks them: an edited image rebuilds the posts that show it.
+(the brand and templates by their bytes, the PDF standard, SOURCE_DATE_EPOCH).
+Besides the key, the manifest records the local files a post read through the
+resolver (its images) with their size, time and digest, and re-checks them: an
+edited image rebuilds the posts that show it.
 
 The manifest of an output folder lives in the project's cache
 (``.imprint-cache/builds/``), so the output folder holds only what a team
 publishes; every output it records is checked on disk before it is trusted,
 so deleting the output folder simply rebuilds it. It is replaced atomically; a
-build killed at any moment leaves the previous manifest or the new one, and an output the manifest does not know is simply built again.
+build killed at any moment leaves the previous manifest or the new one, and an
+output the manifest does not know is simply built again.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ class Keys:
     """Cache keys for one build: the shared part is computed once."""
 
     def __init__(self, project: Project):
-        self.shared = self._shared = shared_key(project)
+        self.shared = shared_key(project)
         self._project = project
         self._registries: dict[Path, str] = {}
 
@@ -85,7 +87,7 @@ class Keys:
 
     def key(self, source: Path, source_digest: str, fmt: str) -> str:
         root = self._project.content_root(source)
-        parts = (self._shared, source_digest, self._registry(root), fmt)
+        parts = (self.shared, source_digest, self._registry(root), fmt)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 

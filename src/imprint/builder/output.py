@@ -32,6 +32,18 @@ def write_atomic(target: Path, data: bytes) -> None:
         raise
 
 
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write ``data`` atomically unless ``target`` holds it already (its mtime then stays,
+    so an unchanged site is left untouched); True if it was written."""
+    try:
+        if target.stat().st_size == len(data) and target.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_atomic(target, data)
+    return True
+
+
 def remove_stale_temporaries(folders: Iterable[Path]) -> int:
     """Delete temporary files a killed build left behind; return how many."""
     removed = 0

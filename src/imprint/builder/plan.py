@@ -89,10 +89,12 @@ class _Build:
 
     def __init__(self, project: Project, formats: Sequence[str], out: Path, *, site: bool,
                  force: bool, targets: dict[str, Path], flat: bool,
-                 on_result: OnResult | None):
+                 on_result: OnResult | None,
+                 on_document: Callable[[Document], None] | None = None):
         self.project, self.formats, self.out = project, list(formats), out
         self.site, self.force, self.targets, self.flat = site, force, targets, flat
         self.on_result = on_result
+        self.on_document = on_document
         self.report = BuildReport()
         where = manifest_path(project.settings, out)
         self.manifest = Manifest.load(where) if site else Manifest(where)
@@ -217,6 +219,8 @@ class _Build:
         if doc is None:
             self.fail_post(post.path, post.stale, failure[0], failure[1], found)
             return
+        if self.on_document is not None:
+            self.on_document(doc)
         if self.site:
             entry = self.manifest.entry(post.path)
             for fmt in post.stale:  # being rebuilt: not current until written again
@@ -295,6 +299,7 @@ def _outcome_error(outcome: Outcome, path: Path, doing: str) -> str:
 def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FORMATS,
           out: Path | None = None, settings: Settings | None = None,
           jobs: int | None = None, on_result: OnResult | None = None,
+          on_document: Callable[[Document], None] | None = None,
           targets: dict[str, Path] | None = None, flat: bool = False, force: bool = False,
           executor: str = "local", scheduler: Any = None) -> BuildReport:
     """Build ``formats`` for every post under ``paths`` (default: the content folder).
@@ -303,6 +308,8 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
     in ``out`` itself: both mean a single export, run in this process, with no
     cache, report or index. ``force`` rebuilds what the cache would skip;
     ``executor="dask"`` sends the jobs to the cluster at ``scheduler``.
+    ``on_document`` is given each post's normalised Document as it arrives here
+    (a caller that needs the Documents too need not normalise the posts again).
     """
     started = time.perf_counter()
     settings = settings or load_settings()
@@ -314,7 +321,7 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
     out = (out or settings.out).resolve()
     sources = discover([Path(p) for p in (paths or [settings.content])])
     run = _Build(project, formats, out, site=site, force=force, targets=targets, flat=flat,
-                 on_result=on_result)
+                 on_result=on_result, on_document=on_document)
     run.report.planned = len(sources) * len(formats)
     remove_stale_temporaries([out, manifest_path(settings, out).parent,
                               settings.cache_dir / "docx"] +

@@ -29,6 +29,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -39,7 +40,7 @@ from ..errors import ToolError
 from ..normalise.metadata import clean_slug
 from ..renderers.html import ASSETS, SITE_NAV, site_assets
 from .cache import FileStamp, Manifest
-from .output import TMP_PREFIX, write_atomic
+from .output import TMP_PREFIX, write_atomic, write_if_changed
 from .project import Project
 
 LOGGER = logging.getLogger("imprint.site")
@@ -75,15 +76,9 @@ class Written:
     skipped: bool = False  # nothing to do: the site was as this build would make it
 
 
-def write_if_changed(path: Path, data: bytes, written: Written) -> bool:
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_atomic(path, data)
-    written.files.append(path)
-    return True
+def _write(path: Path, data: bytes, written: Written) -> None:
+    if write_if_changed(path, data):
+        written.files.append(path)
 
 
 def human_size(size: int) -> str:
@@ -165,7 +160,7 @@ class Site:
                  for term in post.card.get(field_, [])]
         if terms:
             links = "".join(f'<li><a rel="tag" href="{_href(_term_page(self.out, k, t), page)}">'
-                            f"{_escape(t)}</a></li>" for k, t in terms)
+                            f"{escape(t)}</a></li>" for k, t in terms)
             parts.append(f'<p class="label">Topics</p><ul class="terms">{links}</ul>')
         pager = []
         newer = next((p for p in reversed(self.posts[:index]) if "html" in p.outputs), None)
@@ -197,7 +192,7 @@ class Site:
             _, closed, tail = rest.partition(end)
             if not (found and closed):
                 continue  # a standalone page: nothing to fill
-            write_if_changed(page, f"{head}{start}{nav}{end}{tail}".encode(), self.written)
+            _write(page, f"{head}{start}{nav}{end}{tail}".encode(), self.written)
             built = entry.outputs["html"]
             built.file = FileStamp.of(page)
             post.sizes["html"] = built.file.size  # what the index pages show
@@ -216,7 +211,7 @@ class Site:
             logo_src=self._logo(page), posts=_entries(posts, page), heading=title,
             labels=LABELS, types=MEDIA_TYPES, pager=pager,
             search=_href(self.out / "search.html", page), home=f"{root}/index.html")
-        write_if_changed(page, data.encode("utf-8"), self.written)
+        _write(page, data.encode("utf-8"), self.written)
 
     def _render(self, template: str, **context: Any) -> str:
         return render(self.settings.templates, template, self.settings.user_cache_dir,
@@ -280,8 +275,8 @@ class Site:
                 LOGGER.warning("feed.xml and sitemap.xml skipped: they need absolute links; "
                                "set [site] base_url in imprint.toml")
             return
-        write_if_changed(feed, self.feed(), self.written)
-        write_if_changed(sitemap, self.sitemap(), self.written)
+        _write(feed, self.feed(), self.written)
+        _write(sitemap, self.sitemap(), self.written)
 
     def feed(self) -> bytes:
         from feedgen.feed import FeedGenerator
@@ -344,7 +339,7 @@ class Site:
             pages.append((extra, newest))
         for path, moment in pages:
             lastmod = f"<lastmod>{moment.isoformat()}</lastmod>" if moment else ""
-            lines.append(f"<url><loc>{_escape(self._url(path))}</loc>{lastmod}</url>")
+            lines.append(f"<url><loc>{escape(self._url(path))}</loc>{lastmod}</url>")
         lines.append("</urlset>\n")
         return "\n".join(lines).encode("utf-8")
 
@@ -363,7 +358,7 @@ class Site:
             stylesheet=_href(self.stylesheet, page) if self.stylesheet else None,
             css=None if self.stylesheet else self.project.brand.stylesheet("screen"),
             logo_src=self._logo(page), home="index.html")
-        write_if_changed(page, data.encode("utf-8"), self.written)
+        _write(page, data.encode("utf-8"), self.written)
         index = self.out / "pagefind"
         pages_changed = any(p.suffix == ".html" for p in self.written.files) or \
             bool(self.written.removed)
@@ -416,11 +411,6 @@ def _with_link_attributes(feed: bytes, links: dict[str, dict[str, str]]) -> byte
 
 def _moment(post: Post) -> datetime:
     return datetime.fromisoformat(post.card.get("modified") or post.card["date"])
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
-        '"', "&quot;")
 
 
 def _article(page: Path) -> str:

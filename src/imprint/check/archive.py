@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..builder.plan import build
-from ..builder.project import Project, discover
+from ..builder.project import discover
 from ..collection import build_collection, manifests
 from ..config import FORMATS, Settings, __version__
 from ..errors import ConfigError, ImprintError, ToolError
@@ -142,14 +142,15 @@ def _stage_posts(paths: Sequence[Path], settings: Settings, work: Path, payload:
     sources = discover(list(paths))
     if not sources:
         raise ImprintError("no posts to archive here", paths[0] if paths else None)
-    report = build(sources, FORMATS, out=work / "build", settings=settings, force=True)
+    docs: dict[Path, Document] = {}  # the build's own Documents: each post read once
+    report = build(sources, FORMATS, out=work / "build", settings=settings, force=True,
+                   on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc))
     if report.failed:
         raise _Failed(report.failed)
     built = {(r.source.resolve(), r.format): r.target for r in report.built}
-    project = Project.open(settings)
     slugs = []
     for source in sources:
-        doc = project.load(source)
+        doc = docs[source.resolve()]
         if doc.slug in slugs or doc.slug == "collections":
             raise ImprintError(f"two posts would share data/{doc.slug}/ in the bag", source)
         slugs.append(doc.slug)

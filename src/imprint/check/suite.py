@@ -1,8 +1,9 @@
 """``imprint check``: every validator this machine has, over built outputs.
 
-EPUBs go to EPUBCheck and to Ace by DAISY (accessibility), HTML pages to the Nu HTML Checker, PDFs to the PDF/UA
-(or PDF/A-3) structure check, DOCX files to LibreOffice. A validator that is
-not installed is reported as "not run" — never as passed.
+EPUBs go to EPUBCheck and to Ace by DAISY (accessibility), HTML pages to the Nu
+HTML Checker, PDFs to the PDF/UA (or PDF/A-3, PDF/X-4) structure check, DOCX files
+to LibreOffice. A validator that is not installed is reported as "not run" — never
+as passed.
 """
 
 from __future__ import annotations

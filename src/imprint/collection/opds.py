@@ -34,7 +34,7 @@ from urllib.parse import quote, urljoin
 from lxml import etree
 
 from ..builder.cache import Manifest
-from ..builder.output import write_atomic
+from ..builder.output import write_if_changed
 from ..builder.plan import manifest_path
 from ..config import Settings, __version__
 
@@ -306,9 +306,7 @@ def write_catalogue(out: Path, settings: Settings) -> Path:
     cat = catalogue(out, settings, load_brand(settings.brand).name)
     written = {**cat.feeds, **cat.images}
     for name, data in written.items():
-        target = cat.folder / name
-        if not target.is_file() or target.read_bytes() != data:
-            write_atomic(target, data)
+        write_if_changed(cat.folder / name, data)
     for old in [*cat.folder.glob("*.xml"), *cat.folder.glob("covers/*")]:
         if old.relative_to(cat.folder).as_posix() not in written:
             old.unlink(missing_ok=True)
