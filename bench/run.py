@@ -10,7 +10,9 @@ Measured in one run, on N generated posts (default 50):
   (e) the author's path: ``imprint pdf`` of the reference post from a cold
       process against ``pandoc --pdf-engine=weasyprint`` of the same post
       (the median of several alternating runs);
-  (f) a collection of 200 posts as one EPUB, PDF and DOCX, with its peak memory.
+  (f) a collection of 200 posts as one EPUB, PDF and DOCX, with one worker and with
+      one per core (the speed-up, and whether the bytes are the same), and its peak
+      memory.
 
 Prints each time, the ratios (a)/(b) and (e), and the peak memory of a worker,
 and writes them to bench/out/results.json. Not a test: it asserts nothing.
@@ -35,7 +37,7 @@ from .corpus import generate
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "out"
 REFERENCE = ROOT.parent / "shared" / "corpus" / "rusi-south-korea-global-vision.md"
-TARGETS = {"a/b": 6.0, "c": 0.5, "d": 1.5, "e": 1.3, "worker_mb": 400}
+TARGETS = {"a/b": 6.0, "c": 0.5, "d": 1.5, "e": 1.3, "worker_mb": 400, "f": 1.7}
 
 
 def _pandoc() -> str:
@@ -109,27 +111,38 @@ def baseline(posts: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def collection(count: int) -> dict[str, float]:
-    """(f) one collection of ``count`` posts as EPUB, PDF and DOCX, in a process of its own."""
+def collection(count: int, jobs: int) -> dict[str, float]:
+    """(f) one collection of ``count`` posts as EPUB, PDF and DOCX, each build in a process
+    of its own: with one worker, then with ``jobs``, alternating (the machine's load
+    drifts), twice each. The bytes must not depend on the workers."""
     folder = WORK / "collection"
     generate(ROOT / "content", folder / "content", count)
     manifest = folder / "content" / "anthology.toml"
     manifest.write_text('title = "Bench Anthology"\neditors = ["Bench"]\n'
                         '[series]\nname = "Bench"\nnumber = 1\n'
                         '[posts]\npaths = ["*.md"]\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "bench.collection", str(manifest),
-                           str(folder / "out")], cwd=ROOT, capture_output=True, text=True,
-                          env=_env(), check=False)
-    result = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
-    if "seconds" not in result:
-        print(f"(f) collection of {count} posts: FAILED {result or done.stderr[-400:]}")
-        return {}
-    print(f"(f) collection of {count} posts:   {result['seconds']:7.2f} s   peak "
-          f"{result['peak_mb']:.0f} MB (pandoc {result['children_peak_mb']:.0f} MB); "
-          f"EPUB {result['sizes_mb']['epub']} MB, PDF {result['sizes_mb']['pdf']} MB, "
-          f"DOCX {result['sizes_mb']['docx']} MB")
-    return {"f_seconds": result["seconds"], "f_peak_mb": result["peak_mb"],
-            "f_pandoc_peak_mb": result["children_peak_mb"]}
+    runs: dict[int, list[dict]] = {1: [], jobs: []}
+    for workers in [1, jobs] * 2:
+        done = subprocess.run([sys.executable, "-m", "bench.collection", str(manifest),
+                               str(folder / f"out-{workers}"), str(workers)], cwd=ROOT,
+                              capture_output=True, text=True, env=_env(), check=False)
+        result = json.loads(done.stdout.strip().splitlines()[-1]) if done.stdout.strip() else {}
+        if "seconds" not in result:
+            print(f"(f) collection of {count} posts: FAILED {result or done.stderr[-400:]}")
+            return {}
+        runs[workers].append(result)
+    one = min(r["seconds"] for r in runs[1])
+    many = min(r["seconds"] for r in runs[jobs])
+    same = len({json.dumps(r["sha256"], sort_keys=True) for r in runs[1] + runs[jobs]}) == 1
+    last = runs[jobs][-1]
+    print(f"(f) collection of {count} posts:   {one:7.2f} s with 1 worker, {many:.2f} s with "
+          f"{jobs}: {one / many:.2f}x; {'the same bytes' if same else 'BYTES DIFFER'}; "
+          f"peak {last['peak_mb']:.0f} MB here, {last['children_peak_mb']:.0f} MB a worker; "
+          f"EPUB {last['sizes_mb']['epub']} MB, PDF {last['sizes_mb']['pdf']} MB, "
+          f"DOCX {last['sizes_mb']['docx']} MB (best of 2 each)")
+    return {"f_seconds_1": one, f"f_seconds_{jobs}": many, "f_speedup": one / many,
+            "f_same_bytes": float(same), "f_peak_mb": last["peak_mb"],
+            "f_worker_peak_mb": last["children_peak_mb"]}
 
 
 def imprint(*args: str, cwd: Path) -> float:
@@ -196,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
           f"pandoc + WeasyPrint: {figures['e_pandoc']:.2f} s (medians of {args.runs})")
 
     if args.collection_posts:
-        figures.update(collection(args.collection_posts))
+        figures.update(collection(args.collection_posts, max(2, args.jobs or cores)))
 
     figures["a/b"] = figures["a"] / figures["b"]
     figures["a/b_first_use"] = figures["a"] / figures["b_first_use"]
@@ -215,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
         "a/b": figures["a/b"] >= TARGETS["a/b"], "c": figures["c"] <= TARGETS["c"],
         "d": figures["d"] <= TARGETS["d"], "e": figures["e"] <= TARGETS["e"],
         "worker_mb": figures["worker_mb"] <= TARGETS["worker_mb"]}
+    if "f_speedup" in figures:
+        verdicts["f"] = figures["f_speedup"] >= TARGETS["f"] and bool(figures["f_same_bytes"])
     print("targets: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}"
                                   for name, ok in verdicts.items()))
     (WORK / "results.json").write_text(json.dumps({"posts": len(posts), "capacity": capacity,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import docx
+import pikepdf
 import pytest
 from lxml import etree
+from PIL import Image
 from pypdf import PdfReader
 
 from imprint.check.validate import pdf_structure
@@ -38,10 +41,49 @@ def anthology(corpus, settings, tmp_path_factory):
         'description = "Posts from many sites in one book."\nlang = "en-GB"\n'
         '[series]\nname = "Imprint Readers"\nnumber = 4\n'
         f"[posts]\npaths = {paths!r}\n".replace("'", '"'), encoding="utf-8")
+    # two workers: the posts are normalised and the articles laid out in the pool
     report = build_collection(manifest, ["epub", "pdf", "docx"], out=folder / "out",
-                              settings=settings, force=True)
+                              settings=settings, force=True, jobs=2)
     assert report.ok, [r.error for r in report.failed]
     return {r.format: r.target for r in report.results}, len(paths)
+
+
+@pytest.mark.slow
+def test_the_worker_count_does_not_change_a_byte(anthology, settings, tmp_path):
+    outputs, _ = anthology
+    manifest = outputs["pdf"].parents[2] / "anthology.toml"
+    report = build_collection(manifest, ["epub", "pdf", "docx"], out=tmp_path, force=True,
+                              settings=settings, jobs=1)
+    assert report.ok, [r.error for r in report.failed]
+    for result in report.results:
+        assert result.target.read_bytes() == outputs[result.format].read_bytes(), result.format
+
+
+@pytest.mark.slow
+def test_page_numbers_are_artifacts_laid_over_the_articles(anthology):
+    outputs, _ = anthology
+    reader = PdfReader(outputs["pdf"])
+    with pikepdf.open(outputs["pdf"]) as pdf:
+        starts = [pdf.pages.index(pikepdf.Page(item.destination[0]))
+                  for item in pdf.open_outline().root]
+        numbered = 0
+        for index, page in enumerate(pdf.pages):
+            stamped = "/ImprintFolio" in page.resources.get("/XObject", {})
+            if index < starts[0]:  # the front matter numbers its own pages
+                assert not stamped, index
+                continue
+            if not stamped:  # a blank page before an article, so it starts on a recto
+                assert not pikepdf.parse_content_stream(page), index
+                continue
+            numbered += 1
+            drawing = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
+            assert drawing.rstrip().endswith(b"/Artifact BMC\nq\n/ImprintFolio Do\nQ\nEMC")
+            operators = {str(op.operator) for op in
+                         pikepdf.parse_content_stream(page.resources.XObject.ImprintFolio)}
+            assert "BT" in operators and not operators & {"Do", "re", "BDC"}, index  # text only
+            assert reader.pages[index].extract_text().splitlines()[-1].strip() == \
+                str(index + 1)
+        assert numbered >= len(starts)
 
 
 @pytest.mark.slow
@@ -197,3 +239,28 @@ def test_pdf_collection_honours_the_pdf_standard(tmp_path, settings):
         assert sorted(pdf.attachments) == sorted(p.name for p in CONTENT.glob("2025-*.md"))
         for spec in pdf.attachments.values():
             assert spec.obj.AFRelationship == "/Source"
+
+
+@pytest.mark.slow
+def test_an_article_over_the_memory_cap_fails_the_pdf_alone(tmp_path):
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("collections"))
+    # 9000 × 9000 pixels: a quarter of a megabyte as PNG, 243 MB once decoded to draw
+    Image.new("RGB", (9000, 9000), (200, 30, 30)).save(content / "images" / "huge.png",
+                                                       optimize=True)
+    huge = content / "2025-01-02-huge.md"
+    huge.write_text("---\ntitle: A huge picture\nauthor: Tomasz Erlich\ndate: 2025-01-02\n"
+                    "description: Red\n---\n\nOpening.\n\n![A red square](images/huge.png)\n",
+                    encoding="utf-8")
+    (tmp_path / "imprint.toml").write_text("[build]\nmemory_mb = 400\n", encoding="utf-8")
+    manifest = tmp_path / "book.toml"
+    manifest.write_text('title = "Red Book"\neditors = ["Ann Editor"]\n'
+                        '[posts]\npaths = ["content/*.md"]\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "imprint", "collection", str(manifest),
+                           "--jobs", "2"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 70, done.stderr
+    assert f"{huge}: render: the PDF ran out of memory under the worker's cap of 400 MB " \
+           "(raise [build] memory_mb in imprint.toml)" in done.stderr.splitlines(), done.stderr
+    assert sorted(p.name for p in (tmp_path / "build" / "collections").iterdir()) == \
+        ["book.docx", "book.epub"]

@@ -48,6 +48,12 @@ def warn(message: str, path: Path | str | None = None, line: int | None = None,
     return diagnostic
 
 
+def replay(diagnostics: list[Diagnostic]) -> None:
+    """Report again, here, warnings gathered elsewhere (in a worker process)."""
+    for diagnostic in diagnostics:
+        warn(diagnostic.message, diagnostic.path, diagnostic.line, diagnostic.code)
+
+
 @contextmanager
 def collecting() -> Iterator[list[Diagnostic]]:
     """Gather the warnings raised inside the block instead of logging them."""

@@ -61,11 +61,17 @@ def warm_renderers(project: Project, formats: Sequence[str]) -> None:
             warm(project.render_context())
 
 
+def current_project() -> Project:
+    """The project this worker was set up with (:func:`init_worker` or :func:`use_project`)."""
+    assert _PROJECT is not None, "init_worker was not called"
+    return _PROJECT
+
+
 def _token(project: Project) -> str:
     return f"{project.settings!r}|{project.brand.digest}"
 
 
-def _failure(exc: BaseException) -> tuple[str, int]:
+def failure_of(exc: BaseException) -> tuple[str, int]:
     """The report line (a traceback for a bug) and the exit code for a failed job."""
     if isinstance(exc, ImprintError):
         return str(exc), exc.exit_code
@@ -86,7 +92,7 @@ def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
         except Exception as exc:  # noqa: BLE001 - reported per post, the build goes on
             if isinstance(exc, ImprintError):
                 exc.located(path)
-            return None, _failure(exc), found, []
+            return None, failure_of(exc), found, []
 
 
 def render_job(doc: Document, fmt: str) -> RenderResult:
@@ -100,7 +106,7 @@ def render_job(doc: Document, fmt: str) -> RenderResult:
         except Exception as exc:  # noqa: BLE001
             if isinstance(exc, ImprintError):
                 exc.located(doc.source_path)
-            return None, _failure(exc), found, time.perf_counter() - start
+            return None, failure_of(exc), found, time.perf_counter() - start
 
 
 def in_project(project: Project, formats: Sequence[str], job: str,

@@ -111,6 +111,8 @@ def parser() -> argparse.ArgumentParser:
     collection.add_argument("--out", type=Path, metavar="DIR",
                             help="output folder (default: build/)")
     collection.add_argument("--force", action="store_true", help="rebuild even if unchanged")
+    collection.add_argument("--jobs", "-j", type=int, metavar="N",
+                            help="worker processes (default: one per core)")
     _common(collection)
 
     check = commands.add_parser("check", help="run every available validator over outputs",
@@ -290,10 +292,12 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
     if not chosen:
         raise ImprintError("no collection manifests (content/collections/*.toml)",
                            settings.content / "collections")
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError("--jobs must be 1 or more")
     code = 0
     for manifest in chosen:
         report = build_collection(manifest, args.formats, out=args.out, settings=settings,
-                                  force=args.force)
+                                  force=args.force, jobs=args.jobs)
         for result in report.results:
             if result.status == "skipped":
                 print(f"{result.target} (unchanged)")

@@ -1,17 +1,21 @@
 """One PDF for a collection: title page, contents with page numbers, then each article.
 
-Articles are laid out one at a time, each starting on a right-hand page with
-its own running head and the book's continuous page numbers, and written to
-a scratch folder; only then are the contents set (with the page each article
-starts on) and everything joined (``pdfmerge.py``). Memory holds one
-article's pages at a time, whatever the size of the collection.
+Each article is laid out on its own, as a job of its own (``work.py``): its
+pages carry the book's running head but no page number, so its layout does
+not depend on where it falls in the book and the articles can be laid out at
+the same time. Once every article's length is known, each starts on the next
+right-hand page; the contents are set with those pages, and the page numbers
+are set on sheets of their own (a job per 64 pages) and laid over the
+articles' pages as artifacts. Everything is then joined (``pdfmerge.py``).
+Memory holds one article's pages at a time, whatever the size of the book.
 """
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -19,10 +23,15 @@ import pikepdf
 
 from ..brand.templates import join_names
 from ..brand.tokens import css_string
+from ..builder.project import Project
+from ..errors import ImprintError
 from ..model import Document
 from ..renderers import RenderContext, get_renderer
 from .manifest import Manifest
 from .pdfmerge import Joiner, Part
+from .work import Call, Piece, Runner
+
+FOLIO_SHEET = 64  # pages of page numbers per job: fixed, so the bytes are too
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,49 +41,56 @@ class Entry:
     page: str
 
 
-def _page_count(path: Path) -> int:
-    with pikepdf.open(path) as pdf:
+def _page_count(data: bytes) -> int:
+    with pikepdf.open(io.BytesIO(data)) as pdf:
         return len(pdf.pages)
 
 
-def _front(manifest: Manifest, docs: Sequence[Document], starts: Sequence[int | None],
-           ctx: RenderContext, moment: datetime, lang: str, target: Path) -> int:
-    renderer = get_renderer("pdf")
-    entries = [Entry(doc.title, join_names(doc), str(start) if start else "000")
-               for doc, start in zip(docs, starts, strict=True)]
+def _front(project: Project, manifest: Manifest, entries: Sequence[Entry], lang: str,
+           moment: datetime) -> bytes:
+    """Title page and contents (a job)."""
+    ctx = project.render_context()
     logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
     page = ctx.template("collection-front.html", manifest=manifest, entries=entries, lang=lang,
                         logo_src=logo, modified=moment.isoformat())
-    target.write_bytes(renderer.write(page, ctx, moment, f"{manifest.identifier}|front"))
-    return _page_count(target)
+    return get_renderer("pdf").write(page, ctx, moment, f"{manifest.identifier}|front")
 
 
-def _articles(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-              front_pages: int, folder: Path) -> list[tuple[int, Path]]:
-    """Lay out each article from its right-hand start page; return (start, file) pairs."""
+def _article(project: Project, doc: Document, book_title: str) -> bytes:
+    """One article's pages, with the book's running head and no page numbers (a job)."""
+    ctx = project.render_context()
     renderer = get_renderer("pdf")
-    placed: list[tuple[int, Path]] = []
-    last = front_pages
-    for number, doc in enumerate(docs, start=1):
-        start = last + 1 if last % 2 == 0 else last + 2  # odd pages are right-hand pages
-        style = (f"@page :first {{ counter-reset: page {start}; }}\n"
-                 f"@page {{ @top-left {{ content: {css_string(manifest.title)}; }}\n"
-                 f"  @bottom-right {{ content: counter(page); }} }}")
-        path = folder / f"article-{number:03d}.pdf"
-        path.write_bytes(renderer.write(renderer.page(doc, ctx, style), ctx, ctx.moment(doc),
-                                        f"{doc.identifier}|{doc.source_digest}|in-collection",
-                                        doc))
-        placed.append((start, path))
-        last = start + _page_count(path) - 1
-    return placed
+    style = (f"@page {{ @top-left {{ content: {css_string(book_title)}; }}\n"
+             "  @bottom-right { content: none; } }")
+    return renderer.write(renderer.page(doc, ctx, style), ctx, ctx.moment(doc),
+                          f"{doc.identifier}|{doc.source_digest}|in-collection", doc)
 
 
-def _cover(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-           moment: datetime, target: Path) -> None:
+def _folios(project: Project, first: int, count: int, lang: str, moment: datetime,
+            seed: str) -> bytes:
+    """``count`` pages showing only page numbers ``first``, ``first + 1``…, where an
+    article's page shows its number (a job). Untagged: they are laid over the
+    articles as artifacts. A print-ready book keeps its bleed but draws no marks."""
+    ctx = project.render_context()
+    if ctx.pdf_standard != "x-4":
+        ctx = replace(ctx, pdf_standard="none")
+    none = " ".join(f"@{box} {{ content: none; }}"
+                    for box in ("top-left", "top-right", "bottom-left"))
+    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+            "<title>Page numbers</title><style>"
+            f"@page {{ background: none; marks: none; {none}"
+            " @bottom-right { content: counter(page); } }"
+            f"@page :first {{ counter-reset: page {first}; {none}"
+            " @bottom-right { content: counter(page); } }"
+            "html, body { background: none; } .page + .page { break-before: page; }"
+            "</style></head><body>" + '<div class="page"></div>' * count + "</body></html>")
+    return get_renderer("pdf").write(page, ctx, moment, f"{seed}|folios|{first}|{count}")
+
+
+def _cover(project: Project, manifest: Manifest, docs: Sequence[Document],
+           moment: datetime) -> bytes:
     """A print-ready book's cover: the collection's cover image over the whole page and
-    on into the bleed, scaled to cover the bleed box and centred on it."""
-    import io
-
+    on into the bleed, scaled to cover the bleed box and centred on it (a job)."""
     from PIL import Image
 
     from ..brand.cover import make_cover
@@ -83,6 +99,7 @@ def _cover(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
     from ..source.resources import sniff
     from .epub import cover_text
 
+    ctx = project.render_context()
     brand = ctx.brand
     if manifest.cover is not None:
         data = manifest.cover.read_bytes()
@@ -99,15 +116,13 @@ def _cover(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
     page = ctx.template("collection-cover.html", manifest=manifest, image=image_name,
                         size=f"{pixels[0] * scale:.3f}pt {pixels[1] * scale:.3f}pt",
                         lang=manifest.lang or docs[0].lang, modified=moment.isoformat())
-    target.write_bytes(get_renderer("pdf").write(
-        page, ctx, moment, f"{manifest.identifier}|cover",
-        resources=[Resource(image_name, media_type, data, "cover")]))
+    return get_renderer("pdf").write(page, ctx, moment, f"{manifest.identifier}|cover",
+                                     resources=[Resource(image_name, media_type, data,
+                                                         "cover")])
 
 
 def _sources(pdf_bytes: bytes, docs: Sequence[Document], moment: datetime) -> bytes:
     """PDF/A-3: attach every article's Markdown source to the joined book."""
-    import io
-
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
     for doc in docs:
         if not doc.source_bytes:
@@ -125,32 +140,96 @@ def _sources(pdf_bytes: bytes, docs: Sequence[Document], moment: datetime) -> by
     return out.getvalue()
 
 
-def collection_pdf(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-                   moment: datetime) -> bytes:
-    lang = manifest.lang or docs[0].lang
-    with tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch:
-        folder = Path(scratch)
-        front = folder / "front.pdf"
-        front_pages = _front(manifest, docs, [None] * len(docs), ctx, moment, lang, front)
-        placed = _articles(manifest, docs, ctx, front_pages, folder)
-        if _front(manifest, docs, [s for s, _ in placed], ctx, moment, lang, front) \
-                != front_pages:  # the real numbers moved a line: lay the articles out again
-            front_pages = _page_count(front)
-            placed = _articles(manifest, docs, ctx, front_pages, folder)
-            _front(manifest, docs, [s for s, _ in placed], ctx, moment, lang, front)
+def _starts(front_pages: int, counts: Sequence[int]) -> list[int]:
+    """Each article's first page: the next right-hand (odd) page after what precedes it."""
+    starts, last = [], front_pages
+    for count in counts:
+        start = last + 1 if last % 2 == 0 else last + 2
+        starts.append(start)
+        last = start + count - 1
+    return starts
 
-        joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
-        if ctx.pdf_standard == "x-4":  # for the printer: the cover, then the title on a recto
-            cover = folder / "cover.pdf"
-            _cover(manifest, docs, ctx, moment, cover)
-            joiner.add(0, Part(cover, manifest.title, bookmark=False))
-        joiner.add(0, Part(front, manifest.title, blank_before=True, bookmark=False))
-        for number, (doc, (_, path)) in enumerate(zip(docs, placed, strict=True), start=1):
-            joiner.add(number, Part(path, doc.title, blank_before=True))
-        with pikepdf.open(front) as first:
-            intents = first.Root.get("/OutputIntents")
-            data = joiner.finish(manifest.title, ", ".join(manifest.editors), lang, first,
-                                 intents)
-    if ctx.pdf_standard == "a-3b":
-        data = _sources(data, docs, moment)
-    return data
+
+def _value(piece: Piece) -> bytes:
+    if piece.error is not None:
+        raise piece.error
+    return piece.value
+
+
+class Book:
+    """A collection's PDF, made of jobs: :meth:`calls` lays out the parts (run beside
+    the other formats' jobs), :meth:`finish` numbers the pages and joins them."""
+
+    def __init__(self, manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
+                 moment: datetime):
+        self.manifest, self.docs, self.ctx, self.moment = manifest, docs, ctx, moment
+        self.lang = manifest.lang or docs[0].lang
+
+    def _entries(self, starts: Sequence[int | None]) -> list[Entry]:
+        return [Entry(doc.title, join_names(doc), str(start) if start else "000")
+                for doc, start in zip(self.docs, starts, strict=True)]
+
+    def calls(self) -> list[Call]:
+        """The contents with stand-in page numbers (for their length), the cover of a
+        print-ready book, then every article."""
+        calls: list[Call] = [(_front, (self.manifest, self._entries([None] * len(self.docs)),
+                                       self.lang, self.moment))]
+        if self.ctx.pdf_standard == "x-4":
+            calls.append((_cover, (self.manifest, self.docs, self.moment)))
+        return calls + [(_article, (doc, self.manifest.title)) for doc in self.docs]
+
+    def finish(self, runner: Runner, pieces: Sequence[Piece]) -> tuple[bytes, list[Piece]]:
+        """The joined book, and the further pieces made for it (their warnings count)."""
+        front = _value(pieces[0])
+        cover = _value(pieces[1]) if self.ctx.pdf_standard == "x-4" else None
+        articles = [_value(p) for p in pieces[2 if cover is not None else 1:]]
+        counts = [_page_count(a) for a in articles]
+        front_pages, made = _page_count(front), []
+        for _ in range(3):  # the real numbers may move a line of the contents: set again
+            starts = _starts(front_pages, counts)
+            first, last = starts[0], starts[-1] + counts[-1] - 1
+            sheets = [(_folios, (at, min(FOLIO_SHEET, last - at + 1), self.lang, self.moment,
+                                 self.manifest.identifier))
+                      for at in range(first, last + 1, FOLIO_SHEET)]
+            made = runner.run([(_front, (self.manifest, self._entries(starts), self.lang,
+                                         self.moment)), *sheets])
+            front = _value(made[0])
+            if _page_count(front) == front_pages:
+                break
+            front_pages = _page_count(front)
+        else:
+            raise ImprintError("the contents would not settle on a length", self.manifest.path)
+        folios = [_value(p) for p in made[1:]]
+        return self._join(front, cover, articles, starts, folios), made
+
+    def _join(self, front: bytes, cover: bytes | None, articles: Sequence[bytes],
+              starts: Sequence[int], folios: Sequence[bytes]) -> bytes:
+        ctx, manifest = self.ctx, self.manifest
+        with tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch:
+            folder = Path(scratch)
+            joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
+            if cover is not None:  # for the printer: the cover, then the title on a recto
+                (folder / "cover.pdf").write_bytes(cover)
+                joiner.add(0, Part(folder / "cover.pdf", manifest.title, bookmark=False))
+            (folder / "front.pdf").write_bytes(front)
+            joiner.add(0, Part(folder / "front.pdf", manifest.title, blank_before=True,
+                               bookmark=False))
+            sheets = [pikepdf.open(io.BytesIO(data)) for data in folios]
+            for number, (doc, data, start) in enumerate(zip(self.docs, articles, starts,
+                                                            strict=True), start=1):
+                path = folder / f"article-{number:03d}.pdf"
+                path.write_bytes(data)
+                at = joiner.add(number, Part(path, doc.title, blank_before=True))
+                for page in range(_page_count(data)):
+                    index = start + page - starts[0]
+                    joiner.stamp(at + page, sheets[index // FOLIO_SHEET].pages[
+                        index % FOLIO_SHEET])
+            with pikepdf.open(folder / "front.pdf") as first:
+                intents = first.Root.get("/OutputIntents")
+                data = joiner.finish(manifest.title, ", ".join(manifest.editors), self.lang,
+                                     first, intents)
+            for sheet in sheets:
+                sheet.close()
+        if ctx.pdf_standard == "a-3b":
+            data = _sources(data, self.docs, self.moment)
+        return data

@@ -3,6 +3,7 @@
 A collection's PDF is rendered an article at a time (so no more than one
 article's pages are ever laid out in memory) and joined here with pikepdf:
 
+* page numbers, set on pages of their own, are laid over the articles' pages;
 * pages are appended in order, with blank pages where an article must start
   on a right-hand page;
 * each part's tagged structure (PDF/UA) is hung under one ``Document``
@@ -97,6 +98,21 @@ class Joiner:
         if part.bookmark:
             self.outline.append((part.title, first, part.children))
         return first
+
+    def stamp(self, index: int, sheet: pikepdf.Page) -> None:
+        """Lay ``sheet`` (a page the same size, from another PDF) over the book's page
+        ``index``, marked as an artifact: a page number is not part of the text."""
+        page = self.pdf.pages[index]
+        form = self.pdf.copy_foreign(sheet.as_form_xobject())
+        # a part's pages share one resource dictionary: this page gets its own
+        resources = Dictionary(dict(page.resources.items()))
+        resources.XObject = Dictionary({**dict(resources.get("/XObject", Dictionary())
+                                                .items()), "/ImprintFolio": form})
+        page.obj.Resources = resources
+        # the page's own drawing may leave its coordinates changed: fence it in first
+        page.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(
+            self.pdf, b"\nQ\n/Artifact BMC q /ImprintFolio Do Q EMC\n"))
 
     def _graft(self, tree: pikepdf.Object, offset: int) -> None:
         kids = tree.get("/K")

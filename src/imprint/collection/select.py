@@ -57,19 +57,35 @@ def _keep(manifest: Manifest) -> Callable[[Document], bool]:
     return keep
 
 
+def _load_each(project: Project) -> Callable[[list[Path]], list[Document | ImprintError]]:
+    def load_all(paths: list[Path]) -> list[Document | ImprintError]:
+        loaded: list[Document | ImprintError] = []
+        for path in paths:
+            try:
+                loaded.append(project.load(path))
+            except ImprintError as exc:
+                loaded.append(exc)
+        return loaded
+
+    return load_all
+
+
 def select(manifest: Manifest, project: Project,
-           load: Callable[[Path], Document] | None = None) -> list[Document]:
-    """The collection's documents, in order; one ConfigError lists every problem."""
+           load_all: Callable[[list[Path]], list[Document | ImprintError]] | None = None,
+           ) -> list[Document]:
+    """The collection's documents, in order; one ConfigError lists every problem.
+
+    ``load_all`` normalises the candidate posts (by default one after another, here);
+    it gives each post's Document or the error that stopped it."""
     problems: list[str] = []
     paths = candidates(manifest, project, problems)
-    load = load or project.load
     docs: list[Document] = []
-    for path in paths:
-        try:
-            docs.append(load(path))
-        except ImprintError as exc:
-            exc.located(path)
-            problems.append(f"posts: {exc}")
+    for path, loaded in zip(paths, (load_all or _load_each(project))(paths), strict=True):
+        if isinstance(loaded, ImprintError):
+            loaded.located(path)
+            problems.append(f"posts: {loaded}")
+        else:
+            docs.append(loaded)
     chosen = [doc for doc in docs if _keep(manifest)(doc)]
     if manifest.order != "manifest":
         dated = [d for d in chosen if d.date is not None]
