@@ -9,6 +9,7 @@ code), not an exception, so one bad post cannot stop a worker.
 
 from __future__ import annotations
 
+import resource
 import threading
 import time
 import traceback
@@ -72,35 +73,47 @@ def _failure(exc: BaseException) -> tuple[str, int]:
     return "".join(traceback.format_exception(exc)).rstrip(), 70
 
 
-NormaliseResult = tuple[Document | None, Failure, list[Diagnostic], list[Path]]
-RenderResult = tuple[bytes | None, Failure, list[Diagnostic], float]
+# the last item of each: the CPU seconds the job took, its pandoc runs included
+NormaliseResult = tuple[Document | None, Failure, list[Diagnostic], list[Path], float]
+RenderResult = tuple[bytes | None, Failure, list[Diagnostic], float, float]
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of the child processes it has
+    waited for (pandoc): a job's difference is its own cost, whatever else the
+    machine is doing."""
+    own, children = (resource.getrusage(who) for who in
+                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
     """One post's Document, its warnings, and the local files it read (images)."""
     assert _PROJECT is not None, "init_worker was not called"
+    cpu = cpu_seconds()
     with collecting() as found:
         try:
             doc, files = _PROJECT.load_tracked(path, raw)
-            return doc, None, found, files
+            return doc, None, found, files, cpu_seconds() - cpu
         except Exception as exc:  # noqa: BLE001 - reported per post, the build goes on
             if isinstance(exc, ImprintError):
                 exc.located(path)
-            return None, _failure(exc), found, []
+            return None, _failure(exc), found, [], cpu_seconds() - cpu
 
 
 def render_job(doc: Document, fmt: str) -> RenderResult:
     """One format's bytes for one Document."""
     assert _PROJECT is not None, "init_worker was not called"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     with collecting() as found:
         try:
             data = get_renderer(fmt).render(doc, _PROJECT.render_context())
-            return data, None, found, time.perf_counter() - start
+            return data, None, found, time.perf_counter() - start, cpu_seconds() - cpu
         except Exception as exc:  # noqa: BLE001
             if isinstance(exc, ImprintError):
                 exc.located(doc.source_path)
-            return None, _failure(exc), found, time.perf_counter() - start
+            return (None, _failure(exc), found, time.perf_counter() - start,
+                    cpu_seconds() - cpu)
 
 
 def in_project(project: Project, formats: Sequence[str], job: str,
