@@ -21,6 +21,7 @@ from ..diagnostics import Diagnostic, collecting
 from ..errors import ImprintError
 from ..model import Document
 from ..renderers import get_renderer
+from ..source.pandoc import resident_cpu_seconds
 from .project import Project
 
 Failure = tuple[str, int] | None  # (the report line, the exit code)
@@ -79,12 +80,13 @@ RenderResult = tuple[bytes | None, Failure, list[Diagnostic], float, float]
 
 
 def cpu_seconds() -> float:
-    """CPU time (user + system) of this process and of the child processes it has
-    waited for (pandoc): a job's difference is its own cost, whatever else the
-    machine is doing."""
+    """CPU time (user + system) of this process, of the child processes it has waited
+    for (pandoc) and of its resident pandoc: a job's difference is its own cost,
+    whatever else the machine is doing."""
     own, children = (resource.getrusage(who) for who in
                      (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return (own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+            + resident_cpu_seconds())
 
 
 def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
