@@ -101,3 +101,22 @@ def test_pandocs_errors_read_as_on_the_command_line(tmp_path: Path):
                 "<p>x</p>", args)
     assert str(resident.value) == str(expected.value)
     assert pandoc._RESIDENT.process is not None  # still there for the next conversion
+
+
+def _convert_in_child(pids) -> None:
+    convert(HTML_JOB, "*x*\n", HTML_ARGS)
+    pids.put(pandoc._RESIDENT.process.pid)
+
+
+def test_a_worker_process_reaps_its_resident_pandoc_when_it_ends():
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    pids = context.Queue()
+    child = context.Process(target=_convert_in_child, args=(pids,))
+    child.start()
+    resident = pids.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    with pytest.raises(ProcessLookupError):  # ended and reaped, not orphaned
+        os.kill(resident, 0)

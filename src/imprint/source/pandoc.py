@@ -143,6 +143,11 @@ class _Resident:
             except (OSError, ToolError):
                 return None
             self.owner = os.getpid()
+            # a worker process ends without atexit; multiprocessing still runs this, so
+            # the resident pandoc is reaped there and its CPU time counted with the worker's
+            from multiprocessing import util
+
+            util.Finalize(self, self.stop, exitpriority=10)
         return self.process
 
     def ask(self, request: dict[str, Any], data: bytes, timeout: float) -> bytes | None:
