@@ -36,3 +36,24 @@ def generate(samples: Path, dest: Path, count: int) -> list[Path]:
         target.write_text(text, encoding="utf-8")
         written.append(target)
     return written
+
+
+def copies(post: Path, dest: Path, count: int) -> list[Path]:
+    """Write ``count`` copies of one post into ``dest`` (made fresh), each with its own
+    title (its ``title:`` front-matter line rewritten) and file name, hence slug."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    text = post.read_text(encoding="utf-8")
+    found = re.search(r'^title\s*:\s*"?(.*?)"?\s*$', text, flags=re.MULTILINE)
+    if found is None:
+        raise ValueError(f"{post}: no title: line to rewrite")
+    written = []
+    for number in range(1, count + 1):
+        title = f"{found[1]}: {WORDS[(number - 1) % len(WORDS)]} ({number})"
+        quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        copy = text[:found.start()] + f"title: {quoted}" + text[found.end():]
+        target = dest / f"{post.stem}-{number:05d}.md"
+        target.write_text(copy, encoding="utf-8")
+        written.append(target)
+    return written

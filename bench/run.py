@@ -12,15 +12,20 @@ Measured in one run, on N generated posts (default 50):
       (the median of several alternating runs);
   (f) a collection of 200 posts as one EPUB, PDF and DOCX, with one worker and with
       one per core (the speed-up, and whether the bytes are the same), and its peak
-      memory.
+      memory;
+  (g) (a) and (b) again on N copies of the reference post, a seven-page brief from
+      ../shared/corpus, each with its own title (``--only-reference`` runs just this).
 
-Prints each time, the ratios (a)/(b) and (e), and the peak memory of a worker,
-and writes them to bench/out/results.json. Not a test: it asserts nothing.
+Prints each time, the ratios (a)/(b), (g) and (e), the CPU seconds per post of each
+stage of a build (normalising, then each format; from report.json) and of each
+format in the pandoc loop, and the peak memory of a worker, and writes them to
+bench/out/results.json. Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -32,12 +37,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .corpus import generate
+from .corpus import copies, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "bench" / "out"
 REFERENCE = ROOT.parent / "shared" / "corpus" / "rusi-south-korea-global-vision.md"
-TARGETS = {"a/b": 6.0, "c": 0.5, "d": 1.5, "e": 1.3, "worker_mb": 400, "f": 1.7}
+TARGETS = {"a/b": 6.0, "c": 0.5, "d": 1.5, "e": 1.3, "worker_mb": 400, "f": 1.7, "g": 6.0}
+STAGES = ("normalise", "html", "pdf", "epub", "docx")  # as report.json names them
 
 
 def _pandoc() -> str:
@@ -99,16 +105,63 @@ def parallel_capacity(processes: int) -> float:
     return processes * one / spin(processes)
 
 
-def baseline(posts: list[Path], out: Path) -> float:
+def baseline(posts: list[Path], out: Path, cpu: dict[str, float] | None = None) -> float:
+    """The pandoc loop; ``cpu`` gets each format's CPU seconds, summed over the posts."""
     pandoc = _pandoc()
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for post in posts:
         for ext, extra in (("html", []), ("docx", []), ("epub", []),
                            ("pdf", ["--pdf-engine=weasyprint"])):
+            before = _cpu()
             _timed([pandoc, "-s", str(post), *extra, "-o", str(out / f"{post.stem}.{ext}")],
                    post.parent)
+            if cpu is not None:
+                cpu[ext] = cpu.get(ext, 0.0) + _cpu() - before
     return time.perf_counter() - started
+
+
+def per_post_cpu(report: dict) -> dict[str, float]:
+    """CPU seconds per post of each stage of a build, from its report.json."""
+    stages = report.get("cpu_seconds", {})
+    return {stage: round(stages[stage]["total"] / stages[stage]["jobs"], 4)
+            for stage in STAGES if stages.get(stage, {}).get("jobs")}
+
+
+def _cpu_line(figures: dict[str, float]) -> str:
+    return "  ".join(f"{stage} {figures[stage]:.3f}" for stage in STAGES if stage in figures) \
+        + f"  = {sum(figures.values()):.3f} s"
+
+
+def reference(count: int, jobs: list[str], runs_b: int, first_use: bool = False
+              ) -> dict[str, object]:
+    """(g) the pandoc loop and clean imprint builds of ``count`` copies of the reference
+    post, with the CPU seconds per post of each stage and format. ``first_use``: the
+    user's cache is empty, so one build pins the fonts first (timed apart)."""
+    folder = WORK / "reference"
+    posts = copies(REFERENCE, folder / "content", count)
+    loop: dict[str, float] = {}
+    seconds_a = _step("g_a", lambda: baseline(posts, folder / "baseline", loop))
+    print(f"(g) reference post x {count}: pandoc loop {seconds_a:7.2f} s   cpu "
+          f"{CPU['g_a']:6.1f} s")
+    clean_build = functools.partial(clean, folder, jobs)
+    if first_use:
+        print(f"(g) reference post x {count}: first use     {clean_build():7.2f} s   "
+              "(not counted: no pinned fonts yet)")
+    runs = [_step("g_b", clean_build) for _ in range(runs_b)]
+    CPU["g_b"] /= len(runs)
+    seconds_b = statistics.median(runs)
+    report = json.loads((folder / "build" / "report.json").read_text(encoding="utf-8"))
+    assert report["summary"]["built"] == 4 * count, report["summary"]
+    build_cpu = per_post_cpu(report)
+    loop_cpu = {fmt: round(total / count, 4) for fmt, total in loop.items()}
+    print(f"(g) reference post x {count}: imprint build {seconds_b:7.2f} s   cpu "
+          f"{CPU['g_b']:6.1f} s   (median of {' '.join(f'{r:.1f}' for r in runs)})")
+    print(f"(g) CPU s per post, imprint workers: {_cpu_line(build_cpu)}")
+    print(f"(g) CPU s per post, pandoc loop:     {_cpu_line(loop_cpu)}")
+    return {"g_posts": count, "g_a": seconds_a, "g_b": seconds_b, "g": seconds_a / seconds_b,
+            "g_cpu": CPU["g_a"] / CPU["g_b"], "g_cpu_per_post": build_cpu,
+            "g_loop_cpu_per_post": loop_cpu, "g_worker_mb": report["peak_worker_rss_mb"]}
 
 
 def collection(count: int, jobs: int) -> dict[str, float]:
@@ -149,6 +202,13 @@ def imprint(*args: str, cwd: Path) -> float:
     return _timed([sys.executable, "-m", "imprint", *args], cwd)
 
 
+def clean(folder: Path, jobs: list[str]) -> float:
+    """``imprint build`` of ``folder``/content from a clean build cache (pinned fonts kept)."""
+    shutil.rmtree(folder / "build", ignore_errors=True)
+    shutil.rmtree(folder / ".imprint-cache", ignore_errors=True)
+    return imprint("build", "content", "--out", "build", *jobs, cwd=folder)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=50)
@@ -157,20 +217,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-b", type=int, default=3, help="clean builds for the median in (b)")
     parser.add_argument("--collection-posts", type=int, default=200,
                         help="posts in the collection of (f); 0 skips it")
+    parser.add_argument("--reference-posts", type=int,
+                        help="copies of the reference post in (g) (default: --posts; 0 skips)")
+    parser.add_argument("--only-reference", action="store_true",
+                        help="run (g) alone: the reference post against the pandoc loop")
+    parser.add_argument("--only-collection", action="store_true",
+                        help="run (f) alone: the collection with one worker and with several")
     args = parser.parse_args(argv)
+    count = args.posts if args.reference_posts is None else args.reference_posts
 
     shutil.rmtree(WORK, ignore_errors=True)
+    if args.only_reference:
+        return only_reference(args, count)
+    if args.only_collection:
+        cores = len(os.sched_getaffinity(0))
+        print(f"bench: collection only, {cores} cores (together worth "
+              f"{parallel_capacity(cores):.1f} cores right now)")
+        figures = collection(args.collection_posts, max(2, args.jobs or cores))
+        return 0 if figures.get("f_speedup", 0) >= TARGETS["f"] and figures["f_same_bytes"] \
+            else 1
     posts = generate(ROOT / "content", WORK / "content", args.posts)
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     cores = len(os.sched_getaffinity(0))
     capacity = parallel_capacity(cores)
     print(f"bench: {len(posts)} posts, {cores} cores (together worth {capacity:.1f} cores "
           f"right now), Python {sys.version.split()[0]}")
-
-    def clean_build() -> float:
-        shutil.rmtree(WORK / "build", ignore_errors=True)
-        shutil.rmtree(WORK / ".imprint-cache", ignore_errors=True)
-        return imprint("build", "content", "--out", "build", *jobs, cwd=WORK)
+    clean_build = functools.partial(clean, WORK, jobs)
 
     figures: dict[str, float] = {}
     figures["a"] = _step("a", lambda: baseline(posts, WORK / "baseline"))
@@ -187,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     assert report["summary"]["built"] == 4 * len(posts), report["summary"]
     print(f"(b) imprint build, clean cache:    {figures['b']:7.2f} s   cpu {CPU['b']:6.1f} s   "
           f"(median of {' '.join(f'{r:.1f}' for r in runs)}; pinned fonts kept)")
+    generated_cpu = per_post_cpu(report)
+    print(f"(b) CPU s per post, imprint workers: {_cpu_line(generated_cpu)}")
     figures["c"] = _step("c", lambda: imprint("build", "content", "--out", "build", *jobs,
                                               cwd=WORK))
     print(f"(c) no-op rebuild:                 {figures['c']:7.2f} s")
@@ -210,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.collection_posts:
         figures.update(collection(args.collection_posts, max(2, args.jobs or cores)))
+    extra: dict[str, object] = {"b_cpu_per_post": generated_cpu}
+    if count:
+        extra.update(reference(count, jobs, args.runs_b))
 
     figures["a/b"] = figures["a"] / figures["b"]
     figures["a/b_first_use"] = figures["a"] / figures["b_first_use"]
@@ -219,6 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["any_process_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"ratio (a)/(b): {figures['a/b']:.1f}x (first use: {figures['a/b_first_use']:.1f}x)"
           f"   (e) imprint/pandoc: {figures['e']:.2f}x")
+    if count:
+        print(f"ratio (g), reference post: {extra['g']:.1f}x   (CPU time: {extra['g_cpu']:.1f}x)")
     print(f"CPU time (a)/(b): {figures['a/b_cpu']:.1f}x (steadier than wall time on a "
           "shared machine)")
     print(f"peak memory: {figures['worker_mb']:.0f} MB per imprint worker "
@@ -230,10 +309,27 @@ def main(argv: list[str] | None = None) -> int:
         "worker_mb": figures["worker_mb"] <= TARGETS["worker_mb"]}
     if "f_speedup" in figures:
         verdicts["f"] = figures["f_speedup"] >= TARGETS["f"] and bool(figures["f_same_bytes"])
+    if count:
+        verdicts["g"] = extra["g"] >= TARGETS["g"]
     print("targets: " + ", ".join(f"{name} {'met' if ok else 'MISSED'}"
                                   for name, ok in verdicts.items()))
     (WORK / "results.json").write_text(json.dumps({"posts": len(posts), "capacity": capacity,
-                                                   **figures,
+                                                   **figures, **extra,
+                                                   "cpu": CPU}, indent=1), encoding="utf-8")
+    return 0
+
+
+def only_reference(args: argparse.Namespace, count: int) -> int:
+    """(g) alone, for quick iteration: the reference post against the pandoc loop."""
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    cores = len(os.sched_getaffinity(0))
+    capacity = parallel_capacity(cores)
+    print(f"bench: reference post only, {count} copies, {cores} cores (together worth "
+          f"{capacity:.1f} cores right now), load {os.getloadavg()[0]:.2f}")
+    figures = reference(max(count, 1), jobs, args.runs_b, first_use=True)
+    print(f"ratio (g), reference post: {figures['g']:.1f}x   (CPU time: {figures['g_cpu']:.1f}x)"
+          f"   target {TARGETS['g']:g}x {'met' if figures['g'] >= TARGETS['g'] else 'MISSED'}")
+    (WORK / "results.json").write_text(json.dumps({"capacity": capacity, **figures,
                                                    "cpu": CPU}, indent=1), encoding="utf-8")
     return 0
 

@@ -189,3 +189,16 @@ def test_a_no_op_build_leaves_the_output_folder_and_the_cache_untouched(site):
     post.write_bytes(post.read_bytes())
     touched = _build(site)
     assert not touched.built and len(touched.skipped) == 12
+
+
+def test_a_formats_revision_is_in_every_cache_key(settings, monkeypatch):
+    """A renderer that makes other bytes from the same input bumps its revision, and no
+    build keeps the outputs of the old one."""
+    from imprint import renderers
+    from imprint.builder.cache import shared_key
+    from imprint.builder.project import Project
+
+    project = Project.open(settings)
+    before = shared_key(project)
+    monkeypatch.setitem(renderers.REVISIONS, "pdf", renderers.REVISIONS["pdf"] + 1)
+    assert shared_key(project) != before

@@ -72,7 +72,14 @@ def test_load_render_and_build_the_reference_post(reference_post: Path, project:
     page = (tmp_path / "out" / "html" / "rusi-south-korea-global-vision.html").read_text()
     assert '<link rel="stylesheet" href="assets/screen.' in page and "data:font" not in page
     assert "data:font/woff2" in rendered["html"].decode()
-    assert json.loads((tmp_path / "out" / "report.json").read_text())["summary"]["built"] == 4
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["summary"]["built"] == 4
+    # the CPU each stage took in the workers, pandoc's runs included
+    assert sorted(data["cpu_seconds"]) == ["docx", "epub", "html", "normalise", "pdf"]
+    assert all(stage["jobs"] == 1 and stage["total"] > 0
+               for stage in data["cpu_seconds"].values()), data["cpu_seconds"]
+    assert all(job["cpu_seconds"] > 0 for job in data["jobs"])
+    assert data["cpu_seconds"]["pdf"]["total"] > data["cpu_seconds"]["html"]["total"]
 
 
 def test_a_bad_post_raises_imprint_error_with_its_line(tmp_path: Path, project: Path):

@@ -138,3 +138,21 @@ def test_links_to_the_old_site_keep_only_their_words(html, expected):
     from imprint.renderers.epub import epub_body
 
     assert epub_body(html) == expected
+
+
+@pytest.mark.parametrize(("title", "lang", "direction"), [
+    ("South Korea’s Global Vision", "en", "ltr"), ("한국의 세계 전략", "ko", "ltr"),
+    ("چشم‌انداز جهانی", "fa", "rtl")], ids=["latin", "korean", "persian"])
+def test_covers_with_fonts_loaded_once_are_those_of_fonts_loaded_anew(settings, title, lang,
+                                                                      direction):
+    from imprint.brand import cover
+    from imprint.builder.project import Project
+
+    brand = Project.open(settings).brand
+    text = cover.CoverText(title, "A subtitle", ("Ann Author",), "8 May 2025", lang, direction)
+    cover._truetype.cache_clear()
+    first = cover.make_cover(text, brand)
+    assert cover._truetype.cache_info().currsize > 0
+    again = cover.make_cover(text, brand)  # every font from the process's own cache
+    assert again == first and cover._truetype.cache_info().hits > 0
+    assert first.startswith(b"\xff\xd8")  # a JPEG

@@ -2,8 +2,8 @@
 
 An output's *key* is computed without normalising the post: a hash of the
 post's bytes, the author registry file beside it, the format, and
-:func:`shared_key` — imprint's and its tools' versions, a fingerprint of every
-setting that shapes output and one of the render context the renderers receive
+:func:`shared_key` — imprint's and its tools' versions, each format's revision
+(``renderers.REVISIONS``), a fingerprint of every setting that shapes output and one of the render context the renderers receive
 (the brand and templates by their bytes, the PDF standard, SOURCE_DATE_EPOCH).
 Besides the key, the manifest records the local files a post read through the
 resolver (its images) with their size, time and digest, and re-checks them: an
@@ -31,6 +31,7 @@ from typing import Any
 
 from ..brand.store import file_digest
 from ..config import __version__
+from ..renderers import REVISIONS
 from .output import write_atomic
 from .project import Project
 
@@ -56,12 +57,13 @@ def tool_versions() -> str:
 
 def shared_key(project: Project) -> str:
     """The part of every output's key that does not depend on the post: imprint's and
-    its tools' versions, every setting that shapes output, and the render context the
-    renderers receive (the brand and templates by their bytes, the PDF standard,
-    SOURCE_DATE_EPOCH, renderer options). Derived from those objects, not listed here,
+    its tools' versions, the formats' revisions, every setting that shapes output, and
+    the render context the renderers receive (the brand and templates by their bytes,
+    the PDF standard, SOURCE_DATE_EPOCH, renderer options). Derived from those objects, not listed here,
     so an option added to either is in the key."""
     shared = {
         "imprint": __version__,
+        "revisions": REVISIONS,
         "tools": tool_versions(),
         "settings": project.settings.fingerprint(),
         "render": project.render_context().fingerprint(),

@@ -9,6 +9,7 @@ code), not an exception, so one bad post cannot stop a worker.
 
 from __future__ import annotations
 
+import resource
 import threading
 import time
 import traceback
@@ -20,6 +21,7 @@ from ..diagnostics import Diagnostic, collecting
 from ..errors import ImprintError
 from ..model import Document
 from ..renderers import get_renderer
+from ..source.pandoc import resident_cpu_seconds
 from .project import Project
 
 Failure = tuple[str, int] | None  # (the report line, the exit code)
@@ -78,35 +80,48 @@ def failure_of(exc: BaseException) -> tuple[str, int]:
     return "".join(traceback.format_exception(exc)).rstrip(), 70
 
 
-NormaliseResult = tuple[Document | None, Failure, list[Diagnostic], list[Path]]
-RenderResult = tuple[bytes | None, Failure, list[Diagnostic], float]
+# the last item of each: the CPU seconds the job took, its pandoc runs included
+NormaliseResult = tuple[Document | None, Failure, list[Diagnostic], list[Path], float]
+RenderResult = tuple[bytes | None, Failure, list[Diagnostic], float, float]
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, of the child processes it has waited
+    for (pandoc) and of its resident pandoc: a job's difference is its own cost,
+    whatever else the machine is doing."""
+    own, children = (resource.getrusage(who) for who in
+                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return (own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+            + resident_cpu_seconds())
 
 
 def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
     """One post's Document, its warnings, and the local files it read (images)."""
     assert _PROJECT is not None, "init_worker was not called"
+    cpu = cpu_seconds()
     with collecting() as found:
         try:
             doc, files = _PROJECT.load_tracked(path, raw)
-            return doc, None, found, files
+            return doc, None, found, files, cpu_seconds() - cpu
         except Exception as exc:  # noqa: BLE001 - reported per post, the build goes on
             if isinstance(exc, ImprintError):
                 exc.located(path)
-            return None, failure_of(exc), found, []
+            return None, failure_of(exc), found, [], cpu_seconds() - cpu
 
 
 def render_job(doc: Document, fmt: str) -> RenderResult:
     """One format's bytes for one Document."""
     assert _PROJECT is not None, "init_worker was not called"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     with collecting() as found:
         try:
             data = get_renderer(fmt).render(doc, _PROJECT.render_context())
-            return data, None, found, time.perf_counter() - start
+            return data, None, found, time.perf_counter() - start, cpu_seconds() - cpu
         except Exception as exc:  # noqa: BLE001
             if isinstance(exc, ImprintError):
                 exc.located(doc.source_path)
-            return None, failure_of(exc), found, time.perf_counter() - start
+            return (None, failure_of(exc), found, time.perf_counter() - start,
+                    cpu_seconds() - cpu)
 
 
 def in_project(project: Project, formats: Sequence[str], job: str,

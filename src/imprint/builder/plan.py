@@ -215,7 +215,9 @@ class _Build:
             self.fail_post(post.path, post.stale, _outcome_error(outcome, post.path, "reading"),
                            70)
             return
-        doc, failure, found, files = outcome.value
+        doc, failure, found, files, cpu = outcome.value
+        self.report.normalised += 1
+        self.report.normalise_cpu_seconds += cpu
         if doc is None:
             self.fail_post(post.path, post.stale, failure[0], failure[1], found)
             return
@@ -249,7 +251,7 @@ class _Build:
                                   _outcome_error(outcome, post.path, f"rendering {fmt}"), 70,
                                   found, outcome.seconds))
             return
-        data, failure, rendered, seconds = outcome.value
+        data, failure, rendered, seconds, cpu = outcome.value
         warnings = list(dict.fromkeys(found + rendered))
         if failure is None and self.project.settings.strict and warnings:
             failure = (f"{post.path}: strict: {len(warnings)} warning(s) for {fmt}; "
@@ -264,7 +266,7 @@ class _Build:
             if self.site:
                 self.remember(post, fmt, target, digest)
         self.record(JobResult(post.path, fmt, "built", target, None, 0, warnings, seconds,
-                              len(data), digest))
+                              len(data), digest, cpu))
 
     def write_media(self, doc: Document) -> None:
         """A site page's images, each once, under the name its bytes give it."""

@@ -30,6 +30,7 @@ class JobResult:
     seconds: float = 0.0
     size: int = 0
     sha256: str = ""
+    cpu_seconds: float = 0.0  # the worker's CPU time for the job, pandoc's included
 
 
 @dataclass
@@ -43,6 +44,9 @@ class BuildReport:
     peak_rss_kb: int = 0  # the largest worker's high-water mark
     report_path: Path | None = None
     index_path: Path | None = None
+    # reading and normalising the posts: how many, and their CPU seconds in the workers
+    normalised: int = 0
+    normalise_cpu_seconds: float = 0.0
 
     def _with(self, status: str) -> list[JobResult]:
         return [r for r in self.results if r.status == status]
@@ -71,10 +75,23 @@ class BuildReport:
         return not self.failed
 
 
+def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
+    """CPU seconds in the workers per stage (normalising, then each format built):
+    the jobs run and their total."""
+    stages = {"normalise": {"jobs": report.normalised,
+                            "total": round(report.normalise_cpu_seconds, 3)}}
+    for result in report.built:
+        stage = stages.setdefault(result.format, {"jobs": 0, "total": 0.0})
+        stage["jobs"] += 1
+        stage["total"] = round(stage["total"] + result.cpu_seconds, 3)
+    return stages
+
+
 def write_report(path: Path, report: BuildReport) -> Path:
     jobs = [{
         "source": str(r.source), "format": r.format, "status": r.status,
-        "seconds": round(r.seconds, 4), "output": str(r.target) if r.target else None,
+        "seconds": round(r.seconds, 4), "cpu_seconds": round(r.cpu_seconds, 4),
+        "output": str(r.target) if r.target else None,
         "size": r.size, "sha256": r.sha256 or None, "error": r.error,
         "warnings": [str(w) for w in r.warnings],
     } for r in sorted(report.results, key=lambda r: (str(r.source), r.format))]
@@ -87,6 +104,7 @@ def write_report(path: Path, report: BuildReport) -> Path:
         "summary": {"built": len(report.built), "skipped": len(report.skipped),
                     "failed": len(report.failed), "warnings": len(report.warnings),
                     "removed": len(report.removed)},
+        "cpu_seconds": cpu_by_stage(report),
         "removed": [str(p) for p in report.removed],
         "jobs": jobs,
     }

@@ -21,7 +21,7 @@ import lxml.html
 
 from ..model import Document
 from ..normalise.tree import inner_html
-from ..source.pandoc import run_pandoc
+from ..source.pandoc import convert
 from . import RenderContext, article_context, plain_excerpt, replace_media
 from .epub import w3c
 from .zips import normalise_zip
@@ -65,12 +65,14 @@ def core_properties(doc: Document, ctx: RenderContext) -> bytes:
 
 def pandoc_docx(html: str, reference: Path, lang: str, shift: int = 0,
                 timeout: float = 120.0) -> bytes:
-    """pandoc's Word writer over an HTML page, styled by a reference document."""
+    """pandoc's Word writer over an HTML page, styled by a reference document (by the
+    resident pandoc: see pandoc_worker.lua, job "docx")."""
     args = ["--from=html", "--to=docx", f"--reference-doc={reference}",
             f"--metadata=lang:{lang}", "--output=-"]
     if shift:
         args.append(f"--shift-heading-level-by={shift}")
-    return run_pandoc(args, html.encode("utf-8"), timeout=timeout)
+    return convert({"job": "docx", "reference": str(reference), "lang": lang, "shift": shift},
+                   html, args, timeout=timeout)
 
 
 def custom_styles(html: str) -> str:

@@ -55,6 +55,7 @@ class Pinned:
 _state: dict[str, Any] = {"folder": None, "installed": False}
 _pinned: dict[tuple[str, tuple[tuple[str, float], ...]], Pinned | None] = {}
 _axes: dict[str, dict[str, Any]] = {}
+_digests: dict[int, list[tuple[bytes, str]]] = {}  # size -> (font file, its digest)
 
 
 def use_cache(folder: Path | None) -> None:
@@ -111,7 +112,7 @@ def _location(font: Any, axes: dict[str, Any]) -> dict[str, float]:
 def _for(font: Any) -> Pinned | None:
     if "fvar" not in font.tables or font.png or font.svg or getattr(font, "colr", False):
         return None
-    digest = hashlib.blake2b(font.file_content, digest_size=16).hexdigest() + f"-{font.index}"
+    digest = _digest(font.file_content) + f"-{font.index}"
     if digest not in _axes:
         from fontTools.ttLib import TTFont
 
@@ -122,6 +123,18 @@ def _for(font: Any) -> Pinned | None:
     if key not in _pinned:
         _pinned[key] = _load_or_pin(font, key, location)
     return _pinned[key]
+
+
+def _digest(content: bytes) -> str:
+    """The digest of a font file. WeasyPrint hands over a fresh copy of the same few
+    files for every document; comparing bytes is far cheaper than hashing them."""
+    known = _digests.setdefault(len(content), [])
+    for seen, digest in known:
+        if seen == content:
+            return digest
+    digest = hashlib.blake2b(content, digest_size=16).hexdigest()
+    known.append((content, digest))
+    return digest
 
 
 def _cache_paths(key: tuple[str, tuple[tuple[str, float], ...]]) -> tuple[Path, Path] | None:

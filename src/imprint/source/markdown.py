@@ -10,7 +10,6 @@ separate the pieces; the HTML comes back cut at them.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 import tempfile
@@ -18,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pandoc import run_pandoc
+from .pandoc import convert, run_pandoc
 
 # pandoc's own Markdown (footnotes, tables, definition lists, fenced divs, smart
 # punctuation, TeX math as MathML). Its metadata blocks are off: front matter is already read, and a
@@ -82,11 +81,14 @@ def render_pieces(pieces: Sequence[str], timeout: float = 60.0,
     nonce = hashlib.sha256("\x00".join(pieces).encode("utf-8")).hexdigest()[:20]
     marks = [f"IMPRINTPIECE{nonce}N{i}" for i in range(len(pieces))]
     joined = "\n\n".join(f"{piece}\n\n{mark}" for piece, mark in zip(pieces, marks, strict=True))
-    with tempfile.TemporaryDirectory(prefix="imprint-cite-") if citeproc is not None \
-            else contextlib.nullcontext() as folder:
-        extra = citeproc.args(Path(folder)) if citeproc is not None else []
-        html = run_pandoc([f"--from={READER}", *WRITER_ARGS, *extra], joined.encode("utf-8"),
-                          timeout=timeout).decode("utf-8")
+    if citeproc is None:  # the resident pandoc: see pandoc_worker.lua, job "html"
+        html = convert({"job": "html", "from": READER}, joined,
+                       [f"--from={READER}", *WRITER_ARGS], timeout=timeout).decode("utf-8")
+    else:
+        with tempfile.TemporaryDirectory(prefix="imprint-cite-") as folder:
+            html = run_pandoc([f"--from={READER}", *WRITER_ARGS,
+                               *citeproc.args(Path(folder))], joined.encode("utf-8"),
+                              timeout=timeout).decode("utf-8")
     footnotes = ""
     start = html.find('<section id="footnotes"')
     if start >= 0:

@@ -3,21 +3,45 @@
 Every call runs with ``--sandbox`` (pandoc may read nothing but its input and
 may fetch nothing) and a timeout, so no content can make pandoc read a local
 file, reach the network, or hang a build.
+
+The two conversions every post needs (its Markdown to HTML, and the DOCX) go to
+a *resident* pandoc instead (:func:`convert`): one ``pandoc lua`` process per
+worker process, running ``pandoc_worker.lua``, which converts on request. A
+pandoc process spends a third of a long post's conversion getting ready (its
+tables and data files, its heap); the resident one does that once. It gives the
+command line's bytes, and reads nothing but its input too. Whenever it cannot
+answer (it would not start, it died, pandoc reported an error) the conversion
+runs as a process of its own, so errors read exactly as before; a resident
+pandoc that died is started again for the next conversion. (``pandoc server``
+would do, but the pandoc pypandoc-binary ships cannot run it: it is built
+without GHC's threaded runtime.)
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import importlib.util
+import json
 import os
+import selectors
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import RenderError, ToolError, memory_cap_mb, out_of_memory
 
 DEFAULT_TIMEOUT = 60.0
+# pandoc's runtime: a 64 MB allocation area instead of the default 4 MB. A long post's
+# conversion allocates 100-150 MB; in 4 MB steps, garbage collection was a quarter of
+# pandoc's CPU time, in 64 MB steps it is a few percent (-A32m and -A96m both gain less).
+# Given through the environment, so a pandoc that takes no runtime options (one named
+# by IMPRINT_PANDOC) only warns; a GHCRTS the user set is kept.
+RUNTIME_OPTIONS = "-A64m"
 
 
 @functools.cache
@@ -46,7 +70,7 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
     command = [pandoc_path(), "--sandbox", *args]
     try:
         done = subprocess.run(command, input=data, capture_output=True, timeout=timeout,
-                              check=False)
+                              check=False, env=_environment())
     except subprocess.TimeoutExpired:
         raise RenderError(f"pandoc took longer than {timeout:g} s and was stopped") from None
     except OSError as exc:
@@ -65,6 +89,130 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
         error.detail = "\n".join(message)  # all pandoc said: a reader's error names the line
         raise error
     return done.stdout
+
+
+def _environment() -> dict[str, str]:
+    return {"GHCRTS": RUNTIME_OPTIONS, **os.environ}
+
+
+def _stopped(timeout: float) -> RenderError:
+    return RenderError(f"pandoc took longer than {timeout:g} s and was stopped")
+
+
+SCRIPT = Path(__file__).with_name("pandoc_worker.lua")
+TAB_STOP = 4  # the command line expands tabs before reading; the resident is given them so
+
+
+def convert(request: dict[str, Any], text: str, args: Sequence[str],
+            timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """One conversion of ``text`` by this process's resident pandoc (``request`` says
+    which, see pandoc_worker.lua); the same as ``run_pandoc(args, text)``, which runs
+    instead whenever the resident pandoc cannot answer."""
+    data = text.expandtabs(TAB_STOP).encode("utf-8")
+    answer = _RESIDENT.ask(request, data, timeout)
+    if answer is None:
+        return run_pandoc(args, text.encode("utf-8"), timeout)
+    return answer
+
+
+def resident_cpu_seconds() -> float:
+    """CPU seconds the live resident pandoc of this process has used (Linux; else 0).
+    A resident pandoc that ended is counted in ``RUSAGE_CHILDREN`` once reaped."""
+    return _RESIDENT.cpu_seconds()
+
+
+class _Resident:
+    """The resident pandoc of one process, started on first use."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.owner = 0  # the process that started it: a forked child starts its own
+        self.lock = threading.Lock()
+        atexit.register(self.stop)
+
+    def _running(self) -> subprocess.Popen[bytes] | None:
+        if self.process is not None and self.owner != os.getpid():
+            self.process = None  # the parent's, inherited by fork: not ours to use
+        if self.process is not None and self.process.poll() is not None:
+            self.process = None
+        if self.process is None:
+            try:
+                self.process = subprocess.Popen(
+                    [pandoc_path(), "lua", str(SCRIPT)], stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_environment())
+            except (OSError, ToolError):
+                return None
+            self.owner = os.getpid()
+            # a worker process ends without atexit; multiprocessing still runs this, so
+            # the resident pandoc is reaped there and its CPU time counted with the worker's
+            from multiprocessing import util
+
+            util.Finalize(self, self.stop, exitpriority=10)
+        return self.process
+
+    def ask(self, request: dict[str, Any], data: bytes, timeout: float) -> bytes | None:
+        with self.lock:
+            process = self._running()
+            if process is None:
+                return None
+            header = json.dumps({**request, "size": len(data)}).encode() + b"\n"
+            try:
+                process.stdin.write(header + data)
+                process.stdin.flush()
+                answer = self._read(process, time.monotonic() + timeout)
+            except TimeoutError:
+                self.stop()
+                raise _stopped(timeout) from None
+            except (OSError, ValueError):  # it died: this conversion runs on its own
+                self.stop()
+                return None
+            return answer
+
+    @staticmethod
+    def _read(process: subprocess.Popen[bytes], deadline: float) -> bytes | None:
+        """The answer's bytes; None when pandoc reported an error."""
+        out = process.stdout.fileno()
+        buffer, head = bytearray(), None
+        with selectors.DefaultSelector() as selector:
+            selector.register(out, selectors.EVENT_READ)
+            while True:
+                if head is None and b"\n" in buffer:
+                    line, _, rest = bytes(buffer).partition(b"\n")
+                    head, buffer = json.loads(line), bytearray(rest)
+                    if not head.get("ok"):
+                        return None
+                if head is not None and len(buffer) >= head["size"]:
+                    return bytes(buffer[:head["size"]])
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    raise TimeoutError
+                chunk = os.read(out, 1 << 20)
+                if not chunk:
+                    raise OSError("pandoc ended")
+                buffer += chunk
+
+    def cpu_seconds(self) -> float:
+        process = self.process
+        if process is None or self.owner != os.getpid():
+            return 0.0
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or self.owner != os.getpid():
+            return
+        process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+_RESIDENT = _Resident()
 
 
 @functools.cache
