@@ -242,6 +242,16 @@ class PdfRenderer:
         # to interpreter shutdown, its module may be torn down first ("Exception ignored
         # in FontConfiguration.__del__") and the folder stays. Drop it while all is alive.
         atexit.register(self._release)
+        os.register_at_fork(after_in_child=self._forget_inherited)
+
+    def _forget_inherited(self) -> None:
+        """In a process just forked: the stylesheets and their fonts are the parent's, and
+        so is the temporary folder of font faces a FontConfiguration deletes when it is
+        collected. Let go of them without deleting anything (the folder is the parent's
+        to remove); this process sets up its own on first use."""
+        for _, fonts in self._styles.values():
+            fonts._folder = None  # WeasyPrint's own attribute, read by its __del__
+        self._styles = {}
 
     def _release(self) -> None:
         self._styles.clear()
