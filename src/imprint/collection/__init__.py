@@ -11,8 +11,10 @@ atomically; an unchanged collection is not rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -99,7 +101,8 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
     manifest = load_manifest(manifest_path)
     workers = jobs if jobs is not None else settings.worker_count
     report = BuildReport()
-    with Runner(project, formats, workers, settings) as runner:
+    with Runner(project, formats, workers, settings) as runner, \
+            tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch:
         with collecting() as found:
             docs = select(manifest, project, runner.load_all)
         ctx = project.render_context()
@@ -115,13 +118,17 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
         # then the PDF's parts, so the workers stay busy to the end
         calls: list[Call] = []
         spans: dict[str, slice] = {}
-        book = Book(manifest, docs, ctx, moment) if "pdf" in stale else None
+        book = Book(manifest, docs, ctx, moment, Path(scratch)) if "pdf" in stale else None
         for fmt in sorted(stale, key=("docx", "epub", "pdf").index):
-            more = book.calls() if fmt == "pdf" and book else \
+            parts = book.calls() if fmt == "pdf" and book else \
                 [(_whole, (fmt, manifest, docs, moment))]
-            spans[fmt] = slice(len(calls), len(calls) + len(more))
-            calls += more
-        pieces = runner.run(calls)
+            spans[fmt] = slice(len(calls), len(calls) + len(parts))
+            calls += parts
+        more = None
+        if book is not None:  # the PDF's sheets of page numbers are asked for on the way
+            spans["pdf"] = slice(spans["pdf"].start, None)  # and come after all the rest
+            more = functools.partial(_more_for, book, spans["pdf"].start)
+        pieces = runner.run(calls, more)
         for fmt in formats:
             if fmt not in stale:
                 result = JobResult(manifest.path, fmt, "skipped", targets[fmt])
@@ -136,6 +143,10 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
                 on_result(result)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _more_for(book: Book, first: int, index: int, piece: Piece) -> list[Call]:
+    return book.more(index - first, piece) if index >= first else []
 
 
 def _finish(fmt: str, pieces: list[Piece], book: Book | None, runner: Runner,

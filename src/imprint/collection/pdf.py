@@ -3,21 +3,23 @@
 Each article is laid out on its own, as a job of its own (``work.py``): its
 pages carry the book's running head but no page number, so its layout does
 not depend on where it falls in the book and the articles can be laid out at
-the same time. Once every article's length is known, each starts on the next
-right-hand page; the contents are set with those pages, and the page numbers
-are set on sheets of their own (a job per 64 pages) and laid over the
-articles' pages as artifacts. Everything is then joined (``pdfmerge.py``).
-Memory holds one article's pages at a time, whatever the size of the book.
+the same time. The page numbers are set on sheets of their own, 64 numbers a
+sheet, each made as soon as the book is sure to reach it. Once every
+article's length is known, each starts on the next right-hand page; the
+contents are set with those pages, the numbers laid over the articles' pages
+as artifacts, and everything joined (``pdfmerge.py``). The articles wait in
+a scratch folder, so memory holds one article's pages at a time, whatever the
+size of the book.
 """
 
 from __future__ import annotations
 
 import io
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 
@@ -56,21 +58,33 @@ def _front(project: Project, manifest: Manifest, entries: Sequence[Entry], lang:
     return get_renderer("pdf").write(page, ctx, moment, f"{manifest.identifier}|front")
 
 
-def _article(project: Project, doc: Document, book_title: str) -> bytes:
-    """One article's pages, with the book's running head and no page numbers (a job)."""
+def _article(project: Project, doc: Document, book_title: str) -> tuple[bytes, int]:
+    """One article's pages, with the book's running head and no page numbers, and how
+    many there are (a job)."""
     ctx = project.render_context()
     renderer = get_renderer("pdf")
     style = (f"@page {{ @top-left {{ content: {css_string(book_title)}; }}\n"
              "  @bottom-right { content: none; } }")
-    return renderer.write(renderer.page(doc, ctx, style), ctx, ctx.moment(doc),
+    data = renderer.write(renderer.page(doc, ctx, style), ctx, ctx.moment(doc),
                           f"{doc.identifier}|{doc.source_digest}|in-collection", doc)
+    return data, _page_count(data)
 
 
-def _folios(project: Project, first: int, count: int, lang: str, moment: datetime,
-            seed: str) -> bytes:
-    """``count`` pages showing only page numbers ``first``, ``first + 1``…, where an
-    article's page shows its number (a job). Untagged: they are laid over the
-    articles as artifacts. A print-ready book keeps its bleed but draws no marks."""
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """Page numbers ``first`` to ``first + FOLIO_SHEET - 1``, a page each."""
+
+    first: int
+    data: bytes
+
+
+def _folios(project: Project, sheet: int, lang: str, moment: datetime, seed: str) -> Sheet:
+    """Sheet number ``sheet``: pages showing only their page numbers, where an article's
+    page shows its number (a job). Which numbers a sheet holds is fixed, so a sheet
+    can be made as soon as the book is known to reach it. Untagged: the numbers are
+    laid over the articles as artifacts. A print-ready book keeps its bleed but draws
+    no marks."""
+    first, count = sheet * FOLIO_SHEET + 1, FOLIO_SHEET
     ctx = project.render_context()
     if ctx.pdf_standard != "x-4":
         ctx = replace(ctx, pdf_standard="none")
@@ -84,7 +98,8 @@ def _folios(project: Project, first: int, count: int, lang: str, moment: datetim
             " @bottom-right { content: counter(page); } }"
             "html, body { background: none; } .page + .page { break-before: page; }"
             "</style></head><body>" + '<div class="page"></div>' * count + "</body></html>")
-    return get_renderer("pdf").write(page, ctx, moment, f"{seed}|folios|{first}|{count}")
+    return Sheet(first, get_renderer("pdf").write(page, ctx, moment,
+                                                  f"{seed}|folios|{first}|{count}"))
 
 
 def _cover(project: Project, manifest: Manifest, docs: Sequence[Document],
@@ -150,20 +165,30 @@ def _starts(front_pages: int, counts: Sequence[int]) -> list[int]:
     return starts
 
 
-def _value(piece: Piece) -> bytes:
+def _value(piece: Piece) -> Any:
     if piece.error is not None:
         raise piece.error
     return piece.value
 
 
 class Book:
-    """A collection's PDF, made of jobs: :meth:`calls` lays out the parts (run beside
-    the other formats' jobs), :meth:`finish` numbers the pages and joins them."""
+    """A collection's PDF, made of jobs.
+
+    :meth:`calls` lays out the parts (run beside the other formats' jobs); :meth:`more`
+    hears of each as it is done, keeps the articles in a scratch folder and asks for the
+    sheets of page numbers the book is sure to reach by then; :meth:`finish` sets the
+    contents with the real page numbers, makes any sheet still missing and joins it all.
+    """
 
     def __init__(self, manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-                 moment: datetime):
+                 moment: datetime, scratch: Path):
         self.manifest, self.docs, self.ctx, self.moment = manifest, docs, ctx, moment
         self.lang = manifest.lang or docs[0].lang
+        self.scratch = scratch
+        self.parts = 2 if ctx.pdf_standard == "x-4" else 1  # the contents, the cover
+        self.front_pages = 0
+        self.article_pages = 0  # of the articles done so far
+        self.sheets_asked = 0
 
     def _entries(self, starts: Sequence[int | None]) -> list[Entry]:
         return [Entry(doc.title, join_names(doc), str(start) if start else "000")
@@ -178,57 +203,76 @@ class Book:
             calls.append((_cover, (self.manifest, self.docs, self.moment)))
         return calls + [(_article, (doc, self.manifest.title)) for doc in self.docs]
 
+    def _sheets_to(self, last_page: int) -> list[Call]:
+        calls: list[Call] = []
+        while self.sheets_asked * FOLIO_SHEET < last_page:
+            calls.append((_folios, (self.sheets_asked, self.lang, self.moment,
+                                    self.manifest.identifier)))
+            self.sheets_asked += 1
+        return calls
+
+    def more(self, index: int, piece: Piece) -> list[Call]:
+        """Told that piece ``index`` of :meth:`calls` is done: the sheets of page numbers
+        the book now surely reaches (its pages so far, blank ones left out)."""
+        if piece.error is not None or isinstance(piece.value, Sheet):
+            return []
+        if index == 0:
+            self.front_pages = _page_count(piece.value)
+        elif index >= self.parts:
+            data, pages = piece.value
+            path = self.scratch / f"article-{index - self.parts + 1:05d}.pdf"
+            path.write_bytes(data)  # the articles wait on disk, not in memory
+            piece.value = (path, pages)
+            self.article_pages += pages
+        return self._sheets_to(self.front_pages + self.article_pages)
+
     def finish(self, runner: Runner, pieces: Sequence[Piece]) -> tuple[bytes, list[Piece]]:
-        """The joined book, and the further pieces made for it (their warnings count)."""
+        """The joined book from its pieces (those of :meth:`calls`, then the sheets), and
+        the further pieces made for it (their warnings count too)."""
         front = _value(pieces[0])
-        cover = _value(pieces[1]) if self.ctx.pdf_standard == "x-4" else None
-        articles = [_value(p) for p in pieces[2 if cover is not None else 1:]]
-        counts = [_page_count(a) for a in articles]
+        cover = _value(pieces[1]) if self.parts == 2 else None
+        articles = [_value(p) for p in pieces[self.parts:self.parts + len(self.docs)]]
+        sheets = {s.first: s.data for s in map(_value, pieces[self.parts + len(self.docs):])}
+        counts = [pages for _, pages in articles]
         front_pages, made = _page_count(front), []
         for _ in range(3):  # the real numbers may move a line of the contents: set again
             starts = _starts(front_pages, counts)
-            first, last = starts[0], starts[-1] + counts[-1] - 1
-            sheets = [(_folios, (at, min(FOLIO_SHEET, last - at + 1), self.lang, self.moment,
-                                 self.manifest.identifier))
-                      for at in range(first, last + 1, FOLIO_SHEET)]
             made = runner.run([(_front, (self.manifest, self._entries(starts), self.lang,
-                                         self.moment)), *sheets])
+                                         self.moment)),
+                               *self._sheets_to(starts[-1] + counts[-1] - 1)])
             front = _value(made[0])
+            sheets.update({s.first: s.data for s in map(_value, made[1:])})
             if _page_count(front) == front_pages:
                 break
             front_pages = _page_count(front)
         else:
             raise ImprintError("the contents would not settle on a length", self.manifest.path)
-        folios = [_value(p) for p in made[1:]]
-        return self._join(front, cover, articles, starts, folios), made
+        return self._join(front, cover, articles, starts, sheets), made
 
-    def _join(self, front: bytes, cover: bytes | None, articles: Sequence[bytes],
-              starts: Sequence[int], folios: Sequence[bytes]) -> bytes:
-        ctx, manifest = self.ctx, self.manifest
-        with tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch:
-            folder = Path(scratch)
-            joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
-            if cover is not None:  # for the printer: the cover, then the title on a recto
-                (folder / "cover.pdf").write_bytes(cover)
-                joiner.add(0, Part(folder / "cover.pdf", manifest.title, bookmark=False))
-            (folder / "front.pdf").write_bytes(front)
-            joiner.add(0, Part(folder / "front.pdf", manifest.title, blank_before=True,
-                               bookmark=False))
-            sheets = [pikepdf.open(io.BytesIO(data)) for data in folios]
-            for number, (doc, data, start) in enumerate(zip(self.docs, articles, starts,
-                                                            strict=True), start=1):
-                path = folder / f"article-{number:03d}.pdf"
-                path.write_bytes(data)
+    def _join(self, front: bytes, cover: bytes | None, articles: Sequence[tuple[Path, int]],
+              starts: Sequence[int], sheets: dict[int, bytes]) -> bytes:
+        ctx, manifest, folder = self.ctx, self.manifest, self.scratch
+        joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
+        if cover is not None:  # for the printer: the cover, then the title on a recto
+            (folder / "cover.pdf").write_bytes(cover)
+            joiner.add(0, Part(folder / "cover.pdf", manifest.title, bookmark=False))
+        (folder / "front.pdf").write_bytes(front)
+        joiner.add(0, Part(folder / "front.pdf", manifest.title, blank_before=True,
+                           bookmark=False))
+        opened = {first: pikepdf.open(io.BytesIO(data)) for first, data in sheets.items()}
+        try:
+            for number, (doc, (path, pages), start) in enumerate(
+                    zip(self.docs, articles, starts, strict=True), start=1):
                 at = joiner.add(number, Part(path, doc.title, blank_before=True))
-                for page in range(_page_count(data)):
-                    index = start + page - starts[0]
-                    joiner.stamp(at + page, sheets[index // FOLIO_SHEET].pages[
-                        index % FOLIO_SHEET])
-            with pikepdf.open(folder / "front.pdf") as first:
-                intents = first.Root.get("/OutputIntents")
+                for page in range(pages):
+                    first = (start + page - 1) // FOLIO_SHEET * FOLIO_SHEET + 1
+                    joiner.stamp(at + page, opened[first].pages[start + page - first])
+            with pikepdf.open(folder / "front.pdf") as first_part:
+                intents = first_part.Root.get("/OutputIntents")
                 data = joiner.finish(manifest.title, ", ".join(manifest.editors), self.lang,
-                                     first, intents)
-            for sheet in sheets:
+                                     first_part, intents)
+        finally:
+            for sheet in opened.values():
                 sheet.close()
         if ctx.pdf_standard == "a-3b":
             data = _sources(data, self.docs, self.moment)

@@ -71,13 +71,26 @@ class Runner:
         else:
             jobs.use_project(project)
 
-    def run(self, calls: Sequence[Call]) -> list[Piece]:
-        """Each call's Piece, in the order of ``calls`` (the earlier ones start first)."""
+    def run(self, calls: Sequence[Call],
+            more: Callable[[int, Piece], Sequence[Call]] | None = None) -> list[Piece]:
+        """Each call's Piece, in the order of ``calls`` (the earlier ones start first).
+
+        ``more`` is told of each piece as it is done (here, in order; in the pool, as
+        they finish) and may hand back further calls: they run in the same round, and
+        their pieces follow the others in the order they were asked for.
+        """
+        more = more or (lambda index, done: [])
+        queue = list(calls)
         if self.pool is None:
-            return [piece(fn, *args) for fn, args in calls]
+            done: list[Piece] = []
+            while len(done) < len(queue):
+                fn, args = queue[len(done)]
+                done.append(piece(fn, *args))
+                queue += more(len(done) - 1, done[-1])
+            return done
+        done = [Piece() for _ in queue]
         tickets = {self.pool.submit(piece, fn, *args, priority=number): number
-                   for number, (fn, args) in enumerate(calls)}
-        done: list[Piece] = [Piece() for _ in calls]
+                   for number, (fn, args) in enumerate(queue)}
         for outcome in self.pool.results():
             number = tickets.pop(outcome.ticket)
             if outcome.ok:
@@ -86,6 +99,9 @@ class Runner:
                 done[number] = Piece(None, RenderError(
                     f"internal error:\n{outcome.detail}" if outcome.status == ERROR
                     else f"the job {outcome.detail}"))
+            for fn, args in more(number, done[number]):
+                tickets[self.pool.submit(piece, fn, *args, priority=len(done))] = len(done)
+                done.append(Piece())
         return done
 
     def load_all(self, paths: Sequence[Path]) -> list[Document | ImprintError]:
