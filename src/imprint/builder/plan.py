@@ -346,6 +346,7 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
     if site:
         shared = run.keys.shared if run.keys else ""
         run.report.index_path, written = finish_site(out, run.manifest, project, shared)
+        run.report.laid_out, run.report.indexed = written.rendered, written.indexed
         for result in run.report.results:  # pages whose navigation was filled in since
             stamp = written.stamps.get(result.target) if result.target else None
             if stamp is not None:

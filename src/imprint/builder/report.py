@@ -43,6 +43,8 @@ class BuildReport:
     peak_rss_kb: int = 0  # the largest worker's high-water mark
     report_path: Path | None = None
     index_path: Path | None = None
+    laid_out: list[Path] = field(default_factory=list)  # site pages made anew (not posts)
+    indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
 
     def _with(self, status: str) -> list[JobResult]:
         return [r for r in self.results if r.status == status]
@@ -88,7 +90,13 @@ def write_report(path: Path, report: BuildReport) -> Path:
                     "failed": len(report.failed), "warnings": len(report.warnings),
                     "removed": len(report.removed)},
         "removed": [str(p) for p in report.removed],
-        "jobs": jobs,
+        "site": {"laid_out": [str(p) for p in report.laid_out],
+                 "indexed": [str(p) for p in report.indexed]},
     }
-    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+    # one job a line: an archive's report holds tens of thousands, and json's indenting
+    # encoder is many times slower than its compact one
+    head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]  # without "\n}"
+    lines = ",\n  ".join(json.dumps(job, ensure_ascii=False) for job in jobs)
+    text = f'{head},\n "jobs": [\n  {lines}\n ]\n}}' if jobs else f'{head},\n "jobs": []\n}}'
+    write_atomic(path, text.encode("utf-8"))
     return path
