@@ -351,7 +351,7 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
             stamp = written.stamps.get(result.target) if result.target else None
             if stamp is not None:
                 result.size, result.sha256 = stamp.size, stamp.sha256
-        changed = (not written.skipped and run.manifest.save()) or saved
+        changed = written.saved or saved
         run.report.seconds = time.perf_counter() - started
         report = run.report
         if changed or report.built or report.failed or report.removed or written.files \

@@ -98,6 +98,7 @@ class Written:
     skipped: bool = False  # nothing to do: the site was as this build would make it
     rendered: list[Path] = field(default_factory=list)  # index, topic, feed pages laid out
     indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
+    saved: bool = False  # the manifest was written again after the pass
 
 
 def _write(path: Path, data: bytes, written: Written) -> None:
@@ -559,7 +560,7 @@ def finish(out: Path, manifest: Manifest, project: Project,
            shared: str) -> tuple[Path, Written]:
     """Everything around the posts' outputs; see the module's docstring.
 
-    The manifest must have just been saved (it is read as it is on disk). The site is
+    The manifest must have just been saved; it is saved again after the pass. The site is
     a function of the manifest (every post's card and outputs), the settings and
     ``shared`` (the brand, templates and versions, see
     :func:`~imprint.builder.cache.shared_key`). When those are what they were after
@@ -570,13 +571,15 @@ def finish(out: Path, manifest: Manifest, project: Project,
     record = manifest.path.with_suffix(".site")
     state = _read_state(record)
     base = f"|{project.settings!r}|{shared}|{out}"
-    if _site_key(manifest.snapshot(saved=True), base) == state.get("key") and \
+    if _site_key(manifest.digest(saved=True), base) == state.get("key") and \
             (out / INDEX_TEMPLATE).is_file():
         return out / INDEX_TEMPLATE, Written(skipped=True)
     site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
                 state.get("pages"))
     index = site.run()
-    data = json.dumps({"format": STATE_FORMAT, "key": _site_key(manifest.snapshot(), base),
+    site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
+    data = json.dumps({"format": STATE_FORMAT, "key": _site_key(manifest.digest(saved=True),
+                                                                base),
                        "pages": dict(sorted(site.made.items()))},
                       separators=(",", ":")).encode()
     if data != _read(record):
@@ -584,10 +587,8 @@ def finish(out: Path, manifest: Manifest, project: Project,
     return index, site.written
 
 
-def _site_key(snapshot: bytes, base: str) -> str:
-    digest = hashlib.sha256(snapshot)
-    digest.update(base.encode())
-    return digest.hexdigest()
+def _site_key(manifest: str, base: str) -> str:
+    return hashlib.sha256(f"{manifest}{base}".encode()).hexdigest()
 
 
 def _read(path: Path) -> bytes:
