@@ -23,7 +23,6 @@ keeps only the digest of what the file holds, to know whether to write it again.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -37,7 +36,7 @@ from typing import Any
 from ..brand.store import file_digest
 from ..config import __version__
 from .output import write_atomic
-from .project import Project
+from .project import Project, real_path
 
 LOGGER = logging.getLogger("imprint.cache")
 
@@ -111,16 +110,15 @@ class FileStamp:
         return cls(str(path), info.st_size, info.st_mtime_ns, sha256 or file_digest(path))
 
     def unchanged(self) -> bool:
-        path = Path(self.path)
         try:
-            info = path.stat()
+            info = os.stat(self.path)
         except OSError:
             return False
         if info.st_size != self.size:
             return False
         if info.st_mtime_ns == self.mtime_ns:
             return True
-        return file_digest(path) == self.sha256  # touched, maybe not changed
+        return file_digest(Path(self.path)) == self.sha256  # touched, maybe not changed
 
     def row(self) -> list[Any]:
         return [self.path, self.size, self.mtime_ns, self.sha256]
@@ -259,11 +257,10 @@ def _entry_v1(entry: dict[str, Any]) -> PostEntry:
                      FileStamp(**entry["source"]) if entry.get("source") else None)
 
 
-@functools.lru_cache(maxsize=65536)
 def source_id(path: Path) -> str:
     """How the manifest names a post: its absolute path, whatever folder imprint ran in
     (resolved once per path and process: an archive's paths are resolved once a build)."""
-    return str(path.resolve())
+    return real_path(path)
 
 
 def remove_output(path: Path) -> bool:

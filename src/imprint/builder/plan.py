@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -120,7 +121,7 @@ class _Build:
     # --- planning ---------------------------------------------------------------------------
     def remove_deleted(self) -> None:
         """Outputs of posts whose source is gone: only files the manifest says imprint wrote."""
-        for source in [s for s in self.manifest.posts if not Path(s).exists()]:
+        for source in [s for s in self.manifest.posts if not os.path.exists(s)]:
             for path in self.manifest.forget(source):
                 if remove_output(path):
                     self.report.removed.append(path)
@@ -345,7 +346,9 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
             saved = run.manifest.save()
     if site:
         shared = run.keys.shared if run.keys else ""
+        begun = time.perf_counter()
         run.report.index_path, written = finish_site(out, run.manifest, project, shared)
+        run.report.site_seconds = time.perf_counter() - begun
         run.report.laid_out, run.report.indexed = written.rendered, written.indexed
         for result in run.report.results:  # pages whose navigation was filled in since
             stamp = written.stamps.get(result.target) if result.target else None

@@ -8,6 +8,7 @@ small: registries and resolvers are rebuilt per process on first use.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,8 +97,22 @@ class Project:
 @functools.lru_cache(maxsize=65536)
 def _content_root(content: Path, path: Path) -> Path:
     """Per post, resolved once a process: the content root it lies in, or its folder."""
-    content, path = _resolved(content), path.resolve()
+    content, path = _resolved(content), Path(real_path(path))
     return content if path.is_relative_to(content) else path.parent
+
+
+@functools.lru_cache(maxsize=65536)
+def real_path(path: Path) -> str:
+    """``str(path.resolve())``, once a process per path, and with one system call for a
+    file that is not a link (its folder, shared by an archive's posts, resolved once)."""
+    if path.name in ("", ".", "..") or os.path.islink(path):
+        return str(path.resolve())
+    return os.path.join(_real_folder(path.parent), path.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _real_folder(folder: Path) -> str:
+    return str(folder.resolve())
 
 
 @functools.lru_cache(maxsize=64)

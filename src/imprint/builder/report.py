@@ -45,6 +45,7 @@ class BuildReport:
     index_path: Path | None = None
     laid_out: list[Path] = field(default_factory=list)  # site pages made anew (not posts)
     indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
+    site_seconds: float = 0.0  # the site pass
 
     def _with(self, status: str) -> list[JobResult]:
         return [r for r in self.results if r.status == status]
@@ -90,7 +91,8 @@ def write_report(path: Path, report: BuildReport) -> Path:
                     "failed": len(report.failed), "warnings": len(report.warnings),
                     "removed": len(report.removed)},
         "removed": [str(p) for p in report.removed],
-        "site": {"laid_out": [str(p) for p in report.laid_out],
+        "site": {"seconds": round(report.site_seconds, 3),
+                 "laid_out": [str(p) for p in report.laid_out],
                  "indexed": [str(p) for p in report.indexed]},
     }
     # one job a line: an archive's report holds tens of thousands, and json's indenting

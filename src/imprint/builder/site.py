@@ -117,7 +117,7 @@ def _posts(out: Path, manifest: Manifest) -> list[Post]:
     posts = []
     for source, entry in manifest.posts.items():
         outputs = {fmt: Path(entry.outputs[fmt].file.path) for fmt in FORMATS
-                   if fmt in entry.outputs and Path(entry.outputs[fmt].file.path).is_file()}
+                   if fmt in entry.outputs and os.path.isfile(entry.outputs[fmt].file.path)}
         if outputs and entry.card:
             sizes = {fmt: entry.outputs[fmt].file.size for fmt in outputs}
             posts.append(Post(source, entry.card, outputs, sizes))
