@@ -79,7 +79,7 @@ def index_card(doc: Document) -> dict[str, Any]:
 @dataclass
 class _Post:
     path: Path
-    raw: bytes
+    raw: bytes | None  # None: read again when it is sent (planning keeps no post's bytes)
     keys: dict[str, str]  # format -> cache key
     stale: list[str]  # formats to build
     stamp: FileStamp  # the post as read: size, time and digest
@@ -105,6 +105,7 @@ class _Build:
         # per post, from its normalised Document: the index card and the files it read
         self.cards: dict[str, tuple[dict[str, Any], list[FileStamp]]] = {}
         self._saved = time.monotonic()
+        self._every = SAVE_EVERY
 
     # --- results --------------------------------------------------------------------------
     def record(self, result: JobResult) -> None:
@@ -136,7 +137,7 @@ class _Build:
         for path in sources:
             entry = self.manifest.entry(path)
             try:
-                raw, stamp = self.read(path, entry.source if entry else None)
+                _, stamp = self.read(path, entry.source if entry else None)
             except ImprintError as exc:
                 self.fail_post(path, self.formats, str(exc), exc.exit_code)
                 continue
@@ -155,10 +156,8 @@ class _Build:
                     self.owners[target] = path
                     self.record(JobResult(path, fmt, "skipped", target, size=built.file.size,
                                           sha256=built.file.sha256))
-            if stale:
-                if raw is None:
-                    raw, stamp = self.read(path, None)
-                posts.append(_Post(path, raw, keys, stale, stamp))
+            if stale:  # its bytes are read again when it is sent: an archive's are not held
+                posts.append(_Post(path, None, keys, stale, stamp))
         return posts
 
     def read(self, path: Path, known: FileStamp | None) -> tuple[bytes | None, FileStamp]:
@@ -179,16 +178,21 @@ class _Build:
 
     # --- running ------------------------------------------------------------------------------
     def run(self, executor: Executor, posts: list[_Post]) -> None:
-        # Posts are read a few at a time ahead of the workers, not all at once, so the
-        # Documents waiting for their renders (images and all) stay few however large
-        # the archive: memory follows the number of workers, not of posts.
+        """Run the jobs of ``posts`` (the list is consumed: a post done is let go).
+
+        Posts are read a few at a time ahead of the workers, not all at once, so the
+        Documents waiting for their renders (images and all) stay few however large
+        the archive: memory follows the number of workers, not of posts."""
         waiting = deque(posts)
+        posts.clear()
         ahead = READ_AHEAD * max(1, executor.workers) + 2
         open_jobs: dict[int, int] = {}  # id(post) -> its jobs not finished yet
 
         def read_more() -> None:
             while waiting and len(open_jobs) < ahead:
                 post = waiting.popleft()
+                if not self.reread(post):
+                    continue
                 ticket = executor.submit("normalise", post.path, post.raw)
                 self.pending[ticket] = ("normalise", post)
                 open_jobs[id(post)] = 1
@@ -206,10 +210,30 @@ class _Build:
             open_jobs[id(post)] += len(self.pending) - before - 1  # renders it submitted
             if open_jobs[id(post)] == 0:
                 del open_jobs[id(post)]
+                self.cards.pop(str(post.path), None)  # recorded in the manifest by now
             read_more()
-            if self.site and time.monotonic() - self._saved > SAVE_EVERY:
+            if self.site and time.monotonic() - self._saved > self._every:
+                began = time.monotonic()
                 self.manifest.save()
                 self._saved = time.monotonic()
+                # an archive's manifest takes a while to write: keep that a small share
+                self._every = max(SAVE_EVERY, 20 * (self._saved - began))
+
+    def reread(self, post: _Post) -> bool:
+        """The post's bytes, read again to be sent; False if it cannot be read now. If it
+        changed since it was planned, it is built as it is now, under its new keys."""
+        if post.raw is not None:
+            return True
+        try:
+            post.raw, stamp = self.read(post.path, None)
+        except ImprintError as exc:
+            self.fail_post(post.path, post.stale, str(exc), exc.exit_code)
+            return False
+        if stamp.sha256 != post.stamp.sha256:
+            post.keys = {fmt: self.keys.key(post.path, stamp.sha256, fmt) if self.keys else ""
+                         for fmt in self.formats}
+        post.stamp = stamp
+        return True
 
     def normalised(self, executor: Executor, post: _Post, outcome: Outcome) -> None:
         if not outcome.ok:

@@ -18,7 +18,7 @@ from .output import write_atomic
 REPORT_NAME = "report.json"
 
 
-@dataclass
+@dataclass(slots=True)
 class JobResult:
     source: Path
     format: str
