@@ -50,3 +50,15 @@ def test_a_format_1_manifest_is_still_read(tmp_path):
 
 def vars_of(stamp: FileStamp) -> dict:
     return dict(zip(("path", "size", "mtime_ns", "sha256"), stamp.row(), strict=True))
+
+
+def test_a_saved_line_is_kept_until_its_entry_is_said_to_change(tmp_path):
+    manifest = _manifest(tmp_path)
+    manifest.save()
+    again = Manifest.load(manifest.path)
+    [(source, entry)] = again.posts.items()
+    entry.site = "navigation"
+    assert not again.save()  # an entry changed in place, unannounced: its line is kept
+    again.changed(source)
+    assert again.save()
+    assert Manifest.load(manifest.path).posts[source].site == "navigation"

@@ -17,8 +17,10 @@ build killed at any moment leaves the previous manifest or the new one, and an
 output the manifest does not know is simply built again.
 
 It holds a line per post (a JSON array), so that an archive's manifest is read and
-written a post at a time, never held whole as one parsed document; the process
-keeps only the digest of what the file holds, to know whether to write it again.
+written a post at a time, never held whole as one parsed document. Each post's line
+is kept as read or last written until its entry changes (whoever changes an entry
+in place says so, :meth:`Manifest.changed`), so saving after one edit encodes one
+post, not the archive.
 """
 
 from __future__ import annotations
@@ -151,11 +153,17 @@ class Manifest:
         self.path = path
         self.posts: dict[str, PostEntry] = posts or {}
         self._digest = ""  # of what the file holds, as far as this process knows
+        self._lines: dict[str, bytes] = {}  # source -> its line, while its entry is as it
+
+    def changed(self, source: str) -> None:
+        """The entry of ``source`` was changed in place: its line is encoded anew."""
+        self._lines.pop(source, None)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
         digest = hashlib.sha256()
         posts: dict[str, PostEntry] = {}
+        kept: dict[str, bytes] = {}
         try:
             with open(path, "rb") as lines:
                 header = next(lines, b"")
@@ -169,6 +177,7 @@ class Manifest:
                     digest.update(line)
                     source, entry = _entry(json.loads(line))
                     posts[source] = entry
+                    kept[source] = line.rstrip(b"\n")
         except FileNotFoundError:
             return cls(path)
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -177,17 +186,21 @@ class Manifest:
             return cls(path)
         manifest = cls(path, posts)
         manifest._digest = digest.hexdigest()
+        manifest._lines = kept
         return manifest
 
     def _serialise(self) -> bytes:
         """The manifest: a header line, then a compact JSON array per post, in order."""
         lines = [json.dumps({"format": MANIFEST_FORMAT}).encode()]
         for source, entry in sorted(self.posts.items()):
-            lines.append(json.dumps([
-                source, {fmt: [b.key, b.file.row()] for fmt, b in entry.outputs.items()},
-                [d.row() for d in entry.dependencies], entry.card, entry.site,
-                entry.source.row() if entry.source else None],
-                ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            line = self._lines.get(source)
+            if line is None:
+                line = self._lines[source] = json.dumps([
+                    source, {fmt: [b.key, b.file.row()] for fmt, b in entry.outputs.items()},
+                    [d.row() for d in entry.dependencies], entry.card, entry.site,
+                    entry.source.row() if entry.source else None],
+                    ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            lines.append(line)
         lines.append(b"")
         return b"\n".join(lines)
 
@@ -220,6 +233,7 @@ class Manifest:
     def record(self, source: Path, fmt: str, key: str, target: Path, sha256: str) -> PostEntry:
         entry = self.posts.setdefault(source_id(source), PostEntry())
         entry.outputs[fmt] = Built(key, FileStamp.of(target, sha256))
+        self.changed(source_id(source))
         return entry
 
     def forget(self, source: str, fmt: str | None = None) -> list[Path]:
@@ -227,6 +241,7 @@ class Manifest:
         entry = self.posts.get(source)
         if entry is None:
             return []
+        self.changed(source)
         formats = [fmt] if fmt else list(entry.outputs)
         gone = [Path(entry.outputs.pop(f).file.path) for f in formats if f in entry.outputs]
         if not entry.outputs:

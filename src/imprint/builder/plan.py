@@ -251,6 +251,7 @@ class _Build:
             for fmt in post.stale:  # being rebuilt: not current until written again
                 if entry is not None and fmt in entry.outputs:
                     entry.outputs[fmt].key = ""
+                    self.manifest.changed(source_id(post.path))
             self.cards[str(post.path)] = (index_card(doc),
                                           [FileStamp.of(f) for f in files if f.is_file()])
             if "html" in post.stale and self.project.settings.html_mode == "site":
@@ -305,6 +306,7 @@ class _Build:
         previous = entry.outputs.get(fmt) if entry else None
         entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest)
         entry.card, entry.dependencies, entry.source = card, dependencies, post.stamp
+        self.manifest.changed(source_id(post.path))
         if fmt == "html":
             entry.site = ""  # a new page: its site navigation is still to be filled in
         if previous is not None and Path(previous.file.path) != target:

@@ -97,8 +97,9 @@ class Project:
 @functools.lru_cache(maxsize=65536)
 def _content_root(content: Path, path: Path) -> Path:
     """Per post, resolved once a process: the content root it lies in, or its folder."""
-    content, path = _resolved(content), Path(real_path(path))
-    return content if path.is_relative_to(content) else path.parent
+    content, real = _resolved(content), real_path(path)
+    inside = real.startswith(os.path.join(str(content), ""))  # not "content-old/…"
+    return content if inside or real == str(content) else Path(real).parent
 
 
 @functools.lru_cache(maxsize=65536)

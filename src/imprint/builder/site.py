@@ -72,8 +72,16 @@ class Post:
 
     source: str
     card: dict[str, Any]
-    outputs: dict[str, Path]  # format -> file
+    files: dict[str, str]  # format -> its file (a string: an archive has tens of thousands)
     sizes: dict[str, int]
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Path]:
+        """Format -> its file, for the posts a pass lays out anything of."""
+        return {fmt: Path(file) for fmt, file in self.files.items()}
+
+    def name(self, fmt: str) -> str:
+        return os.path.basename(self.files[fmt])
 
     @property
     def date(self) -> str:
@@ -83,8 +91,8 @@ class Post:
     def digest(self) -> str:
         """Of what an index entry shows of the post (asked for once its page's size is
         final, after the navigation is filled in)."""
-        shown = (self.card, [(fmt, path.name, human_size(self.sizes[fmt]))
-                             for fmt, path in self.outputs.items()])
+        shown = (self.card, [(fmt, self.name(fmt), human_size(self.sizes[fmt]))
+                             for fmt in self.files])
         return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
@@ -116,11 +124,11 @@ def _posts(out: Path, manifest: Manifest) -> list[Post]:
     """Posts that still have outputs, newest first (title breaks ties)."""
     posts = []
     for source, entry in manifest.posts.items():
-        outputs = {fmt: Path(entry.outputs[fmt].file.path) for fmt in FORMATS
-                   if fmt in entry.outputs and os.path.isfile(entry.outputs[fmt].file.path)}
-        if outputs and entry.card:
-            sizes = {fmt: entry.outputs[fmt].file.size for fmt in outputs}
-            posts.append(Post(source, entry.card, outputs, sizes))
+        files = {fmt: entry.outputs[fmt].file.path for fmt in FORMATS
+                 if fmt in entry.outputs and os.path.isfile(entry.outputs[fmt].file.path)}
+        if files and entry.card:
+            sizes = {fmt: entry.outputs[fmt].file.size for fmt in files}
+            posts.append(Post(source, entry.card, files, sizes))
     posts.sort(key=lambda p: p.card["title"].casefold())
     undated = datetime.min.replace(tzinfo=UTC)
     posts.sort(key=lambda p: datetime.fromisoformat(p.date) if p.date else undated,
@@ -163,7 +171,7 @@ class Site:
 
     def run(self) -> Path:
         """Lay out what changed; the first index page."""
-        has_pages = any("html" in p.outputs for p in self.posts)
+        has_pages = any("html" in p.files for p in self.posts)
         if self.mode == "site" and has_pages:
             self.write_assets()
             self.fill_navigation()
@@ -221,20 +229,20 @@ class Site:
         """Each page's navigation, laid out only where what it shows changed: the page's
         editions and sizes, its topics, and its neighbours' titles and pages."""
         start, end = SITE_NAV
-        pages = [post for post in self.posts if "html" in post.outputs]
+        pages = [post for post in self.posts if "html" in post.files]
         for number, post in enumerate(pages):
-            page = post.outputs["html"]
             entry = self.manifest.posts[post.source]
             newer = pages[number - 1] if number else None
             older = pages[number + 1] if number + 1 < len(pages) else None
-            shown = (page.name, post.card.get("tags"), post.card.get("categories"),
-                     [(fmt, path.name, human_size(post.sizes[fmt]))
-                      for fmt, path in post.outputs.items() if fmt != "html"],
-                     [(p.outputs["html"].name, p.card["title_html"]) if p else None
+            shown = (post.name("html"), post.card.get("tags"), post.card.get("categories"),
+                     [(fmt, post.name(fmt), human_size(post.sizes[fmt]))
+                      for fmt in post.files if fmt != "html"],
+                     [(p.name("html"), p.card["title_html"]) if p else None
                       for p in (newer, older)])
             digest = hashlib.sha256(repr(shown).encode()).hexdigest()
             if entry.site == digest:
                 continue  # the page holds this navigation already
+            page = post.outputs["html"]
             nav = self.nav(post, newer, older)
             text = page.read_text(encoding="utf-8")
             head, found, rest = text.partition(start)
@@ -246,6 +254,7 @@ class Site:
             built.file = FileStamp.of(page)
             post.sizes["html"] = built.file.size  # what the index pages show
             entry.site = digest
+            self.manifest.changed(post.source)
             self.written.stamps[page] = built.file
 
     # --- index pages -------------------------------------------------------------------------
@@ -359,8 +368,8 @@ class Site:
         if not self.unchanged(feed, shown):
             _write(feed, self.feed(), self.written)
             self.made_page(feed)
-        pages = [(p.outputs["html"].name, p.card.get("modified") or p.date)
-                 for p in self.posts if "html" in p.outputs]
+        pages = [(p.name("html"), p.card.get("modified") or p.date)
+                 for p in self.posts if "html" in p.files]
         if not self.unchanged(sitemap, pages, self.index_pages):
             _write(sitemap, self.sitemap(), self.written)
             self.made_page(sitemap)
@@ -437,16 +446,16 @@ class Site:
     def write_search(self) -> None:
         """The search index in shards (``pagefind/<n>/``), each indexed again only when
         one of its pages changed, and ``search.html``, which merges them."""
-        pages = [p for p in self.posts if "html" in p.outputs]
+        pages = [p for p in self.posts if "html" in p.files]
         count = shard_count(len(pages), self.settings.search_shard_size)
         shards: dict[int, list[Post]] = {}
         for post in pages:
-            shards.setdefault(shard_of(post.outputs["html"].name, count), []).append(post)
+            shards.setdefault(shard_of(post.name("html"), count), []).append(post)
         order = sorted(shards)
         folder = self.out / SEARCH
         for number in order:
             bundle = folder / str(number)
-            members = sorted((p.outputs["html"].name, self._page_sha(p))
+            members = sorted((p.name("html"), self._page_sha(p))
                              for p in shards[number])
             primary = number == order[0]  # the bundle with Pagefind's scripts
             if self.unchanged(bundle / "pagefind-entry.json", primary, members):
