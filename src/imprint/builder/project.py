@@ -126,14 +126,18 @@ def discover(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
-                relative = candidate.relative_to(path).parts
-                if any(part.startswith(("_", ".")) for part in relative):
+            top = len(path.parts)
+            posts = []
+            for candidate in path.rglob("*"):
+                if candidate.suffix.lower() not in SOURCE_SUFFIXES:
+                    continue
+                if any(part.startswith(("_", ".")) for part in candidate.parts[top:]):
                     continue
                 if candidate.stem.upper() == "README":
                     continue  # a folder's notes to its editors, not a post
-                if candidate.suffix.lower() in SOURCE_SUFFIXES and candidate.is_file():
-                    found.append(candidate)
+                if candidate.is_file():
+                    posts.append(candidate)
+            found += sorted(posts, key=lambda p: p.parts)  # as paths sort, cheaper
         else:
             found.append(path)
     return list(dict.fromkeys(found))

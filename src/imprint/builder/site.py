@@ -80,8 +80,12 @@ class Post:
         """Format -> its file, for the posts a pass lays out anything of."""
         return {fmt: Path(file) for fmt, file in self.files.items()}
 
+    @functools.cached_property
+    def names(self) -> dict[str, str]:
+        return {fmt: os.path.basename(file) for fmt, file in self.files.items()}
+
     def name(self, fmt: str) -> str:
-        return os.path.basename(self.files[fmt])
+        return self.names[fmt]
 
     @property
     def date(self) -> str:
