@@ -358,29 +358,34 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         run.remove_deleted()
     posts = run.plan(sources)
     chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
-    saved = False
     try:
         if chosen is not None:
             run.report.executor = chosen.name
             run.report.workers = chosen.workers
             run.run(chosen, posts)
-    finally:  # also on Ctrl-C: stop the workers, keep the record of what was written
+    except BaseException:  # also on Ctrl-C: keep the record of what was written
+        if site:
+            run.manifest.save()
+        raise
+    finally:  # stop the workers
         if chosen is not None:
             run.report.peak_rss_kb = chosen.peak_rss_kb
             chosen.close()
-        if site:
-            saved = run.manifest.save()
     if site:
         shared = run.keys.shared if run.keys else ""
         begun = time.perf_counter()
-        run.report.index_path, written = finish_site(out, run.manifest, project, shared)
+        try:  # the site pass saves the manifest (once: an archive's is large)
+            run.report.index_path, written = finish_site(out, run.manifest, project, shared)
+        except BaseException:
+            run.manifest.save()
+            raise
         run.report.site_seconds = time.perf_counter() - begun
         run.report.laid_out, run.report.indexed = written.rendered, written.indexed
         for result in run.report.results:  # pages whose navigation was filled in since
             stamp = written.stamps.get(result.target) if result.target else None
             if stamp is not None:
                 result.size, result.sha256 = stamp.size, stamp.sha256
-        changed = written.saved or saved
+        changed = written.saved
         run.report.seconds = time.perf_counter() - started
         report = run.report
         if changed or report.built or report.failed or report.removed or written.files \

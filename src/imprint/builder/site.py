@@ -37,6 +37,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -179,10 +180,14 @@ class Site:
         if self.mode == "site" and has_pages:
             self.write_assets()
             self.fill_navigation()
-        index = self.write_indexes()
-        self.write_feed_and_sitemap()
-        if has_pages:
-            self.write_search()
+        # the pages are final now: Pagefind indexes them while the index pages are laid out
+        search = self.start_search() if has_pages else None
+        try:
+            index = self.write_indexes()
+            self.write_feed_and_sitemap()
+        finally:
+            if search is not None:
+                self.finish_search(*search)
         return index
 
     # --- the shared assets ------------------------------------------------------------------
@@ -447,28 +452,49 @@ class Site:
         return "\n".join(lines).encode("utf-8")
 
     # --- search -------------------------------------------------------------------------------
-    def write_search(self) -> None:
-        """The search index in shards (``pagefind/<n>/``), each indexed again only when
-        one of its pages changed, and ``search.html``, which merges them."""
+    def start_search(self) -> tuple[threading.Thread, list[Path], list[int],
+                                    list[BaseException]]:
+        """Start indexing, in a thread, the search shards (``pagefind/<n>/``) whose pages
+        changed; :meth:`finish_search` waits for it."""
         pages = [p for p in self.posts if "html" in p.files]
         count = shard_count(len(pages), self.settings.search_shard_size)
         shards: dict[int, list[Post]] = {}
         for post in pages:
             shards.setdefault(shard_of(post.name("html"), count), []).append(post)
         order = sorted(shards)
-        folder = self.out / SEARCH
+        todo: list[tuple[Path, list[Path], bool]] = []
         for number in order:
-            bundle = folder / str(number)
+            bundle = self.out / SEARCH / str(number)
             members = sorted((p.name("html"), self._page_sha(p))
                              for p in shards[number])
             primary = number == order[0]  # the bundle with Pagefind's scripts
-            if self.unchanged(bundle / "pagefind-entry.json", primary, members):
-                continue
-            _pagefind(self.out, bundle, [p.outputs["html"] for p in shards[number]],
-                      scripts=primary)
+            if not self.unchanged(bundle / "pagefind-entry.json", primary, members):
+                todo.append((bundle, [p.outputs["html"] for p in shards[number]], primary))
+        failed: list[BaseException] = []
+
+        def index() -> None:
+            try:
+                for bundle, files, primary in todo:
+                    _pagefind(self.out, bundle, files, scripts=primary)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                failed.append(exc)
+
+        thread = threading.Thread(target=index, name="imprint-search", daemon=True)
+        thread.start()
+        return thread, [bundle for bundle, _, _ in todo], order, failed
+
+    def finish_search(self, thread: threading.Thread, indexed: list[Path], order: list[int],
+                      failed: list[BaseException]) -> None:
+        """Wait for the shards being indexed; remove shards no longer made; write
+        ``search.html``, which merges the shards."""
+        thread.join()
+        if failed:
+            raise failed[0]
+        for bundle in indexed:
             self.made_page(bundle / "pagefind-entry.json")
             self.written.files.append(bundle)
             self.written.indexed.append(bundle)
+        folder = self.out / SEARCH
         wanted = {str(n) for n in order}
         for stale in sorted(folder.iterdir()) if folder.is_dir() else []:
             if stale.name not in wanted:  # a shard no longer made, or an older layout
@@ -573,7 +599,8 @@ def finish(out: Path, manifest: Manifest, project: Project,
            shared: str) -> tuple[Path, Written]:
     """Everything around the posts' outputs; see the module's docstring.
 
-    The manifest must have just been saved; it is saved again after the pass. The site is
+    The manifest is saved here, after the pass (the build saves it before only when it
+    is interrupted). The site is
     a function of the manifest (every post's card and outputs), the settings and
     ``shared`` (the brand, templates and versions, see
     :func:`~imprint.builder.cache.shared_key`). When those are what they were after
@@ -584,7 +611,7 @@ def finish(out: Path, manifest: Manifest, project: Project,
     record = manifest.path.with_suffix(".site")
     state = _read_state(record)
     base = f"|{project.settings!r}|{shared}|{out}"
-    if _site_key(manifest.digest(saved=True), base) == state.get("key") and \
+    if _site_key(manifest.digest(), base) == state.get("key") and \
             (out / INDEX_TEMPLATE).is_file():
         return out / INDEX_TEMPLATE, Written(skipped=True)
     site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
