@@ -8,9 +8,12 @@ It measures, in one run on this machine:
   the same kind of posts in the same run (the ratio should stay near 1: a build must
   not slow down per post as the archive grows);
 * a no-op rebuild (median of three), which should cost little however large the archive;
-* a rebuild after editing one post, with that post's own render time beside it;
+* a rebuild after editing one post, with that post's own render time beside it, the
+  site pass's time, and how many site pages it laid out and search shards it indexed;
 * the peak memory (resident set) of the main process, the one that keeps the cache
-  manifest and writes the site, for the full build and the no-op.
+  manifest and writes the site, for the full build, the no-op and the edit.
+
+The site has a ``base_url``, so the feed and the sitemap are part of every figure.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def build(root: Path, *args: str) -> tuple[float, int]:
 
 def project(folder: Path, posts: int) -> Path:
     generate(REPO / "content", folder / "content", posts)
+    (folder / "imprint.toml").write_text('[site]\nbase_url = "https://example.org/archive/"\n',
+                                         encoding="utf-8")
     return folder
 
 
@@ -87,21 +92,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no-op: {noop:.2f} s (median of 3), main process peak "
               f"{peak_noop / 1024:.0f} MB", flush=True)
 
-        post = sorted((large / "content").glob("*.md"))[len(list(
-            (large / "content").glob("*.md"))) // 2]
+        posts = sorted((large / "content").glob("*.md"))
+        post = posts[len(posts) // 2]
         post.write_text(post.read_text(encoding="utf-8") + "\nOne more sentence.\n",
                         encoding="utf-8")
-        edit, _ = build(large, *options)
+        edit, peak_edit = build(large, *options)
         report = json.loads((large / "build" / "report.json").read_text(encoding="utf-8"))
         own = sum(job["seconds"] for job in report["jobs"] if job["status"] == "built")
-        print(f"one edit: {edit:.2f} s, of which its own jobs {own:.2f} s", flush=True)
+        site = report["site"]
+        print(f"one edit: {edit:.2f} s, of which its own jobs {own:.2f} s (their render "
+              f"times, in workers) and the site pass {site['seconds']:.2f} s "
+              f"({len(site['laid_out'])} page(s) laid out, {len(site['indexed'])} search "
+              f"shard(s) indexed); main process peak {peak_edit / 1024:.0f} MB", flush=True)
 
     results.update({
         "baseline_posts": args.baseline_posts, "baseline_seconds_per_post": per_post_small,
         "full_seconds": per_post * args.posts, "seconds_per_post": per_post,
         "per_post_ratio": per_post / per_post_small, "noop_seconds": noop,
         "edit_seconds": edit, "edit_own_job_seconds": own,
-        "main_peak_mb_full": peak_full / 1024, "main_peak_mb_noop": peak_noop / 1024})
+        "edit_site_seconds": site["seconds"], "edit_pages_laid_out": len(site["laid_out"]),
+        "edit_shards_indexed": len(site["indexed"]),
+        "main_peak_mb_full": peak_full / 1024, "main_peak_mb_noop": peak_noop / 1024,
+        "main_peak_mb_edit": peak_edit / 1024})
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "scale.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0

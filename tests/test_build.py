@@ -230,3 +230,32 @@ def test_source_date_epoch_is_now_in_every_output(settings, tmp_path):
 
     pdf = next(r.target for r in first.built if r.format == "pdf")
     assert PdfReader(pdf).metadata.modification_date.year == 2023  # 1.7e9 s: November 2023
+
+
+def test_a_post_edited_while_the_build_runs_is_built_as_it_is_when_sent(tmp_path, settings):
+    """Planning keeps no post's bytes: a post is read again when it is sent to a worker,
+    so an edit made meanwhile is what gets built, and the cache records it truly (the
+    next build has nothing to do)."""
+    from bench.corpus import generate
+
+    posts = sorted(generate(CONTENT, tmp_path / "content", 12))
+    last = posts[-1]  # sent after the first posts' results are in (one worker)
+    local = settings.with_overrides(content=tmp_path / "content", out=tmp_path / "build",
+                                    root=tmp_path)
+    edited = []
+
+    def on_result(result, done, planned):
+        if not edited:
+            text = last.read_text(encoding="utf-8")
+            last.write_text(text.replace("\n---\n", "\n---\n\nWritten meanwhile.\n", 1)
+                            .replace('title: "', 'title: "Meanwhile: ', 1), encoding="utf-8")
+            edited.append(result.source)
+
+    report = build([tmp_path / "content"], ["html"], settings=local, jobs=1,
+                   on_result=on_result)
+    assert report.ok, [r.error for r in report.failed]
+    assert edited and edited[0] != last
+    page = next(r.target for r in report.built if r.source == last)
+    assert "Written meanwhile." in page.read_text(encoding="utf-8")
+    again = build([tmp_path / "content"], ["html"], settings=local, jobs=1)
+    assert again.ok and not again.built and len(again.skipped) == 12

@@ -99,7 +99,7 @@ def test_kill_9_then_build_again_equals_a_clean_build(tmp_path):
     os.killpg(victim.pid, signal.SIGKILL)  # the build and its workers, without warning
     victim.wait(timeout=60)
     assert victim.returncode == -signal.SIGKILL, replay
-    # a temporary being written when the kill came is no output (it is removed below)
+    # a write the kill cut short leaves its temporary file, never a partial output
     partial = {name: digest for name, digest in (_digests(out) if out.exists() else {}).items()
                if not Path(name).name.startswith(TMP_PREFIX)}
     assert all(expected[name] == digest for name, digest in partial.items()), \

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -341,3 +342,96 @@ def test_topic_pages_are_paginated_like_the_index(tmp_path):
     assert _imprint("build", "--formats", "html", cwd=tmp_path).returncode == 0
     assert not (site / "tags" / "infrastructure").exists()
     assert not html_tree(site / "tags" / "infrastructure.html").xpath("//a[@rel='next']")
+
+
+@pytest.mark.slow
+def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_path, browser):
+    """An archive's search index is in shards, merged by the search page: one edit lays
+    out again only the pages that list the post and re-indexes only its shard, and the
+    result equals a clean build byte for byte."""
+    from bench.corpus import generate
+    from imprint.builder.site import shard_count, shard_of
+
+    root = tmp_path / "sharded"
+    posts = generate(CONTENT, root / "content", 12)
+    settings = f'[site]\nbase_url = "{BASE_URL}"\nsearch_shard_size = 4\n'
+    (root / "imprint.toml").write_text(settings, encoding="utf-8")
+    assert _imprint("build", "--formats", "html", cwd=root).returncode == 0
+    site = root / "build"
+    bundles = sorted((site / "pagefind").iterdir())
+    assert shard_count(12, 4) == 4 and len(bundles) >= 2
+    assert [b.name for b in bundles] == sorted(
+        {str(shard_of(p.name, 4)) for p in site.glob("html/*.html")})
+    first, *others = bundles  # Pagefind's scripts once; the other shards only their index
+    assert (first / "pagefind-ui.js").is_file()
+    assert all((b / "pagefind-entry.json").is_file() and not list(b.glob("*.js"))
+               for b in others)
+
+    edited, own = posts[4], "monsoon-grids-00005.html"
+    listing = {"index.html", "tags/solar.html", "tags/climate-adaptation.html",
+               "tags/south-asia.html", "categories/energy.html", "feed.xml"}
+
+    def edit(old: str, new: str) -> tuple[set[str], dict]:
+        """Edit the post and build: the shards indexed anew, and the report."""
+        before = {b.name: (b / "pagefind-entry.json").stat().st_mtime_ns
+                  for b in (site / "pagefind").iterdir()}
+        time.sleep(0.01)
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(text.replace(old, new), encoding="utf-8")
+        done = _imprint("build", "--formats", "html", cwd=root)
+        assert done.returncode == 0, done.stderr
+        after = {b.name: (b / "pagefind-entry.json").stat().st_mtime_ns
+                 for b in (site / "pagefind").iterdir()}
+        report = json.loads((site / "report.json").read_text(encoding="utf-8"))
+        assert report["site"]["indexed"] == [str(site / "pagefind" / n) for n in sorted(
+            n for n in after if after[n] != before.get(n))]
+        return {n for n in after if after[n] != before.get(n)}, report
+
+    # a word in its body: its shard alone is indexed again; the pages listing it show
+    # nothing new (its excerpt and sizes are as they were), so none is laid out again
+    shard = f"pagefind/{shard_of(own, 4)}/pagefind-entry.json"
+    indexed, report = edit("are switched off", "are switched off by zymurgists")
+    assert indexed == {str(shard_of(own, 4))}
+    laid_out = {Path(p).relative_to(site).as_posix() for p in report["site"]["laid_out"]}
+    assert laid_out <= listing | {shard}
+    # a new title: the pages that list it are laid out again, and no other
+    indexed, report = edit("for Ministers (5)", "for Ministers Again (5)")
+    laid_out = {Path(p).relative_to(site).as_posix() for p in report["site"]["laid_out"]}
+    assert {"index.html", "categories/energy.html"} <= laid_out
+    assert {n for n in laid_out if not n.startswith("pagefind/")} <= listing
+
+    clean = tmp_path / "clean"  # the same project built from nothing
+    shutil.copytree(root / "content", clean / "content")
+    (clean / "imprint.toml").write_text(settings, encoding="utf-8")
+    assert _imprint("build", "--formats", "html", "--force", cwd=clean).returncode == 0
+
+    def files(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+                if p.is_file() and p.name != "report.json"}
+
+    incremental, fresh = files(site), files(clean / "build")
+    assert sorted(incremental) == sorted(fresh)
+    assert [n for n in fresh if incremental[n] != fresh[n]] == []
+
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        context = browser.new_context()
+        visit = _Visit(context, f"http://127.0.0.1:{httpd.server_address[1]}/search.html")
+        for word, expected in (("zymurgists", {own}),  # the edited post's new word
+                               ("substations", {f"monsoon-grids-{n:05d}.html"
+                                                for n in (2, 5, 8, 11)})):
+            visit.page.fill(".pagefind-ui__search-input", word)
+            visit.page.wait_for_function(
+                "n => document.querySelectorAll('.pagefind-ui__result-link').length === n",
+                arg=len(expected), timeout=30_000)
+            found = {Path(a.get_attribute("href")).name
+                     for a in visit.page.query_selector_all(".pagefind-ui__result-link")}
+            assert found == expected, word
+        assert len({shard_of(f"monsoon-grids-{n:05d}.html", 4) for n in (2, 5, 8, 11)}) > 1
+        assert visit.errors == [] and visit.failed == []
+        context.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

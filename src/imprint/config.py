@@ -28,6 +28,7 @@ A project may hold an ``imprint.toml`` at its top level::
     page_size = 20               # posts per index page
     feed_size = 20               # the newest posts in feed.xml
     feed_full = false            # whole articles in the feed, not only excerpts
+    search_shard_size = 500      # pages per search shard, at most: an edit re-indexes one
 
     [html]
     mode = "site"                # site: shared, hashed assets (build's default);
@@ -114,6 +115,8 @@ class Settings:
     page_size: int = field(default=20, metadata=_SITE_LEVEL)  # posts per index page
     feed_size: int = field(default=20, metadata=_SITE_LEVEL)  # the newest posts in the feed
     feed_full: bool = field(default=False, metadata=_SITE_LEVEL)  # whole articles in the feed
+    # pages per search shard, at most (Pagefind indexes a shard whole: an edit costs one)
+    search_shard_size: int = field(default=500, metadata=_SITE_LEVEL)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -244,6 +247,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("site.page_size", "page_size", _is_positive_count),
     Option("site.feed_size", "feed_size", _is_positive_count),
     Option("site.feed_full", "feed_full", _is_bool),
+    Option("site.search_shard_size", "search_shard_size", _is_positive_count),
     Option("html.mode", "html_mode", _is_html_mode),
 )
 

@@ -15,15 +15,21 @@ publishes; every output it records is checked on disk before it is trusted,
 so deleting the output folder simply rebuilds it. It is replaced atomically; a
 build killed at any moment leaves the previous manifest or the new one, and an
 output the manifest does not know is simply built again.
+
+It holds a line per post (a JSON array), so that an archive's manifest is read and
+written a post at a time, never held whole as one parsed document. Each post's line
+is kept as read or last written until its entry changes (whoever changes an entry
+in place says so, :meth:`Manifest.changed`), so saving after one edit encodes one
+post, not the archive.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -33,11 +39,11 @@ from ..brand.store import file_digest
 from ..config import __version__
 from ..renderers import REVISIONS
 from .output import write_atomic
-from .project import Project
+from .project import Project, real_path
 
 LOGGER = logging.getLogger("imprint.cache")
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # a header line, then a line per post; 1 (one document) is still read
 # Distributions whose upgrades change output bytes (pandoc comes with pypandoc-binary).
 TOOLS = ("weasyprint", "pypandoc-binary", "ebooklib", "python-docx", "fonttools", "pydyf")
 
@@ -93,7 +99,7 @@ class Keys:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-@dataclass
+@dataclass(slots=True)
 class FileStamp:
     """A file as it was when recorded: cheap to re-check (size, mtime), exact on doubt."""
 
@@ -108,19 +114,21 @@ class FileStamp:
         return cls(str(path), info.st_size, info.st_mtime_ns, sha256 or file_digest(path))
 
     def unchanged(self) -> bool:
-        path = Path(self.path)
         try:
-            info = path.stat()
+            info = os.stat(self.path)
         except OSError:
             return False
         if info.st_size != self.size:
             return False
         if info.st_mtime_ns == self.mtime_ns:
             return True
-        return file_digest(path) == self.sha256  # touched, maybe not changed
+        return file_digest(Path(self.path)) == self.sha256  # touched, maybe not changed
+
+    def row(self) -> list[Any]:
+        return [self.path, self.size, self.mtime_ns, self.sha256]
 
 
-@dataclass
+@dataclass(slots=True)
 class Built:
     """One output imprint wrote, and the key it was built for."""
 
@@ -128,7 +136,7 @@ class Built:
     file: FileStamp
 
 
-@dataclass
+@dataclass(slots=True)
 class PostEntry:
     outputs: dict[str, Built] = field(default_factory=dict)  # format -> output
     dependencies: list[FileStamp] = field(default_factory=list)
@@ -146,23 +154,32 @@ class Manifest:
     def __init__(self, path: Path, posts: dict[str, PostEntry] | None = None):
         self.path = path
         self.posts: dict[str, PostEntry] = posts or {}
-        self._saved = b""  # what the file holds, as far as this process knows
+        self._digest = ""  # of what the file holds, as far as this process knows
+        self._lines: dict[str, bytes] = {}  # source -> its line, while its entry is as it
+
+    def changed(self, source: str) -> None:
+        """The entry of ``source`` was changed in place: its line is encoded anew."""
+        self._lines.pop(source, None)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
+        digest = hashlib.sha256()
+        posts: dict[str, PostEntry] = {}
+        kept: dict[str, bytes] = {}
         try:
-            text = path.read_text(encoding="utf-8")
-            raw = json.loads(text)
-            if raw.get("format") != MANIFEST_FORMAT:
-                raise ValueError(f"manifest format {raw.get('format')!r}")
-            posts = {
-                source: PostEntry(
-                    {fmt: Built(o["key"], FileStamp(**o["file"]))
-                     for fmt, o in entry["outputs"].items()},
-                    [FileStamp(**d) for d in entry["dependencies"]],
-                    entry.get("card", {}), entry.get("site", ""),
-                    FileStamp(**entry["source"]) if entry.get("source") else None)
-                for source, entry in raw["posts"].items()}
+            with open(path, "rb") as lines:
+                header = next(lines, b"")
+                digest.update(header)
+                head = json.loads(header or b"null")
+                if isinstance(head, dict) and head.get("format") == 1:
+                    posts = {source: _entry_v1(entry) for source, entry in head["posts"].items()}
+                elif not isinstance(head, dict) or head.get("format") != MANIFEST_FORMAT:
+                    raise ValueError(f"manifest format {head!r:.40}")
+                for line in lines:  # a post at a time: never the whole archive parsed at once
+                    digest.update(line)
+                    source, entry = _entry(json.loads(line))
+                    posts[source] = entry
+                    kept[source] = line.rstrip(b"\n")
         except FileNotFoundError:
             return cls(path)
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -170,35 +187,38 @@ class Manifest:
             LOGGER.warning("%s: build cache unreadable (%s); building everything", path, exc)
             return cls(path)
         manifest = cls(path, posts)
-        manifest._saved = text.encode("utf-8")  # as _serialise wrote it
+        manifest._digest = digest.hexdigest()
+        manifest._lines = kept
         return manifest
 
     def _serialise(self) -> bytes:
-        """The manifest as JSON: compact and built by hand, since an archive's manifest
-        holds tens of thousands of entries and is compared on every build."""
-        posts = {}
+        """The manifest: a header line, then a compact JSON array per post, in order."""
+        lines = [json.dumps({"format": MANIFEST_FORMAT}).encode()]
         for source, entry in sorted(self.posts.items()):
-            posts[source] = {
-                "outputs": {fmt: {"key": b.key, "file": vars(b.file)}
-                            for fmt, b in entry.outputs.items()},
-                "dependencies": [vars(d) for d in entry.dependencies],
-                "card": entry.card, "site": entry.site,
-                "source": vars(entry.source) if entry.source else None}
-        return json.dumps({"format": MANIFEST_FORMAT, "posts": posts}, ensure_ascii=False,
-                          separators=(",", ":")).encode("utf-8")
+            line = self._lines.get(source)
+            if line is None:
+                line = self._lines[source] = json.dumps([
+                    source, {fmt: [b.key, b.file.row()] for fmt, b in entry.outputs.items()},
+                    [d.row() for d in entry.dependencies], entry.card, entry.site,
+                    entry.source.row() if entry.source else None],
+                    ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            lines.append(line)
+        lines.append(b"")
+        return b"\n".join(lines)
 
-    def snapshot(self, saved: bool = False) -> bytes:
-        """The manifest as it would be saved now; ``saved`` says it was just saved (or
-        read) and not changed since, so the bytes on disk are it."""
-        return self._saved if saved else self._serialise()
+    def digest(self, saved: bool = False) -> str:
+        """A digest of the manifest as it would be saved now; ``saved`` says it was just
+        saved (or read) and not changed since, so the file's digest is it."""
+        return self._digest if saved else hashlib.sha256(self._serialise()).hexdigest()
 
     def save(self) -> bool:
         """Write the manifest if it changed since it was read or last written."""
         data = self._serialise()
-        if data == self._saved:
+        digest = hashlib.sha256(data).hexdigest()
+        if digest == self._digest:
             return False
         write_atomic(self.path, data)
-        self._saved = data
+        self._digest = digest
         return True
 
     def entry(self, source: Path) -> PostEntry | None:
@@ -215,6 +235,7 @@ class Manifest:
     def record(self, source: Path, fmt: str, key: str, target: Path, sha256: str) -> PostEntry:
         entry = self.posts.setdefault(source_id(source), PostEntry())
         entry.outputs[fmt] = Built(key, FileStamp.of(target, sha256))
+        self.changed(source_id(source))
         return entry
 
     def forget(self, source: str, fmt: str | None = None) -> list[Path]:
@@ -222,6 +243,7 @@ class Manifest:
         entry = self.posts.get(source)
         if entry is None:
             return []
+        self.changed(source)
         formats = [fmt] if fmt else list(entry.outputs)
         gone = [Path(entry.outputs.pop(f).file.path) for f in formats if f in entry.outputs]
         if not entry.outputs:
@@ -234,11 +256,28 @@ class Manifest:
                 for b in entry.outputs.values()}
 
 
-@functools.lru_cache(maxsize=65536)
+def _entry(row: list[Any]) -> tuple[str, PostEntry]:
+    source, outputs, dependencies, card, site, stamp = row
+    return source, PostEntry(
+        {sys.intern(fmt): Built(key, FileStamp(*file)) for fmt, (key, file) in outputs.items()},
+        [FileStamp(*d) for d in dependencies],
+        {sys.intern(k): v for k, v in card.items()},  # one copy of each key, not one a post
+        site, FileStamp(*stamp) if stamp else None)
+
+
+def _entry_v1(entry: dict[str, Any]) -> PostEntry:
+    """A post as format 1 kept it (objects, not arrays)."""
+    return PostEntry({fmt: Built(o["key"], FileStamp(**o["file"]))
+                      for fmt, o in entry["outputs"].items()},
+                     [FileStamp(**d) for d in entry["dependencies"]],
+                     entry.get("card", {}), entry.get("site", ""),
+                     FileStamp(**entry["source"]) if entry.get("source") else None)
+
+
 def source_id(path: Path) -> str:
     """How the manifest names a post: its absolute path, whatever folder imprint ran in
     (resolved once per path and process: an archive's paths are resolved once a build)."""
-    return str(path.resolve())
+    return real_path(path)
 
 
 def remove_output(path: Path) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -78,7 +79,7 @@ def index_card(doc: Document) -> dict[str, Any]:
 @dataclass
 class _Post:
     path: Path
-    raw: bytes
+    raw: bytes | None  # None: read again when it is sent (planning keeps no post's bytes)
     keys: dict[str, str]  # format -> cache key
     stale: list[str]  # formats to build
     stamp: FileStamp  # the post as read: size, time and digest
@@ -104,6 +105,7 @@ class _Build:
         # per post, from its normalised Document: the index card and the files it read
         self.cards: dict[str, tuple[dict[str, Any], list[FileStamp]]] = {}
         self._saved = time.monotonic()
+        self._every = SAVE_EVERY
 
     # --- results --------------------------------------------------------------------------
     def record(self, result: JobResult) -> None:
@@ -120,7 +122,7 @@ class _Build:
     # --- planning ---------------------------------------------------------------------------
     def remove_deleted(self) -> None:
         """Outputs of posts whose source is gone: only files the manifest says imprint wrote."""
-        for source in [s for s in self.manifest.posts if not Path(s).exists()]:
+        for source in [s for s in self.manifest.posts if not os.path.exists(s)]:
             for path in self.manifest.forget(source):
                 if remove_output(path):
                     self.report.removed.append(path)
@@ -135,7 +137,7 @@ class _Build:
         for path in sources:
             entry = self.manifest.entry(path)
             try:
-                raw, stamp = self.read(path, entry.source if entry else None)
+                _, stamp = self.read(path, entry.source if entry else None)
             except ImprintError as exc:
                 self.fail_post(path, self.formats, str(exc), exc.exit_code)
                 continue
@@ -154,10 +156,8 @@ class _Build:
                     self.owners[target] = path
                     self.record(JobResult(path, fmt, "skipped", target, size=built.file.size,
                                           sha256=built.file.sha256))
-            if stale:
-                if raw is None:
-                    raw, stamp = self.read(path, None)
-                posts.append(_Post(path, raw, keys, stale, stamp))
+            if stale:  # its bytes are read again when it is sent: an archive's are not held
+                posts.append(_Post(path, None, keys, stale, stamp))
         return posts
 
     def read(self, path: Path, known: FileStamp | None) -> tuple[bytes | None, FileStamp]:
@@ -178,16 +178,21 @@ class _Build:
 
     # --- running ------------------------------------------------------------------------------
     def run(self, executor: Executor, posts: list[_Post]) -> None:
-        # Posts are read a few at a time ahead of the workers, not all at once, so the
-        # Documents waiting for their renders (images and all) stay few however large
-        # the archive: memory follows the number of workers, not of posts.
+        """Run the jobs of ``posts`` (the list is consumed: a post done is let go).
+
+        Posts are read a few at a time ahead of the workers, not all at once, so the
+        Documents waiting for their renders (images and all) stay few however large
+        the archive: memory follows the number of workers, not of posts."""
         waiting = deque(posts)
+        posts.clear()
         ahead = READ_AHEAD * max(1, executor.workers) + 2
         open_jobs: dict[int, int] = {}  # id(post) -> its jobs not finished yet
 
         def read_more() -> None:
             while waiting and len(open_jobs) < ahead:
                 post = waiting.popleft()
+                if not self.reread(post):
+                    continue
                 ticket = executor.submit("normalise", post.path, post.raw)
                 self.pending[ticket] = ("normalise", post)
                 open_jobs[id(post)] = 1
@@ -205,10 +210,30 @@ class _Build:
             open_jobs[id(post)] += len(self.pending) - before - 1  # renders it submitted
             if open_jobs[id(post)] == 0:
                 del open_jobs[id(post)]
+                self.cards.pop(str(post.path), None)  # recorded in the manifest by now
             read_more()
-            if self.site and time.monotonic() - self._saved > SAVE_EVERY:
+            if self.site and time.monotonic() - self._saved > self._every:
+                began = time.monotonic()
                 self.manifest.save()
                 self._saved = time.monotonic()
+                # an archive's manifest takes a while to write: keep that a small share
+                self._every = max(SAVE_EVERY, 20 * (self._saved - began))
+
+    def reread(self, post: _Post) -> bool:
+        """The post's bytes, read again to be sent; False if it cannot be read now. If it
+        changed since it was planned, it is built as it is now, under its new keys."""
+        if post.raw is not None:
+            return True
+        try:
+            post.raw, stamp = self.read(post.path, None)
+        except ImprintError as exc:
+            self.fail_post(post.path, post.stale, str(exc), exc.exit_code)
+            return False
+        if stamp.sha256 != post.stamp.sha256:
+            post.keys = {fmt: self.keys.key(post.path, stamp.sha256, fmt) if self.keys else ""
+                         for fmt in self.formats}
+        post.stamp = stamp
+        return True
 
     def normalised(self, executor: Executor, post: _Post, outcome: Outcome) -> None:
         if not outcome.ok:
@@ -228,6 +253,7 @@ class _Build:
             for fmt in post.stale:  # being rebuilt: not current until written again
                 if entry is not None and fmt in entry.outputs:
                     entry.outputs[fmt].key = ""
+                    self.manifest.changed(source_id(post.path))
             self.cards[str(post.path)] = (index_card(doc),
                                           [FileStamp.of(f) for f in files if f.is_file()])
             if "html" in post.stale and self.project.settings.html_mode == "site":
@@ -282,6 +308,7 @@ class _Build:
         previous = entry.outputs.get(fmt) if entry else None
         entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest)
         entry.card, entry.dependencies, entry.source = card, dependencies, post.stamp
+        self.manifest.changed(source_id(post.path))
         if fmt == "html":
             entry.site = ""  # a new page: its site navigation is still to be filled in
         if previous is not None and Path(previous.file.path) != target:
@@ -333,26 +360,34 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
         run.remove_deleted()
     posts = run.plan(sources)
     chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
-    saved = False
     try:
         if chosen is not None:
             run.report.executor = chosen.name
             run.report.workers = chosen.workers
             run.run(chosen, posts)
-    finally:  # also on Ctrl-C: stop the workers, keep the record of what was written
+    except BaseException:  # also on Ctrl-C: keep the record of what was written
+        if site:
+            run.manifest.save()
+        raise
+    finally:  # stop the workers
         if chosen is not None:
             run.report.peak_rss_kb = chosen.peak_rss_kb
             chosen.close()
-        if site:
-            saved = run.manifest.save()
     if site:
         shared = run.keys.shared if run.keys else ""
-        run.report.index_path, written = finish_site(out, run.manifest, project, shared)
+        begun = time.perf_counter()
+        try:  # the site pass saves the manifest (once: an archive's is large)
+            run.report.index_path, written = finish_site(out, run.manifest, project, shared)
+        except BaseException:
+            run.manifest.save()
+            raise
+        run.report.site_seconds = time.perf_counter() - begun
+        run.report.laid_out, run.report.indexed = written.rendered, written.indexed
         for result in run.report.results:  # pages whose navigation was filled in since
             stamp = written.stamps.get(result.target) if result.target else None
             if stamp is not None:
                 result.size, result.sha256 = stamp.size, stamp.sha256
-        changed = (not written.skipped and run.manifest.save()) or saved
+        changed = written.saved
         run.report.seconds = time.perf_counter() - started
         report = run.report
         if changed or report.built or report.failed or report.removed or written.files \

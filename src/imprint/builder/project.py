@@ -8,6 +8,7 @@ small: registries and resolvers are rebuilt per process on first use.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,8 +97,23 @@ class Project:
 @functools.lru_cache(maxsize=65536)
 def _content_root(content: Path, path: Path) -> Path:
     """Per post, resolved once a process: the content root it lies in, or its folder."""
-    content, path = _resolved(content), path.resolve()
-    return content if path.is_relative_to(content) else path.parent
+    content, real = _resolved(content), real_path(path)
+    inside = real.startswith(os.path.join(str(content), ""))  # not "content-old/…"
+    return content if inside or real == str(content) else Path(real).parent
+
+
+@functools.lru_cache(maxsize=65536)
+def real_path(path: Path) -> str:
+    """``str(path.resolve())``, once a process per path, and with one system call for a
+    file that is not a link (its folder, shared by an archive's posts, resolved once)."""
+    if path.name in ("", ".", "..") or os.path.islink(path):
+        return str(path.resolve())
+    return os.path.join(_real_folder(path.parent), path.name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _real_folder(folder: Path) -> str:
+    return str(folder.resolve())
 
 
 @functools.lru_cache(maxsize=64)
@@ -110,14 +126,18 @@ def discover(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            for candidate in sorted(path.rglob("*")):
-                relative = candidate.relative_to(path).parts
-                if any(part.startswith(("_", ".")) for part in relative):
+            top = len(path.parts)
+            posts = []
+            for candidate in path.rglob("*"):
+                if candidate.suffix.lower() not in SOURCE_SUFFIXES:
+                    continue
+                if any(part.startswith(("_", ".")) for part in candidate.parts[top:]):
                     continue
                 if candidate.stem.upper() == "README":
                     continue  # a folder's notes to its editors, not a post
-                if candidate.suffix.lower() in SOURCE_SUFFIXES and candidate.is_file():
-                    found.append(candidate)
+                if candidate.is_file():
+                    posts.append(candidate)
+            found += sorted(posts, key=lambda p: p.parts)  # as paths sort, cheaper
         else:
             found.append(path)
     return list(dict.fromkeys(found))

@@ -18,7 +18,7 @@ from .output import write_atomic
 REPORT_NAME = "report.json"
 
 
-@dataclass
+@dataclass(slots=True)
 class JobResult:
     source: Path
     format: str
@@ -47,6 +47,9 @@ class BuildReport:
     # reading and normalising the posts: how many, and their CPU seconds in the workers
     normalised: int = 0
     normalise_cpu_seconds: float = 0.0
+    laid_out: list[Path] = field(default_factory=list)  # site pages made anew (not posts)
+    indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
+    site_seconds: float = 0.0  # the site pass
 
     def _with(self, status: str) -> list[JobResult]:
         return [r for r in self.results if r.status == status]
@@ -106,7 +109,14 @@ def write_report(path: Path, report: BuildReport) -> Path:
                     "removed": len(report.removed)},
         "cpu_seconds": cpu_by_stage(report),
         "removed": [str(p) for p in report.removed],
-        "jobs": jobs,
+        "site": {"seconds": round(report.site_seconds, 3),
+                 "laid_out": [str(p) for p in report.laid_out],
+                 "indexed": [str(p) for p in report.indexed]},
     }
-    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False).encode("utf-8"))
+    # one job a line: an archive's report holds tens of thousands, and json's indenting
+    # encoder is many times slower than its compact one
+    head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]  # without "\n}"
+    lines = ",\n  ".join(json.dumps(job, ensure_ascii=False) for job in jobs)
+    text = f'{head},\n "jobs": [\n  {lines}\n ]\n}}' if jobs else f'{head},\n "jobs": []\n}}'
+    write_atomic(path, text.encode("utf-8"))
     return path

@@ -11,22 +11,33 @@ build skipped count as much as those it built):
 * ``index.html``, paginated (``page/2.html`` …), and a page per tag and category;
 * ``feed.xml`` (Atom, written with feedgen) and ``sitemap.xml``, when
   ``[site] base_url`` says where the site lives;
-* the Pagefind search index (``pagefind/``) and ``search.html``.
+* the Pagefind search index (``pagefind/<shard>/``) and ``search.html``.
 
 Every file is written only when its bytes change, through a temporary file and
 a rename, so an unchanged site is left untouched and a reader never sees half
 a file.
+
+The pass costs what changed, not what the site holds: each index and topic page,
+the feed, the sitemap and each search shard is recorded (in the build's cache,
+beside the manifest) with a digest of what it is made from, and is laid out again
+only when that digest changes or the file is not as it was left. A page's
+navigation is likewise filled in again only when what it shows changes. Search is
+indexed in stable shards, each post's page in the shard its name hashes to, and the
+search page merges them; an edit re-indexes one shard of a few hundred pages.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
+import math
 import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -50,6 +61,10 @@ MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "epub": "applicati
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 LABELS = {"html": "Web page", "pdf": "PDF", "epub": "EPUB", "docx": "Word"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
+SEARCH = "pagefind"  # the search index's folder: one Pagefind bundle per shard inside
+# what a search shard that is not the first needs: its index, not Pagefind's scripts
+SHARD_UI = ("*.js", "*.css", "wasm.*")
+STATE_FORMAT = 1
 
 
 @dataclass
@@ -58,12 +73,32 @@ class Post:
 
     source: str
     card: dict[str, Any]
-    outputs: dict[str, Path]  # format -> file
+    files: dict[str, str]  # format -> its file (a string: an archive has tens of thousands)
     sizes: dict[str, int]
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Path]:
+        """Format -> its file, for the posts a pass lays out anything of."""
+        return {fmt: Path(file) for fmt, file in self.files.items()}
+
+    @functools.cached_property
+    def names(self) -> dict[str, str]:
+        return {fmt: os.path.basename(file) for fmt, file in self.files.items()}
+
+    def name(self, fmt: str) -> str:
+        return self.names[fmt]
 
     @property
     def date(self) -> str:
         return self.card.get("date") or ""
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """Of what an index entry shows of the post (asked for once its page's size is
+        final, after the navigation is filled in)."""
+        shown = (self.card, [(fmt, self.name(fmt), human_size(self.sizes[fmt]))
+                             for fmt in self.files])
+        return hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 @dataclass
@@ -74,6 +109,9 @@ class Written:
     removed: list[Path] = field(default_factory=list)
     stamps: dict[Path, FileStamp] = field(default_factory=dict)  # rewritten HTML pages
     skipped: bool = False  # nothing to do: the site was as this build would make it
+    rendered: list[Path] = field(default_factory=list)  # index, topic, feed pages laid out
+    indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
+    saved: bool = False  # the manifest was written again after the pass
 
 
 def _write(path: Path, data: bytes, written: Written) -> None:
@@ -91,11 +129,11 @@ def _posts(out: Path, manifest: Manifest) -> list[Post]:
     """Posts that still have outputs, newest first (title breaks ties)."""
     posts = []
     for source, entry in manifest.posts.items():
-        outputs = {fmt: Path(entry.outputs[fmt].file.path) for fmt in FORMATS
-                   if fmt in entry.outputs and Path(entry.outputs[fmt].file.path).is_file()}
-        if outputs and entry.card:
-            sizes = {fmt: entry.outputs[fmt].file.size for fmt in outputs}
-            posts.append(Post(source, entry.card, outputs, sizes))
+        files = {fmt: entry.outputs[fmt].file.path for fmt in FORMATS
+                 if fmt in entry.outputs and os.path.isfile(entry.outputs[fmt].file.path)}
+        if files and entry.card:
+            sizes = {fmt: entry.outputs[fmt].file.size for fmt in files}
+            posts.append(Post(source, entry.card, files, sizes))
     posts.sort(key=lambda p: p.card["title"].casefold())
     undated = datetime.min.replace(tzinfo=UTC)
     posts.sort(key=lambda p: datetime.fromisoformat(p.date) if p.date else undated,
@@ -108,6 +146,7 @@ def _href(target: Path, page: Path) -> str:
     return quote(Path(os.path.relpath(target, page.parent)).as_posix())
 
 
+@functools.lru_cache(maxsize=65536)
 def _term_page(out: Path, kind: str, term: str) -> Path:
     return out / kind / f"{clean_slug(term) or 'untitled'}.html"
 
@@ -119,15 +158,37 @@ def _entries(posts: list[Post], page: Path) -> list[dict[str, Any]]:
 
 
 class Site:
-    def __init__(self, out: Path, manifest: Manifest, project: Project):
+    def __init__(self, out: Path, manifest: Manifest, project: Project, base: str = "",
+                 known: dict[str, list[Any]] | None = None):
         self.out, self.manifest, self.project = out, manifest, project
         self.settings = project.settings
         self.mode = self.settings.html_mode or "site"
         self.posts = _posts(out, manifest)
         self.written = Written()
+        # each page this pass made: [digest of its inputs, size, mtime_ns]; ``known``
+        # is the record of the last pass, ``base`` what every page depends on
+        self.base, self.known = base, known or {}
+        self.made: dict[str, list[Any]] = {}
+        self.index_pages: list[str] = []  # index and topic pages, relative to ``out``
         self.assets = site_assets(project.brand) if self.mode == "site" else {}
         self.stylesheet = (out / "html" / ASSETS / next(iter(self.assets))
                            if self.assets else None)
+
+    def run(self) -> Path:
+        """Lay out what changed; the first index page."""
+        has_pages = any("html" in p.files for p in self.posts)
+        if self.mode == "site" and has_pages:
+            self.write_assets()
+            self.fill_navigation()
+        # the pages are final now: Pagefind indexes them while the index pages are laid out
+        search = self.start_search() if has_pages else None
+        try:
+            index = self.write_indexes()
+            self.write_feed_and_sitemap()
+        finally:
+            if search is not None:
+                self.finish_search(*search)
+        return index
 
     # --- the shared assets ------------------------------------------------------------------
     def write_assets(self) -> None:
@@ -146,8 +207,7 @@ class Site:
                     self.written.removed.append(stale)
 
     # --- each page's navigation ------------------------------------------------------------------
-    def nav(self, index: int) -> str:
-        post = self.posts[index]
+    def nav(self, post: Post, newer: Post | None, older: Post | None) -> str:
         page = post.outputs["html"]
         editions = "".join(
             f'<li><a href="{_href(path, page)}" type="{MEDIA_TYPES[fmt]}">{LABELS[fmt]}</a> '
@@ -163,8 +223,6 @@ class Site:
                             f"{escape(t)}</a></li>" for k, t in terms)
             parts.append(f'<p class="label">Topics</p><ul class="terms">{links}</ul>')
         pager = []
-        newer = next((p for p in reversed(self.posts[:index]) if "html" in p.outputs), None)
-        older = next((p for p in self.posts[index + 1:] if "html" in p.outputs), None)
         for rel, word, other in (("prev", "Previous", older), ("next", "Next", newer)):
             if other is not None:
                 href = _href(other.outputs["html"], page)
@@ -177,16 +235,24 @@ class Site:
         return "".join(parts)
 
     def fill_navigation(self) -> None:
+        """Each page's navigation, laid out only where what it shows changed: the page's
+        editions and sizes, its topics, and its neighbours' titles and pages."""
         start, end = SITE_NAV
-        for index, post in enumerate(self.posts):
-            page = post.outputs.get("html")
+        pages = [post for post in self.posts if "html" in post.files]
+        for number, post in enumerate(pages):
             entry = self.manifest.posts[post.source]
-            if page is None or self.mode != "site":
-                continue
-            nav = self.nav(index)
-            digest = hashlib.sha256(nav.encode()).hexdigest()
+            newer = pages[number - 1] if number else None
+            older = pages[number + 1] if number + 1 < len(pages) else None
+            shown = (post.name("html"), post.card.get("tags"), post.card.get("categories"),
+                     [(fmt, post.name(fmt), human_size(post.sizes[fmt]))
+                      for fmt in post.files if fmt != "html"],
+                     [(p.name("html"), p.card["title_html"]) if p else None
+                      for p in (newer, older)])
+            digest = hashlib.sha256(repr(shown).encode()).hexdigest()
             if entry.site == digest:
                 continue  # the page holds this navigation already
+            page = post.outputs["html"]
+            nav = self.nav(post, newer, older)
             text = page.read_text(encoding="utf-8")
             head, found, rest = text.partition(start)
             _, closed, tail = rest.partition(end)
@@ -197,9 +263,35 @@ class Site:
             built.file = FileStamp.of(page)
             post.sizes["html"] = built.file.size  # what the index pages show
             entry.site = digest
+            self.manifest.changed(post.source)
             self.written.stamps[page] = built.file
 
     # --- index pages -------------------------------------------------------------------------
+    def unchanged(self, page: Path, *inputs: Any) -> bool:
+        """Whether ``page`` is as the last pass left it and made from the same
+        ``inputs``; records the page for the next pass either way (see :meth:`made_page`)."""
+        name = page.relative_to(self.out).as_posix()
+        digest = hashlib.sha256(repr((self.base, name, inputs)).encode()).hexdigest()
+        self.made[name] = [digest]
+        known = self.known.get(name)
+        if not known or known[0] != digest:
+            return False
+        try:
+            info = page.stat()
+        except OSError:
+            return False
+        if [info.st_size, info.st_mtime_ns] != known[1:]:
+            return False
+        self.made[name] = known
+        return True
+
+    def made_page(self, page: Path) -> None:
+        """Record the stamp of a page just laid out (written or found equal)."""
+        name = page.relative_to(self.out).as_posix()
+        info = page.stat()
+        self.made[name] = [self.made[name][0], info.st_size, info.st_mtime_ns]
+        self.written.rendered.append(page)
+
     def index_page(self, page: Path, posts: list[Post], title: str | None,
                    pager: dict[str, str]) -> None:
         brand = self.project.brand
@@ -212,6 +304,7 @@ class Site:
             labels=LABELS, types=MEDIA_TYPES, pager=pager,
             search=_href(self.out / "search.html", page), home=f"{root}/index.html")
         _write(page, data.encode("utf-8"), self.written)
+        self.made_page(page)
 
     def _render(self, template: str, **context: Any) -> str:
         return render(self.settings.templates, template, self.settings.user_cache_dir,
@@ -245,6 +338,7 @@ class Site:
             for empty in (sorted(folder.glob("*/"), reverse=True) if folder.is_dir() else []):
                 if empty.is_dir() and not any(empty.iterdir()):
                     empty.rmdir()
+        self.index_pages = [p.relative_to(self.out).as_posix() for p in sorted(keep)]
         return pages[0]
 
     def paginated(self, posts: list[Post], first: Path, more: Path,
@@ -254,12 +348,14 @@ class Site:
         chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [[]]
         pages = [first] + [more / f"{n}.html" for n in range(2, len(chunks) + 1)]
         for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
+            heading = title if number == 0 else f"{title or 'Posts'}, page {number + 1}"
+            if self.unchanged(page, heading, number, len(pages), [p.digest for p in chunk]):
+                continue  # the same posts, shown the same: not laid out again
             pager = {}
             if number > 0:
                 pager["prev"] = _href(pages[number - 1], page)
             if number + 1 < len(pages):
                 pager["next"] = _href(pages[number + 1], page)
-            heading = title if number == 0 else f"{title or 'Posts'}, page {number + 1}"
             self.index_page(page, chunk, heading, pager)
         return pages
 
@@ -275,8 +371,20 @@ class Site:
                 LOGGER.warning("feed.xml and sitemap.xml skipped: they need absolute links; "
                                "set [site] base_url in imprint.toml")
             return
-        _write(feed, self.feed(), self.written)
-        _write(sitemap, self.sitemap(), self.written)
+        latest = [p for p in self.posts if p.date][:self.settings.feed_size]
+        shown = [(p.digest, p.sizes.get("pdf"),
+                  self._page_sha(p) if self.settings.feed_full else None) for p in latest]
+        if not self.unchanged(feed, shown):
+            _write(feed, self.feed(), self.written)
+            self.made_page(feed)
+        pages = [(p.name("html"), p.card.get("modified") or p.date)
+                 for p in self.posts if "html" in p.files]
+        if not self.unchanged(sitemap, pages, self.index_pages):
+            _write(sitemap, self.sitemap(), self.written)
+            self.made_page(sitemap)
+
+    def _page_sha(self, post: Post) -> str:
+        return self.manifest.posts[post.source].outputs["html"].file.sha256
 
     def feed(self) -> bytes:
         from feedgen.feed import FeedGenerator
@@ -313,12 +421,12 @@ class Site:
                            type=MEDIA_TYPES["pdf"], length=str(post.sizes["pdf"]))
             for term in card.get("tags", []) + card.get("categories", []):
                 entry.category(term=term)
-        return _with_link_attributes(generator.atom_str(pretty=True), self._links())
+        return _with_link_attributes(generator.atom_str(pretty=True), self._links(latest))
 
-    def _links(self) -> dict[str, dict[str, str]]:
+    def _links(self, posts: list[Post]) -> dict[str, dict[str, str]]:
         """Each entry link's attributes, by its address."""
         links = {}
-        for post in self.posts:
+        for post in posts:
             if "html" in post.outputs:
                 links[self._url(post.outputs["html"])] = {"rel": "alternate",
                                                           "type": MEDIA_TYPES["html"]}
@@ -335,50 +443,110 @@ class Site:
         pages: list[tuple[Path, datetime | None]] = [
             (p.outputs["html"], _moment(p) if p.date else None)
             for p in self.posts if "html" in p.outputs]
-        for extra in sorted(set(self._index_pages())):
-            pages.append((extra, newest))
+        for name in self.index_pages:
+            pages.append((self.out / name, newest))
         for path, moment in pages:
             lastmod = f"<lastmod>{moment.isoformat()}</lastmod>" if moment else ""
             lines.append(f"<url><loc>{escape(self._url(path))}</loc>{lastmod}</url>")
         lines.append("</urlset>\n")
         return "\n".join(lines).encode("utf-8")
 
-    def _index_pages(self) -> list[Path]:
-        found = [self.out / INDEX_TEMPLATE]
-        for folder in ("page", "tags", "categories"):
-            if (self.out / folder).is_dir():
-                found += sorted((self.out / folder).rglob("*.html"))
-        return found
-
     # --- search -------------------------------------------------------------------------------
-    def write_search(self) -> None:
+    def start_search(self) -> tuple[threading.Thread, list[Path], list[int],
+                                    list[BaseException]]:
+        """Start indexing, in a thread, the search shards (``pagefind/<n>/``) whose pages
+        changed; :meth:`finish_search` waits for it."""
+        pages = [p for p in self.posts if "html" in p.files]
+        count = shard_count(len(pages), self.settings.search_shard_size)
+        shards: dict[int, list[Post]] = {}
+        for post in pages:
+            shards.setdefault(shard_of(post.name("html"), count), []).append(post)
+        order = sorted(shards)
+        todo: list[tuple[Path, list[Path], bool]] = []
+        for number in order:
+            bundle = self.out / SEARCH / str(number)
+            members = sorted((p.name("html"), self._page_sha(p))
+                             for p in shards[number])
+            primary = number == order[0]  # the bundle with Pagefind's scripts
+            if not self.unchanged(bundle / "pagefind-entry.json", primary, members):
+                todo.append((bundle, [p.outputs["html"] for p in shards[number]], primary))
+        failed: list[BaseException] = []
+
+        def index() -> None:
+            try:
+                for bundle, files, primary in todo:
+                    _pagefind(self.out, bundle, files, scripts=primary)
+            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+                failed.append(exc)
+
+        thread = threading.Thread(target=index, name="imprint-search", daemon=True)
+        thread.start()
+        return thread, [bundle for bundle, _, _ in todo], order, failed
+
+    def finish_search(self, thread: threading.Thread, indexed: list[Path], order: list[int],
+                      failed: list[BaseException]) -> None:
+        """Wait for the shards being indexed; remove shards no longer made; write
+        ``search.html``, which merges the shards."""
+        thread.join()
+        if failed:
+            raise failed[0]
+        for bundle in indexed:
+            self.made_page(bundle / "pagefind-entry.json")
+            self.written.files.append(bundle)
+            self.written.indexed.append(bundle)
+        folder = self.out / SEARCH
+        wanted = {str(n) for n in order}
+        for stale in sorted(folder.iterdir()) if folder.is_dir() else []:
+            if stale.name not in wanted:  # a shard no longer made, or an older layout
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+                self.written.removed.append(stale)
         page = self.out / "search.html"
         data = self._render(
             "search.html", version=__version__, lang=self.settings.lang,
             stylesheet=_href(self.stylesheet, page) if self.stylesheet else None,
             css=None if self.stylesheet else self.project.brand.stylesheet("screen"),
-            logo_src=self._logo(page), home="index.html")
+            logo_src=self._logo(page), home="index.html",
+            bundles=[f"{SEARCH}/{n}/" for n in order])
         _write(page, data.encode("utf-8"), self.written)
-        index = self.out / "pagefind"
-        pages_changed = any(p.suffix == ".html" for p in self.written.files) or \
-            bool(self.written.removed)
-        if index.is_dir() and not pages_changed:
-            return
-        _pagefind(self.out, index)
-        self.written.files.append(index)
 
 
-def _pagefind(out: Path, index: Path) -> None:
-    """Index the post pages (their ``data-pagefind-body``: title, byline, excerpt, body)
-    into a folder beside ``index``, then swap it in whole."""
+def shard_count(pages: int, size: int) -> int:
+    """How many search shards ``pages`` pages are indexed in: a power of two, so that a
+    shard holds at most ``size`` pages (and, past one shard, at least half as many).
+    The count depends on the number of pages alone, so equal sites give equal shards."""
+    if pages <= size:
+        return 1
+    return 2 ** math.ceil(math.log2(pages / size))
+
+
+def shard_of(name: str, count: int) -> int:
+    """The shard of the page named ``name``: stable while the shard count stays."""
+    return int(hashlib.sha256(name.encode()).hexdigest()[:12], 16) % count
+
+
+def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None:
+    """Index ``pages`` (their ``data-pagefind-body``: title, byline, excerpt, body) into a
+    folder beside ``bundle``, then swap it in whole. ``scripts``: keep Pagefind's
+    scripts and WebAssembly (the search page loads them from the first shard; the
+    others need only their index)."""
+    site = out / f"{TMP_PREFIX}pagefind-site"
     fresh = out / f"{TMP_PREFIX}pagefind"
-    shutil.rmtree(fresh, ignore_errors=True)
-    command = [sys.executable, "-m", "pagefind", "--site", str(out), "--glob", "html/*.html",
+    for scratch in (site, fresh):
+        shutil.rmtree(scratch, ignore_errors=True)
+    (site / "html").mkdir(parents=True)
+    for page in pages:  # the shard's pages alone, at the same addresses as on the site
+        try:
+            os.link(page, site / "html" / page.name)
+        except OSError:
+            shutil.copyfile(page, site / "html" / page.name)
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--glob", "html/*.html",
                "--output-path", str(fresh), "--silent"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ToolError(f"pagefind could not run: {exc}", out) from None
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
     if done.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
         lines = (done.stderr or done.stdout).strip().splitlines()
@@ -390,11 +558,16 @@ def _pagefind(out: Path, index: Path) -> None:
         data = json.loads(entry.read_text(encoding="utf-8"))
         entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True,
                                     separators=(",", ":")), encoding="utf-8")
+    if not scripts:
+        for pattern in SHARD_UI:
+            for script in fresh.glob(pattern):
+                script.unlink()
     old = out / f"{TMP_PREFIX}pagefind-old"
     shutil.rmtree(old, ignore_errors=True)
-    if index.exists():
-        index.rename(old)
-    fresh.rename(index)
+    if bundle.exists():
+        bundle.rename(old)
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    fresh.rename(bundle)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -426,44 +599,50 @@ def finish(out: Path, manifest: Manifest, project: Project,
            shared: str) -> tuple[Path, Written]:
     """Everything around the posts' outputs; see the module's docstring.
 
-    The manifest must have just been saved (it is read as it is on disk). The site is
+    The manifest is saved here, after the pass (the build saves it before only when it
+    is interrupted). The site is
     a function of the manifest (every post's card and outputs), the settings and
     ``shared`` (the brand, templates and versions, see
     :func:`~imprint.builder.cache.shared_key`). When those are what they were after
     the last site pass, and its pages are there, there is nothing to do: an archive's
-    no-op build does not lay out its index pages again.
+    no-op build does not lay out its index pages again. Otherwise each page is laid out
+    again only if what it is made from changed (see :meth:`Site.unchanged`).
     """
-    marker = manifest.path.with_suffix(".site")
-    if _site_key(manifest.snapshot(saved=True), project, shared, out) == _read(marker) and \
+    record = manifest.path.with_suffix(".site")
+    state = _read_state(record)
+    base = f"|{project.settings!r}|{shared}|{out}"
+    if _site_key(manifest.digest(), base) == state.get("key") and \
             (out / INDEX_TEMPLATE).is_file():
         return out / INDEX_TEMPLATE, Written(skipped=True)
-    index, written = _finish(out, manifest, project)
-    key = _site_key(manifest.snapshot(), project, shared, out)
-    if key != _read(marker):
-        write_atomic(marker, key.encode())
-    return index, written
-
-
-def _site_key(snapshot: bytes, project: Project, shared: str, out: Path) -> str:
-    digest = hashlib.sha256(snapshot)
-    digest.update(f"|{project.settings!r}|{shared}|{out}".encode())
-    return digest.hexdigest()
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-
-
-def _finish(out: Path, manifest: Manifest, project: Project) -> tuple[Path, Written]:
-    site = Site(out, manifest, project)
-    if site.mode == "site" and any("html" in p.outputs for p in site.posts):
-        site.write_assets()
-        site.fill_navigation()
-    index = site.write_indexes()
-    site.write_feed_and_sitemap()
-    if any("html" in p.outputs for p in site.posts):
-        site.write_search()
+    site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
+                state.get("pages"))
+    index = site.run()
+    site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
+    data = json.dumps({"format": STATE_FORMAT, "key": _site_key(manifest.digest(saved=True),
+                                                                base),
+                       "pages": dict(sorted(site.made.items()))},
+                      separators=(",", ":")).encode()
+    if data != _read(record):
+        write_atomic(record, data)
     return index, site.written
+
+
+def _site_key(manifest: str, base: str) -> str:
+    return hashlib.sha256(f"{manifest}{base}".encode()).hexdigest()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    """What the last site pass recorded; anything unreadable counts as nothing (the
+    pass then lays out every page, and writes only those whose bytes differ)."""
+    try:
+        state = json.loads(_read(path) or b"{}")
+    except ValueError:
+        return {}
+    return state if isinstance(state, dict) and state.get("format") == STATE_FORMAT else {}
