@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -74,9 +76,12 @@ def test_a_resident_pandoc_that_dies_is_replaced():
     assert convert(HTML_JOB, text, HTML_ARGS) == expected
     first = pandoc._RESIDENT.process
     assert first is not None and first.poll() is None
+    folder = Path(pandoc._RESIDENT.tmp)
+    assert folder.is_dir()  # its own temporary folder, where its interpreter keeps a file
     os.kill(first.pid, signal.SIGKILL)
     first.wait()
     assert convert(HTML_JOB, text, HTML_ARGS) == expected  # a new one, or a process of its own
+    assert not folder.exists()  # killed, it could not tidy up: its folder went with it
     assert convert(HTML_JOB, text, HTML_ARGS) == expected
     again = pandoc._RESIDENT.process
     assert again is not None and again is not first and again.poll() is None
@@ -88,6 +93,7 @@ def test_a_conversion_past_its_deadline_is_stopped_and_the_next_one_runs():
     with pytest.raises(RenderError, match="pandoc took longer than"):
         convert(HTML_JOB, text, HTML_ARGS, timeout=0.01)
     assert pandoc._RESIDENT.process is None  # stopped, not left converting
+    assert not Path(pandoc._RESIDENT.tmp).exists()
     assert convert(HTML_JOB, "*x*\n", HTML_ARGS) == run_pandoc(HTML_ARGS, b"*x*\n")
 
 
@@ -120,3 +126,15 @@ def test_a_worker_process_reaps_its_resident_pandoc_when_it_ends():
     assert child.exitcode == 0
     with pytest.raises(ProcessLookupError):  # ended and reaped, not orphaned
         os.kill(resident, 0)
+
+
+def test_a_resident_pandoc_that_is_stopped_leaves_no_file(tmp_path: Path):
+    """Stopped with the end of its input, pandoc removes its interpreter's temporary file
+    itself; nothing is left in the temporary folder of the process that ran it."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from imprint.source.pandoc import convert\n"
+         f"print(len(convert({HTML_JOB!r}, 'Some *text*.', {list(HTML_ARGS)!r})))"],
+        env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True,
+        check=False, timeout=120)
+    assert done.returncode == 0 and int(done.stdout) > 0, done.stderr
+    assert list(tmp_path.iterdir()) == []

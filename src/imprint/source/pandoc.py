@@ -25,8 +25,10 @@ import importlib.util
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -100,6 +102,7 @@ def _stopped(timeout: float) -> RenderError:
 
 
 SCRIPT = Path(__file__).with_name("pandoc_worker.lua")
+STOP_GRACE = 2.0  # seconds a resident pandoc is given to end on its own
 TAB_STOP = 4  # the command line expands tabs before reading; the resident is given them so
 
 
@@ -126,6 +129,7 @@ class _Resident:
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None
+        self.tmp = ""  # its temporary folder
         self.owner = 0  # the process that started it: a forked child starts its own
         self.lock = threading.Lock()
         atexit.register(self.stop)
@@ -134,13 +138,17 @@ class _Resident:
         if self.process is not None and self.owner != os.getpid():
             self.process = None  # the parent's, inherited by fork: not ours to use
         if self.process is not None and self.process.poll() is not None:
-            self.process = None
+            self.stop()  # it died: tidy up after it
         if self.process is None:
+            # a temporary folder of its own, removed once it has ended, however it ended
+            self.tmp = tempfile.mkdtemp(prefix="imprint-pandoc-")
             try:
                 self.process = subprocess.Popen(
                     [pandoc_path(), "lua", str(SCRIPT)], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_environment())
+                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                    env={**_environment(), "TMPDIR": self.tmp})
             except (OSError, ToolError):
+                shutil.rmtree(self.tmp, ignore_errors=True)
                 return None
             self.owner = os.getpid()
             # a worker process ends without atexit; multiprocessing still runs this, so
@@ -161,7 +169,7 @@ class _Resident:
                 process.stdin.flush()
                 answer = self._read(process, time.monotonic() + timeout)
             except TimeoutError:
-                self.stop()
+                self.stop(kill=True)
                 raise _stopped(timeout) from None
             except (OSError, ValueError):  # it died: this conversion runs on its own
                 self.stop()
@@ -201,15 +209,23 @@ class _Resident:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def stop(self) -> None:
+    def stop(self, kill: bool = False) -> None:
         process, self.process = self.process, None
         if process is None or self.owner != os.getpid():
             return
-        process.kill()
-        process.wait()
-        for stream in (process.stdin, process.stdout):
-            if stream is not None:
-                stream.close()
+        # the end of its input ends it, and pandoc then removes the temporary file its
+        # Lua interpreter keeps; killed, it leaves it in its own folder, removed below
+        try:
+            if kill:
+                raise subprocess.TimeoutExpired(process.args, 0)
+            process.stdin.close()
+            process.wait(timeout=STOP_GRACE)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()  # a conversion past its deadline, or it would not end
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 _RESIDENT = _Resident()
