@@ -106,3 +106,27 @@ def test_a_bug_in_a_job_comes_back_as_its_traceback():
         outcomes = _run(pool)
     assert outcomes[bad].status == ERROR and "ValueError: a bug in a job" in outcomes[bad].detail
     assert outcomes[good].value[0] == 4
+
+
+def litter_then_hang(seconds: float) -> str:
+    """A job that leaves a temporary file and is then stopped (its worker killed)."""
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix="left-")
+    os.close(handle)
+    time.sleep(seconds)
+    return name
+
+
+def test_a_killed_worker_leaves_no_temporary_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read TMPDIR again
+    with WorkerPool(2, timeout=1.5) as pool:
+        tickets = [pool.submit(litter_then_hang, 0.0), pool.submit(litter_then_hang, 30.0)]
+        outcomes = _run(pool)
+        left = Path(outcomes[tickets[0]].value)
+        assert left.is_file() and left.parent.parent == tmp_path  # the pool's own folder
+        assert outcomes[tickets[1]].status == TIMEOUT
+    assert list(tmp_path.iterdir()) == []  # the killed job's file went with the pool's folder

@@ -20,9 +20,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import multiprocessing
+import os
 import resource
+import shutil
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -78,9 +81,18 @@ def _cap_memory(megabytes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _use_scratch(folder: str) -> None:
+    """This worker's temporary files (and its helpers', such as the resident pandoc's) go
+    in the pool's scratch folder, which the pool removes when it closes: a worker that is
+    killed cannot tidy up after itself."""
+    os.environ["TMPDIR"] = folder
+    tempfile.tempdir = folder
+
+
 def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...], memory_mb: int | None) -> None:
+                 initargs: tuple[Any, ...], memory_mb: int | None, scratch: str) -> None:
     _die_with_parent()
+    _use_scratch(scratch)
     # Ctrl-C reaches the whole process group; the parent decides what stops, and
     # a worker printing its own KeyboardInterrupt traceback would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -125,10 +137,10 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
 
 class _Worker:
     def __init__(self, ctx: Any, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...], memory_mb: int | None):
+                 initargs: tuple[Any, ...], memory_mb: int | None, scratch: str):
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(child, initializer, initargs, memory_mb))
+                                   args=(child, initializer, initargs, memory_mb, scratch))
         self.process.start()
         child.close()
         self.job: tuple[int, float, float] | None = None  # ticket, started, deadline
@@ -158,7 +170,8 @@ class WorkerPool:
         # imported by the parent, so each worker loads it once, in parallel)
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self._ctx = multiprocessing.get_context(method)
-        self._spawn_args = (initializer, initargs, memory_mb)
+        self.scratch = tempfile.mkdtemp(prefix="imprint-workers-")
+        self._spawn_args = (initializer, initargs, memory_mb, self.scratch)
         self.timeout = timeout
         self.size = max(1, size)
         self._workers: list[_Worker] = []
@@ -268,6 +281,7 @@ class WorkerPool:
         for worker in list(self._workers):
             worker.stop(kill=worker.job is not None)
         self._workers.clear()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def __enter__(self) -> WorkerPool:
         return self
