@@ -199,7 +199,7 @@ class Book:
         print-ready book, then every article."""
         calls: list[Call] = [(_front, (self.manifest, self._entries([None] * len(self.docs)),
                                        self.lang, self.moment))]
-        if self.ctx.pdf_standard == "x-4":
+        if self.parts == 2:
             calls.append((_cover, (self.manifest, self.docs, self.moment)))
         return calls + [(_article, (doc, self.manifest.title)) for doc in self.docs]
 
@@ -229,12 +229,12 @@ class Book:
     def finish(self, runner: Runner, pieces: Sequence[Piece]) -> tuple[bytes, list[Piece]]:
         """The joined book from its pieces (those of :meth:`calls`, then the sheets), and
         the further pieces made for it (their warnings count too)."""
-        front = _value(pieces[0])
+        _value(pieces[0])  # the stand-in contents: more() counted its pages
         cover = _value(pieces[1]) if self.parts == 2 else None
         articles = [_value(p) for p in pieces[self.parts:self.parts + len(self.docs)]]
         sheets = {s.first: s.data for s in map(_value, pieces[self.parts + len(self.docs):])}
         counts = [pages for _, pages in articles]
-        front_pages, made = _page_count(front), []
+        front_pages, made = self.front_pages, []
         for _ in range(3):  # the real numbers may move a line of the contents: set again
             starts = _starts(front_pages, counts)
             made = runner.run([(_front, (self.manifest, self._entries(starts), self.lang,
@@ -242,9 +242,9 @@ class Book:
                                *self._sheets_to(starts[-1] + counts[-1] - 1)])
             front = _value(made[0])
             sheets.update({s.first: s.data for s in map(_value, made[1:])})
-            if _page_count(front) == front_pages:
+            settled, front_pages = front_pages, _page_count(front)
+            if front_pages == settled:
                 break
-            front_pages = _page_count(front)
         else:
             raise ImprintError("the contents would not settle on a length", self.manifest.path)
         return self._join(front, cover, articles, starts, sheets), made

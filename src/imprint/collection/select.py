@@ -57,30 +57,16 @@ def _keep(manifest: Manifest) -> Callable[[Document], bool]:
     return keep
 
 
-def _load_each(project: Project) -> Callable[[list[Path]], list[Document | ImprintError]]:
-    def load_all(paths: list[Path]) -> list[Document | ImprintError]:
-        loaded: list[Document | ImprintError] = []
-        for path in paths:
-            try:
-                loaded.append(project.load(path))
-            except ImprintError as exc:
-                loaded.append(exc)
-        return loaded
-
-    return load_all
-
-
 def select(manifest: Manifest, project: Project,
-           load_all: Callable[[list[Path]], list[Document | ImprintError]] | None = None,
-           ) -> list[Document]:
+           load_all: Callable[[list[Path]], list[Document | ImprintError]]) -> list[Document]:
     """The collection's documents, in order; one ConfigError lists every problem.
 
-    ``load_all`` normalises the candidate posts (by default one after another, here);
-    it gives each post's Document or the error that stopped it."""
+    ``load_all`` normalises the candidate posts (the collection's Runner: in the
+    worker pool or here); it gives each post's Document or the error that stopped it."""
     problems: list[str] = []
     paths = candidates(manifest, project, problems)
     docs: list[Document] = []
-    for path, loaded in zip(paths, (load_all or _load_each(project))(paths), strict=True):
+    for path, loaded in zip(paths, load_all(paths), strict=True):
         if isinstance(loaded, ImprintError):
             loaded.located(path)
             problems.append(f"posts: {loaded}")

@@ -51,10 +51,6 @@ def piece(fn: Callable[..., Any], *args: Any) -> Piece:
     return done
 
 
-def _normalise(project: Project, path: Path) -> Document:
-    return project.load(path)
-
-
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
@@ -107,7 +103,7 @@ class Runner:
     def load_all(self, paths: Sequence[Path]) -> list[Document | ImprintError]:
         """The posts' Documents (or why each could not be read); their warnings are
         reported here."""
-        loaded = self.run([(_normalise, (path,)) for path in paths])
+        loaded = self.run([(Project.load, (path,)) for path in paths])
         for done in loaded:
             replay(done.found)
         return [done.value if done.error is None else done.error for done in loaded]
