@@ -33,12 +33,12 @@ from .corpus import generate
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "bench" / "out"
 # the build runs in a child that reports its own peak RSS (workers are other processes)
-RUNNER = ("import resource, sys\n"
-          "from imprint.cli import main\n"
-          "code = main(sys.argv[1:])\n"
-          "print(f'peak-rss-kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}',"
-          " file=sys.stderr)\n"
-          "raise SystemExit(code)\n")
+RUNNER = ("import atexit, resource, sys\n"
+          "from imprint.cli import run\n"
+          "atexit.register(lambda: print('peak-rss-kb '"
+          " f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}', file=sys.stderr))\n"
+          "sys.argv[0] = 'imprint'\n"
+          "run()\n")
 
 
 def build(root: Path, *args: str) -> tuple[float, int]:

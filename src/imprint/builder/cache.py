@@ -25,11 +25,13 @@ post, not the archive.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -93,10 +95,17 @@ class Keys:
             self._registries[root] = file_digest(path) if path.is_file() else "none"
         return self._registries[root]
 
-    def key(self, source: Path, source_digest: str, fmt: str) -> str:
+    def keys(self, source: Path, source_digest: str, formats: Sequence[str]) -> dict[str, str]:
+        """Each format's key for one post (its content root looked up once)."""
         root = self._project.content_root(source)
-        parts = (self.shared, source_digest, self._registry(root), fmt)
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+        common = hashlib.sha256(f"{self.shared}|{source_digest}|{self._registry(root)}|"
+                                .encode())
+        keys = {}
+        for fmt in formats:
+            key = common.copy()
+            key.update(fmt.encode())
+            keys[fmt] = key.hexdigest()
+        return keys
 
 
 @dataclass(slots=True)
@@ -163,6 +172,16 @@ class Manifest:
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
+        collecting = gc.isenabled()
+        gc.disable()  # nothing read here is garbage: no collection while it is made
+        try:
+            return cls._load(path)
+        finally:
+            if collecting:
+                gc.enable()
+
+    @classmethod
+    def _load(cls, path: Path) -> Manifest:
         digest = hashlib.sha256()
         posts: dict[str, PostEntry] = {}
         kept: dict[str, bytes] = {}
@@ -272,6 +291,12 @@ def _entry_v1(entry: dict[str, Any]) -> PostEntry:
                      [FileStamp(**d) for d in entry["dependencies"]],
                      entry.get("card", {}), entry.get("site", ""),
                      FileStamp(**entry["source"]) if entry.get("source") else None)
+
+
+def card_digest(card: dict[str, Any]) -> str:
+    """What a post's index card says, as one digest (its own ``digest`` left out)."""
+    return hashlib.sha256(repr({k: v for k, v in card.items() if k != "digest"})
+                          .encode()).hexdigest()
 
 
 def source_id(path: Path) -> str:

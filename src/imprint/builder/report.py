@@ -90,14 +90,28 @@ def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
     return stages
 
 
-def write_report(path: Path, report: BuildReport) -> Path:
-    jobs = [{
+def _job_line(r: JobResult) -> str:
+    """One job of ``report.json``, as ``json.dumps`` writes it; a skipped job (an archive
+    has tens of thousands) without building a dictionary first."""
+    if r.status == "skipped" and not r.warnings and r.error is None:
+        return (f'{{"source": {_text(str(r.source))}, "format": {_text(r.format)}, '
+                f'"status": "skipped", "seconds": 0.0, "cpu_seconds": 0.0, '
+                f'"output": {_text(str(r.target)) if r.target else "null"}, "size": {r.size}, '
+                f'"sha256": {_text(r.sha256) if r.sha256 else "null"}, "error": null, '
+                '"warnings": []}')
+    return json.dumps({
         "source": str(r.source), "format": r.format, "status": r.status,
         "seconds": round(r.seconds, 4), "cpu_seconds": round(r.cpu_seconds, 4),
         "output": str(r.target) if r.target else None,
         "size": r.size, "sha256": r.sha256 or None, "error": r.error,
         "warnings": [str(w) for w in r.warnings],
-    } for r in sorted(report.results, key=lambda r: (str(r.source), r.format))]
+    }, ensure_ascii=False)
+
+
+_text = json.JSONEncoder(ensure_ascii=False).encode  # a string as json.dumps writes it
+
+
+def write_report(path: Path, report: BuildReport) -> Path:
     data = {
         "imprint": __version__,
         "seconds": round(report.seconds, 3),
@@ -116,7 +130,8 @@ def write_report(path: Path, report: BuildReport) -> Path:
     # one job a line: an archive's report holds tens of thousands, and json's indenting
     # encoder is many times slower than its compact one
     head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]  # without "\n}"
-    lines = ",\n  ".join(json.dumps(job, ensure_ascii=False) for job in jobs)
+    jobs = sorted(report.results, key=lambda r: (str(r.source), r.format))
+    lines = ",\n  ".join(map(_job_line, jobs))
     text = f'{head},\n "jobs": [\n  {lines}\n ]\n}}' if jobs else f'{head},\n "jobs": []\n}}'
     write_atomic(path, text.encode("utf-8"))
     return path

@@ -34,6 +34,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,7 @@ from ..config import FORMATS, __version__
 from ..errors import ToolError
 from ..normalise.metadata import clean_slug
 from ..renderers.html import ASSETS, SITE_NAV, site_assets
-from .cache import FileStamp, Manifest
+from .cache import FileStamp, Manifest, card_digest
 from .output import TMP_PREFIX, write_atomic, write_if_changed
 from .project import Project
 
@@ -93,12 +94,19 @@ class Post:
         return self.card.get("date") or ""
 
     @functools.cached_property
+    def card_digest(self) -> str:
+        """Of the post's index card: made with the card (a card recorded before the
+        digest was, is digested here)."""
+        return self.card.get("digest") or card_digest(self.card)
+
+    @functools.cached_property
     def digest(self) -> str:
         """Of what an index entry shows of the post (asked for once its page's size is
         final, after the navigation is filled in)."""
-        shown = (self.card, [(fmt, self.name(fmt), human_size(self.sizes[fmt]))
-                             for fmt in self.files])
-        return hashlib.sha256(repr(shown).encode()).hexdigest()
+        sizes = self.sizes
+        shown = "\x1f".join([self.card_digest, *(
+            f"{fmt}\x1e{file}\x1e{human_size(sizes[fmt])}" for fmt, file in self.files.items())])
+        return hashlib.sha256(shown.encode()).hexdigest()
 
 
 @dataclass
@@ -125,12 +133,18 @@ def human_size(size: int) -> str:
     return f"{size / 1000 / 1000:.1f} MB"
 
 
-def _posts(out: Path, manifest: Manifest) -> list[Post]:
-    """Posts that still have outputs, newest first (title breaks ties)."""
+def _posts(out: Path, manifest: Manifest, present: set[str] | frozenset[str] = frozenset()
+           ) -> list[Post]:
+    """Posts that still have outputs, newest first (title breaks ties). ``present``: files
+    the build has just seen or written, not looked for again."""
     posts = []
+    isfile = os.path.isfile
     for source, entry in manifest.posts.items():
-        files = {fmt: entry.outputs[fmt].file.path for fmt in FORMATS
-                 if fmt in entry.outputs and os.path.isfile(entry.outputs[fmt].file.path)}
+        files = {}
+        for fmt in FORMATS:
+            built = entry.outputs.get(fmt)
+            if built is not None and (built.file.path in present or isfile(built.file.path)):
+                files[fmt] = built.file.path
         if files and entry.card:
             sizes = {fmt: entry.outputs[fmt].file.size for fmt in files}
             posts.append(Post(source, entry.card, files, sizes))
@@ -159,11 +173,12 @@ def _entries(posts: list[Post], page: Path) -> list[dict[str, Any]]:
 
 class Site:
     def __init__(self, out: Path, manifest: Manifest, project: Project, base: str = "",
-                 known: dict[str, list[Any]] | None = None):
+                 known: dict[str, list[Any]] | None = None,
+                 present: set[str] | frozenset[str] = frozenset()):
         self.out, self.manifest, self.project = out, manifest, project
         self.settings = project.settings
         self.mode = self.settings.html_mode or "site"
-        self.posts = _posts(out, manifest)
+        self.posts = _posts(out, manifest, present)
         self.written = Written()
         # each page this pass made: [digest of its inputs, size, mtime_ns]; ``known``
         # is the record of the last pass, ``base`` what every page depends on
@@ -177,12 +192,14 @@ class Site:
     def run(self) -> Path:
         """Lay out what changed; the first index page."""
         has_pages = any("html" in p.files for p in self.posts)
-        if self.mode == "site" and has_pages:
-            self.write_assets()
-            self.fill_navigation()
-        # the pages are final now: Pagefind indexes them while the index pages are laid out
+        # Pagefind indexes each page's article alone, never the navigation filled in
+        # below (a new file in its place; the index reads the one it was given), so it
+        # starts first and runs while the rest of the site is laid out
         search = self.start_search() if has_pages else None
         try:
+            if self.mode == "site" and has_pages:
+                self.write_assets()
+                self.fill_navigation()
             index = self.write_indexes()
             self.write_feed_and_sitemap()
         finally:
@@ -243,12 +260,15 @@ class Site:
             entry = self.manifest.posts[post.source]
             newer = pages[number - 1] if number else None
             older = pages[number + 1] if number + 1 < len(pages) else None
-            shown = (post.name("html"), post.card.get("tags"), post.card.get("categories"),
-                     [(fmt, post.name(fmt), human_size(post.sizes[fmt]))
-                      for fmt in post.files if fmt != "html"],
-                     [(p.name("html"), p.card["title_html"]) if p else None
-                      for p in (newer, older)])
-            digest = hashlib.sha256(repr(shown).encode()).hexdigest()
+            # what the navigation shows: the post's editions and sizes, its topics (in
+            # its card), and its neighbours' pages and titles
+            sizes = post.sizes
+            shown = "\x1f".join([post.card_digest, *(
+                f"{fmt}\x1e{file}\x1e{human_size(sizes[fmt])}"
+                for fmt, file in post.files.items() if fmt != "html"), *(
+                f"{p.files['html']}\x1e{p.card['title_html']}" if p else ""
+                for p in (newer, older))])
+            digest = hashlib.sha256(shown.encode()).hexdigest()
             if entry.site == digest:
                 continue  # the page holds this navigation already
             page = post.outputs["html"]
@@ -465,7 +485,9 @@ class Site:
         todo: list[tuple[Path, list[Path], bool]] = []
         for number in order:
             bundle = self.out / SEARCH / str(number)
-            members = sorted((p.name("html"), self._page_sha(p))
+            # a page's article is what its cache key says it is: its navigation is not
+            # indexed, so a neighbour's new title does not index the shard again
+            members = sorted((p.name("html"), self.manifest.posts[p.source].outputs["html"].key)
                              for p in shards[number])
             primary = number == order[0]  # the bundle with Pagefind's scripts
             if not self.unchanged(bundle / "pagefind-entry.json", primary, members):
@@ -529,24 +551,27 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
     folder beside ``bundle``, then swap it in whole. ``scripts``: keep Pagefind's
     scripts and WebAssembly (the search page loads them from the first shard; the
     others need only their index)."""
-    site = out / f"{TMP_PREFIX}pagefind-site"
     fresh = out / f"{TMP_PREFIX}pagefind"
-    for scratch in (site, fresh):
-        shutil.rmtree(scratch, ignore_errors=True)
-    (site / "html").mkdir(parents=True)
-    for page in pages:  # the shard's pages alone, at the same addresses as on the site
-        try:
-            os.link(page, site / "html" / page.name)
-        except OSError:
-            shutil.copyfile(page, site / "html" / page.name)
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--glob", "html/*.html",
+    shutil.rmtree(fresh, ignore_errors=True)
+    site, pattern = out, _shard_glob(out, pages)
+    if pattern is None:  # names a glob cannot spell: the shard's pages, linked apart
+        site, pattern = out / f"{TMP_PREFIX}pagefind-site", "html/*.html"
+        shutil.rmtree(site, ignore_errors=True)
+        (site / "html").mkdir(parents=True)
+        for page in pages:  # at the same addresses as on the site
+            try:
+                os.link(page, site / "html" / page.name)
+            except OSError:
+                shutil.copyfile(page, site / "html" / page.name)
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--glob", pattern,
                "--output-path", str(fresh), "--silent"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
         raise ToolError(f"pagefind could not run: {exc}", out) from None
     finally:
-        shutil.rmtree(site, ignore_errors=True)
+        if site != out:
+            shutil.rmtree(site, ignore_errors=True)
     if done.returncode != 0:
         shutil.rmtree(fresh, ignore_errors=True)
         lines = (done.stderr or done.stdout).strip().splitlines()
@@ -569,6 +594,22 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
     bundle.parent.mkdir(parents=True, exist_ok=True)
     fresh.rename(bundle)
     shutil.rmtree(old, ignore_errors=True)
+
+
+GLOB_NAME = re.compile(r"[\w-]+\.html")  # what clean_slug makes: no glob syntax in it
+GLOB_MAX = 100_000  # characters: a command-line argument may hold 128 KiB on Linux
+
+
+def _shard_glob(out: Path, pages: list[Path]) -> str | None:
+    """A glob naming exactly ``pages`` (``html/{a.html,b.html}``), so Pagefind reads them
+    where they are, with nothing linked or copied; None if a name would need escaping."""
+    folder = out / "html"
+    names = [page.name for page in pages]
+    if not names or any(page.parent != folder or not GLOB_NAME.fullmatch(page.name)
+                        for page in pages):
+        return None
+    pattern = f"html/{{{','.join(names)}}}"
+    return pattern if len(pattern) < GLOB_MAX else None
 
 
 def _with_link_attributes(feed: bytes, links: dict[str, dict[str, str]]) -> bytes:
@@ -595,8 +636,8 @@ def _article(page: Path) -> str:
     return lxml.html.tostring(found, encoding="unicode") if found is not None else ""
 
 
-def finish(out: Path, manifest: Manifest, project: Project,
-           shared: str) -> tuple[Path, Written]:
+def finish(out: Path, manifest: Manifest, project: Project, shared: str,
+           present: set[str] | frozenset[str] = frozenset()) -> tuple[Path, Written]:
     """Everything around the posts' outputs; see the module's docstring.
 
     The manifest is saved here, after the pass (the build saves it before only when it
@@ -615,7 +656,7 @@ def finish(out: Path, manifest: Manifest, project: Project,
             (out / INDEX_TEMPLATE).is_file():
         return out / INDEX_TEMPLATE, Written(skipped=True)
     site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
-                state.get("pages"))
+                state.get("pages"), present)
     index = site.run()
     site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
     data = json.dumps({"format": STATE_FORMAT, "key": _site_key(manifest.digest(saved=True),

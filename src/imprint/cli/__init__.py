@@ -20,10 +20,11 @@ error's exit code; anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ..config import FORMATS, HTML_MODES, PDF_STANDARDS, Settings, __version__, load_settings
 from ..errors import ConfigError, ImprintError
@@ -377,6 +378,15 @@ def _show_library_warnings() -> None:
     handler.setFormatter(logging.Formatter("imprint: warning: %(message)s"))
     handler.setLevel(logging.WARNING)
     logging.getLogger("imprint").addHandler(handler)
+
+
+def run() -> NoReturn:
+    """The ``imprint`` command: :func:`main`, then exit. The process ends right after, so
+    the cyclic collector need not walk everything it holds (an archive's manifest) one
+    last time on the way out."""
+    code = main()
+    gc.freeze()
+    raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
