@@ -130,3 +130,30 @@ def test_a_killed_worker_leaves_no_temporary_file(tmp_path, monkeypatch):
         assert left.is_file() and left.parent.parent == tmp_path  # the pool's own folder
         assert outcomes[tickets[1]].status == TIMEOUT
     assert list(tmp_path.iterdir()) == []  # the killed job's file went with the pool's folder
+
+
+def environment_value(name: str) -> tuple[str | None, bool]:
+    """What a worker sees of ``name``, and whether WeasyPrint was loaded before its job."""
+    import sys
+
+    return os.environ.get(name), "weasyprint" in sys.modules
+
+
+def test_workers_from_the_fork_server_have_the_environment_of_now(monkeypatch):
+    """The fork server (the imprint command's) starts with the build's libraries loaded and
+    with the environment of when it started; each worker is given the one of when it
+    is started, as a forked worker would have it."""
+    from imprint.builder import pool as pool_module
+    from imprint.builder.executors import PRELOAD
+
+    monkeypatch.setattr(pool_module, "_SERVER_ALLOWED", False)
+    assert not pool_module.start_server([PRELOAD])  # a library caller's process: no server
+    monkeypatch.setattr(pool_module, "_SERVER_ALLOWED", True)
+    monkeypatch.delenv("IMPRINT_POOL_PROBE", raising=False)
+    assert pool_module.start_server([PRELOAD])
+    monkeypatch.setenv("IMPRINT_POOL_PROBE", "set after the server started")
+    with WorkerPool(1, server=True) as pool:
+        pool.submit(environment_value, "IMPRINT_POOL_PROBE")
+        [outcome] = pool.results()
+    assert outcome.status == OK, outcome.detail
+    assert outcome.value == ("set after the server started", True)

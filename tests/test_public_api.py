@@ -105,3 +105,20 @@ def test_build_a_collection(project: Path, tmp_path: Path):
     assert report.ok and [r.format for r in report.built] == ["epub"]
     epub = zipfile.ZipFile(report.built[0].target)
     assert epub.read("mimetype") == b"application/epub+zip"
+
+
+def test_a_script_that_builds_at_its_top_level_runs_once(project: Path, tmp_path: Path):
+    """A script calling imprint.build() with no ``if __name__ == "__main__"`` guard: its
+    workers are forked, never started afresh importing the script, so it runs once."""
+    script = tmp_path / "publish.py"
+    script.write_text(
+        "import imprint\n"
+        "print('publishing', flush=True)\n"
+        f"report = imprint.build([{str(CONTENT / '2025-06-12-undersea-cables.md')!r}], "
+        f"formats=['html', 'pdf'], out={str(tmp_path / 'out')!r}, project={str(project)!r})\n"
+        "print(len(report.built), len(report.failed))\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=600, cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["publishing", "2 0"]
+    assert (tmp_path / "out" / "pdf" / "undersea-cables.pdf").is_file()

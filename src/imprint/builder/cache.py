@@ -165,10 +165,12 @@ class Manifest:
         self.posts: dict[str, PostEntry] = posts or {}
         self._digest = ""  # of what the file holds, as far as this process knows
         self._lines: dict[str, bytes] = {}  # source -> its line, while its entry is as it
+        self.touched: set[str] = set()  # posts whose entries changed since it was read
 
     def changed(self, source: str) -> None:
         """The entry of ``source`` was changed in place: its line is encoded anew."""
         self._lines.pop(source, None)
+        self.touched.add(source)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:

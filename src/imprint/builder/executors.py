@@ -14,8 +14,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from . import jobs
-from .pool import ERROR, OK, Outcome, WorkerPool
+from .pool import ERROR, OK, Outcome, WorkerPool, start_server
 from .project import Project
+
+PRELOAD = "imprint.builder.preload"  # what the fork server imports for the workers
 
 
 class Executor(Protocol):
@@ -94,10 +96,15 @@ class LocalExecutor:
 
     def __init__(self, project: Project, formats: Sequence[str], workers: int,
                  timeout: float | None, memory_mb: int | None):
-        # imported here once, the renderers' libraries reach every forked worker ready
-        jobs.preload(formats)
+        # The renderers' libraries (WeasyPrint above all) are loaded once, by the fork
+        # server every worker starts from; the build may have started it already, so
+        # that it loads them while the build plans. Without one, they are imported here
+        # and reach every worker forked from this process.
+        server = start_server([PRELOAD])
+        if not server:
+            jobs.preload(formats)
         self._pool = WorkerPool(workers, jobs.init_worker, (project, tuple(formats)),
-                                timeout=timeout, memory_mb=memory_mb)
+                                timeout=timeout, memory_mb=memory_mb, server=server)
 
     @property
     def peak_rss_kb(self) -> int:

@@ -34,11 +34,12 @@ from ..renderers import get_renderer
 from ..renderers.html import ASSETS, media_assets
 from ..source.post import read_bytes
 from .cache import FileStamp, Keys, Manifest, card_digest, remove_output, source_id
-from .executors import Executor, InlineExecutor, LocalExecutor
+from .executors import PRELOAD, Executor, InlineExecutor, LocalExecutor
 from .output import remove_stale_temporaries, uninterrupted, write_atomic
-from .pool import Outcome
+from .pool import Outcome, start_server
 from .project import Project, discover
-from .report import REPORT_NAME, BuildReport, JobResult, write_report
+from .report import REPORT_NAME, BuildReport, JobResult, job_lines, write_report
+from .site import Written
 from .site import finish as finish_site
 
 LOGGER = logging.getLogger("imprint.build")
@@ -167,6 +168,23 @@ class _Build:
             if stale:  # its bytes are read again when it is sent: an archive's are not held
                 posts.append(_Post(path, None, keys, stale, stamp))
         return posts
+
+    def sources_changed(self, sources: list[Path]) -> bool:
+        """Whether a post is new, or its file's size or time differs from the one recorded
+        (by stat alone, and only up to the first): then this build surely has work."""
+        posts = self.manifest.posts
+        for path in sources:
+            entry = posts.get(source_id(path))
+            known = entry.source if entry else None
+            if known is None:
+                return True
+            try:
+                info = os.stat(path)
+            except OSError:
+                return True
+            if info.st_size != known.size or info.st_mtime_ns != known.mtime_ns:
+                return True
+        return False
 
     def read(self, path: Path, known: FileStamp | None) -> tuple[bytes | None, FileStamp]:
         """A post's bytes and stamp; with a stamp whose size and time still hold, the
@@ -326,6 +344,17 @@ class _Build:
                 self.report.removed.append(old)
 
 
+def _restamp(report: BuildReport, written: Written) -> None:
+    """The size and digest of pages whose navigation the site pass filled in since (its
+    neighbours' pages too: a post's new title is in theirs)."""
+    if not written.stamps:
+        return
+    for result in report.results:
+        stamp = written.stamps.get(result.target) if result.target else None
+        if stamp is not None:
+            result.size, result.sha256 = stamp.size, stamp.sha256
+
+
 def _outcome_error(outcome: Outcome, path: Path, doing: str) -> str:
     """The report line for a job whose worker failed it (timeout, crash, memory, bug)."""
     if outcome.status == "error":
@@ -383,6 +412,8 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
                              [t.parent for t in targets.values()])
     if site:
         run.remove_deleted()
+    if site and executor == "local" and run.sources_changed(sources):
+        start_server([PRELOAD])  # workers will be needed: their libraries load meanwhile
     posts = run.plan(sources)
     chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
     try:
@@ -401,24 +432,26 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
     if site:
         shared = run.keys.shared if run.keys else ""
         begun = time.perf_counter()
+        lines: list[str] = []
+
+        def meanwhile(written: Written) -> None:  # while the search index is made
+            _restamp(run.report, written)
+            lines.extend(job_lines(run.report))
+
         try:  # the site pass saves the manifest (once: an archive's is large)
             run.report.index_path, written = finish_site(out, run.manifest, project, shared,
-                                                          run.present)
+                                                          run.present, meanwhile)
         except BaseException:
             run.manifest.save()
             raise
         run.report.site_seconds = time.perf_counter() - begun
         run.report.laid_out, run.report.indexed = written.rendered, written.indexed
-        for result in run.report.results:  # pages whose navigation was filled in since
-            stamp = written.stamps.get(result.target) if result.target else None
-            if stamp is not None:
-                result.size, result.sha256 = stamp.size, stamp.sha256
         changed = written.saved
         run.report.seconds = time.perf_counter() - started
         report = run.report
         if changed or report.built or report.failed or report.removed or written.files \
                 or written.removed or not (out / REPORT_NAME).is_file():
-            report.report_path = write_report(out / REPORT_NAME, report)
+            report.report_path = write_report(out / REPORT_NAME, report, lines or None)
         else:  # nothing changed: the folder is left exactly as it was, report.json too
             report.report_path = out / REPORT_NAME
     run.report.seconds = time.perf_counter() - started

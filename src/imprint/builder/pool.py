@@ -53,6 +53,34 @@ class Outcome:
         return self.status == OK
 
 
+_SERVER_ALLOWED = False
+
+
+def allow_server() -> None:
+    """Let builds start their workers from a fork server (:func:`start_server`). Only a
+    program whose main module is safe to import again says so (the ``imprint``
+    command): each process the server starts imports it, so a script calling
+    ``imprint.build()`` at its top level would run again in every worker."""
+    global _SERVER_ALLOWED
+    _SERVER_ALLOWED = True
+
+
+def start_server(preload: list[str]) -> bool:
+    """Start multiprocessing's fork server now, importing the modules in ``preload``, and
+    return at once; False if this process may not (:func:`allow_server`) or cannot. The
+    server loads them in a process of its own while this one goes on (an archive's
+    build plans meanwhile); a pool with ``server=True`` then starts its workers from it
+    with those modules loaded, and this process never imports them. A server already
+    running is left as it is."""
+    if not _SERVER_ALLOWED or "forkserver" not in multiprocessing.get_all_start_methods():
+        return False
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
+    forkserver.ensure_running()
+    return True
+
+
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the build process dies, even by ``kill -9``.
 
@@ -90,8 +118,12 @@ def _use_scratch(folder: str) -> None:
 
 
 def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...], memory_mb: int | None, scratch: str) -> None:
+                 initargs: tuple[Any, ...], memory_mb: int | None, scratch: str,
+                 environment: dict[str, str] | None = None) -> None:
     _die_with_parent()
+    if environment is not None:  # started by the fork server: the build's, as it is now
+        os.environ.clear()
+        os.environ.update(environment)
     _use_scratch(scratch)
     # Ctrl-C reaches the whole process group; the parent decides what stops, and
     # a worker printing its own KeyboardInterrupt traceback would only add noise.
@@ -139,8 +171,12 @@ class _Worker:
     def __init__(self, ctx: Any, initializer: Callable[..., None] | None,
                  initargs: tuple[Any, ...], memory_mb: int | None, scratch: str):
         self.conn, child = ctx.Pipe(duplex=True)
+        # a forked worker has this process's environment; one from the fork server is
+        # given it, since the server's is the one it started with
+        environment = dict(os.environ) if ctx.get_start_method() == "forkserver" else None
         self.process = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(child, initializer, initargs, memory_mb, scratch))
+                                   args=(child, initializer, initargs, memory_mb, scratch,
+                                         environment))
         self.process.start()
         child.close()
         self.job: tuple[int, float, float] | None = None  # ticket, started, deadline
@@ -165,10 +201,13 @@ class WorkerPool:
 
     def __init__(self, size: int, initializer: Callable[..., None] | None = None,
                  initargs: tuple[Any, ...] = (), timeout: float | None = None,
-                 memory_mb: int | None = None):
-        # fork: a worker starts with imprint already imported (WeasyPrint is not
-        # imported by the parent, so each worker loads it once, in parallel)
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+                 memory_mb: int | None = None, server: bool = False):
+        """``server``: start workers from the fork server (see :func:`start_server`),
+        which has the renderers' libraries loaded; otherwise fork them from this
+        process, with what it has imported."""
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if server and "forkserver" in methods else \
+            "fork" if "fork" in methods else None
         self._ctx = multiprocessing.get_context(method)
         self.scratch = tempfile.mkdtemp(prefix="imprint-workers-")
         self._spawn_args = (initializer, initargs, memory_mb, self.scratch)

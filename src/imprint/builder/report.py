@@ -111,7 +111,13 @@ def _job_line(r: JobResult) -> str:
 _text = json.JSONEncoder(ensure_ascii=False).encode  # a string as json.dumps writes it
 
 
-def write_report(path: Path, report: BuildReport) -> Path:
+def job_lines(report: BuildReport) -> list[str]:
+    """The report's jobs, a line each, in order of source and format."""
+    return list(map(_job_line, sorted(report.results, key=lambda r: (str(r.source), r.format))))
+
+
+def write_report(path: Path, report: BuildReport, lines: list[str] | None = None) -> Path:
+    """``report.json``; ``lines``: its jobs, if :func:`job_lines` made them already."""
     data = {
         "imprint": __version__,
         "seconds": round(report.seconds, 3),
@@ -130,8 +136,7 @@ def write_report(path: Path, report: BuildReport) -> Path:
     # one job a line: an archive's report holds tens of thousands, and json's indenting
     # encoder is many times slower than its compact one
     head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]  # without "\n}"
-    jobs = sorted(report.results, key=lambda r: (str(r.source), r.format))
-    lines = ",\n  ".join(map(_job_line, jobs))
-    text = f'{head},\n "jobs": [\n  {lines}\n ]\n}}' if jobs else f'{head},\n "jobs": []\n}}'
+    jobs = ",\n  ".join(job_lines(report) if lines is None else lines)
+    text = f'{head},\n "jobs": [\n  {jobs}\n ]\n}}' if jobs else f'{head},\n "jobs": []\n}}'
     write_atomic(path, text.encode("utf-8"))
     return path

@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape
@@ -155,6 +156,22 @@ def _posts(out: Path, manifest: Manifest, present: set[str] | frozenset[str] = f
     return posts
 
 
+def _order(posts: list[Post], base: str) -> str:
+    """A digest of what each post shows on other pages than its own, in site order: its
+    place, its outputs' files (links, the search shard), its title (its neighbours'
+    navigation), its dates (the sitemap) and its topics (which topic pages list it);
+    and of ``base``, what every page depends on (settings, brand, versions). What a
+    post shows in its own entries (excerpt, sizes) is not here: that changes only with
+    its manifest entry, which the pass then knows was touched."""
+    digest = hashlib.sha256(base.encode())
+    for post in posts:
+        card = post.card
+        digest.update(repr((post.source, post.files, card.get("title_html"), card.get("date"),
+                            card.get("modified"), card.get("tags"), card.get("categories"))
+                           ).encode())
+    return digest.hexdigest()
+
+
 def _href(target: Path, page: Path) -> str:
     """A relative link from the page at ``page`` to ``target``, for any host and file://."""
     return quote(Path(os.path.relpath(target, page.parent)).as_posix())
@@ -174,7 +191,7 @@ def _entries(posts: list[Post], page: Path) -> list[dict[str, Any]]:
 class Site:
     def __init__(self, out: Path, manifest: Manifest, project: Project, base: str = "",
                  known: dict[str, list[Any]] | None = None,
-                 present: set[str] | frozenset[str] = frozenset()):
+                 present: set[str] | frozenset[str] = frozenset(), order: str = ""):
         self.out, self.manifest, self.project = out, manifest, project
         self.settings = project.settings
         self.mode = self.settings.html_mode or "site"
@@ -183,14 +200,21 @@ class Site:
         # each page this pass made: [digest of its inputs, size, mtime_ns]; ``known``
         # is the record of the last pass, ``base`` what every page depends on
         self.base, self.known = base, known or {}
+        # When what each post shows on other pages than its own (see _order) is as the
+        # last pass left it, only the pages of posts changed since (the manifest's
+        # touched ones) can have changed: the others are kept without being looked at
+        # again, if their files are as that pass left them (see carry).
+        self.order = _order(self.posts, base)
+        self.settled = bool(order) and order == self.order and bool(self.known)
         self.made: dict[str, list[Any]] = {}
         self.index_pages: list[str] = []  # index and topic pages, relative to ``out``
         self.assets = site_assets(project.brand) if self.mode == "site" else {}
         self.stylesheet = (out / "html" / ASSETS / next(iter(self.assets))
                            if self.assets else None)
 
-    def run(self) -> Path:
-        """Lay out what changed; the first index page."""
+    def run(self, meanwhile: Callable[[], None] | None = None) -> Path:
+        """Lay out what changed; the first index page. ``meanwhile`` is called once the
+        rest is done, while the search index may still be in the making."""
         has_pages = any("html" in p.files for p in self.posts)
         # Pagefind indexes each page's article alone, never the navigation filled in
         # below (a new file in its place; the index reads the one it was given), so it
@@ -202,6 +226,8 @@ class Site:
                 self.fill_navigation()
             index = self.write_indexes()
             self.write_feed_and_sitemap()
+            if meanwhile is not None:
+                meanwhile()
         finally:
             if search is not None:
                 self.finish_search(*search)
@@ -257,6 +283,8 @@ class Site:
         start, end = SITE_NAV
         pages = [post for post in self.posts if "html" in post.files]
         for number, post in enumerate(pages):
+            if self.settled and post.source not in self.manifest.touched:
+                continue  # its page, its neighbours' names and titles: as last time
             entry = self.manifest.posts[post.source]
             newer = pages[number - 1] if number else None
             older = pages[number + 1] if number + 1 < len(pages) else None
@@ -293,8 +321,19 @@ class Site:
         name = page.relative_to(self.out).as_posix()
         digest = hashlib.sha256(repr((self.base, name, inputs)).encode()).hexdigest()
         self.made[name] = [digest]
+        return self.carry(page, digest)
+
+    def moved(self, posts: list[Post]) -> bool:
+        """Whether any of ``posts`` may show differently than at the last pass."""
+        touched = self.manifest.touched
+        return not self.settled or any(post.source in touched for post in posts)
+
+    def carry(self, page: Path, digest: str | None = None) -> bool:
+        """Keep ``page`` as the last pass recorded it, if its file is still as it was (and
+        it was made from inputs of ``digest``, if given)."""
+        name = page.relative_to(self.out).as_posix()
         known = self.known.get(name)
-        if not known or known[0] != digest:
+        if not known or len(known) != 3 or digest not in (None, known[0]):
             return False
         try:
             info = page.stat()
@@ -369,6 +408,8 @@ class Site:
         pages = [first] + [more / f"{n}.html" for n in range(2, len(chunks) + 1)]
         for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
             heading = title if number == 0 else f"{title or 'Posts'}, page {number + 1}"
+            if not self.moved(chunk) and self.carry(page):
+                continue  # nothing on it changed since the last pass
             if self.unchanged(page, heading, number, len(pages), [p.digest for p in chunk]):
                 continue  # the same posts, shown the same: not laid out again
             pager = {}
@@ -397,6 +438,8 @@ class Site:
         if not self.unchanged(feed, shown):
             _write(feed, self.feed(), self.written)
             self.made_page(feed)
+        if self.settled and self.carry(sitemap):
+            return  # its pages, their names and dates: as last time
         pages = [(p.name("html"), p.card.get("modified") or p.date)
                  for p in self.posts if "html" in p.files]
         if not self.unchanged(sitemap, pages, self.index_pages):
@@ -485,6 +528,8 @@ class Site:
         todo: list[tuple[Path, list[Path], bool]] = []
         for number in order:
             bundle = self.out / SEARCH / str(number)
+            if not self.moved(shards[number]) and self.carry(bundle / "pagefind-entry.json"):
+                continue  # none of its pages changed since the last pass
             # a page's article is what its cache key says it is: its navigation is not
             # indexed, so a neighbour's new title does not index the shard again
             members = sorted((p.name("html"), self.manifest.posts[p.source].outputs["html"].key)
@@ -563,7 +608,7 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
                 os.link(page, site / "html" / page.name)
             except OSError:
                 shutil.copyfile(page, site / "html" / page.name)
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--glob", pattern,
+    command = [*_pagefind_command(), "--site", str(site), "--glob", pattern,
                "--output-path", str(fresh), "--silent"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
@@ -594,6 +639,18 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
     bundle.parent.mkdir(parents=True, exist_ok=True)
     fresh.rename(bundle)
     shutil.rmtree(old, ignore_errors=True)
+
+
+@functools.cache
+def _pagefind_command() -> list[str]:
+    """Pagefind's binary, run directly (its ``python -m pagefind`` starts Python to find
+    it), or that command where the binary is not where pagefind[bin] puts it."""
+    try:
+        from pagefind_bin import get_executable
+
+        return [str(get_executable())]
+    except (ImportError, OSError, FileNotFoundError):
+        return [sys.executable, "-m", "pagefind"]
 
 
 GLOB_NAME = re.compile(r"[\w-]+\.html")  # what clean_slug makes: no glob syntax in it
@@ -637,8 +694,11 @@ def _article(page: Path) -> str:
 
 
 def finish(out: Path, manifest: Manifest, project: Project, shared: str,
-           present: set[str] | frozenset[str] = frozenset()) -> tuple[Path, Written]:
-    """Everything around the posts' outputs; see the module's docstring.
+           present: set[str] | frozenset[str] = frozenset(),
+           meanwhile: Callable[[Written], None] | None = None) -> tuple[Path, Written]:
+    """Everything around the posts' outputs; see the module's docstring. ``meanwhile``
+    is given what the pass wrote, once only the search index may still be in the making
+    (the build prepares its report then).
 
     The manifest is saved here, after the pass (the build saves it before only when it
     is interrupted). The site is
@@ -656,12 +716,16 @@ def finish(out: Path, manifest: Manifest, project: Project, shared: str,
             (out / INDEX_TEMPLATE).is_file():
         return out / INDEX_TEMPLATE, Written(skipped=True)
     site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
-                state.get("pages"), present)
-    index = site.run()
-    site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
+                state.get("pages"), present, state.get("order", ""))
+    def settle() -> None:  # while Pagefind indexes, if it does
+        site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
+        if meanwhile is not None:
+            meanwhile(site.written)
+
+    index = site.run(settle)
     data = json.dumps({"format": STATE_FORMAT, "key": _site_key(manifest.digest(saved=True),
                                                                 base),
-                       "pages": dict(sorted(site.made.items()))},
+                       "order": site.order, "pages": dict(sorted(site.made.items()))},
                       separators=(",", ":")).encode()
     if data != _read(record):
         write_atomic(record, data)

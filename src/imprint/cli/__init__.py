@@ -381,9 +381,13 @@ def _show_library_warnings() -> None:
 
 
 def run() -> NoReturn:
-    """The ``imprint`` command: :func:`main`, then exit. The process ends right after, so
-    the cyclic collector need not walk everything it holds (an archive's manifest) one
-    last time on the way out."""
+    """The ``imprint`` command: :func:`main`, then exit. Its builds may start their
+    workers from a fork server. The process ends right after, so the cyclic collector
+    need not walk everything it holds (an archive's manifest) one last time on the way
+    out."""
+    from ..builder.pool import allow_server
+
+    allow_server()  # this module is imported again by workers, harmlessly
     code = main()
     gc.freeze()
     raise SystemExit(code)

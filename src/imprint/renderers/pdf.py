@@ -254,8 +254,13 @@ class PdfRenderer:
         self._styles = {}
 
     def _release(self) -> None:
+        if not self._styles:
+            return
         self._styles.clear()
-        gc.collect()  # the configuration sits in reference cycles with its stylesheet
+        # the configuration sits in reference cycles with its stylesheet; the process
+        # may have set its objects aside from the collector on the way out (cli.run)
+        gc.unfreeze()
+        gc.collect()
 
     def _stylesheet(self, brand: Brand) -> tuple[Any, Any]:
         key = brand.digest
