@@ -115,9 +115,9 @@ class _Build:
 
     # --- results --------------------------------------------------------------------------
     def record(self, result: JobResult) -> None:
-        self.report.results.append(result)
+        self.report.add(result)
         if self.on_result is not None:
-            self.on_result(result, len(self.report.results), self.report.planned)
+            self.on_result(result, self.report.recorded(), self.report.planned)
 
     def fail_post(self, path: Path, formats: Iterable[str], error: str, code: int,
                   warnings: list[Diagnostic] | None = None) -> None:
@@ -163,8 +163,8 @@ class _Build:
                         continue
                     self.owners[built.file.path] = path
                     self.present.add(built.file.path)
-                    self.record(JobResult(path, fmt, "skipped", Path(built.file.path),
-                                          size=built.file.size, sha256=built.file.sha256))
+                    self.report.unchanged(path, fmt, built.file.path, built.file.size,
+                                          built.file.sha256)
             if stale:  # its bytes are read again when it is sent: an archive's are not held
                 posts.append(_Post(path, None, keys, stale, stamp))
         return posts
@@ -344,17 +344,6 @@ class _Build:
                 self.report.removed.append(old)
 
 
-def _restamp(report: BuildReport, written: Written) -> None:
-    """The size and digest of pages whose navigation the site pass filled in since (its
-    neighbours' pages too: a post's new title is in theirs)."""
-    if not written.stamps:
-        return
-    for result in report.results:
-        stamp = written.stamps.get(result.target) if result.target else None
-        if stamp is not None:
-            result.size, result.sha256 = stamp.size, stamp.sha256
-
-
 def _outcome_error(outcome: Outcome, path: Path, doing: str) -> str:
     """The report line for a job whose worker failed it (timeout, crash, memory, bug)."""
     if outcome.status == "error":
@@ -435,7 +424,7 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
         lines: list[str] = []
 
         def meanwhile(written: Written) -> None:  # while the search index is made
-            _restamp(run.report, written)
+            run.report.restamp(written.stamps)
             lines.extend(job_lines(run.report))
 
         try:  # the site pass saves the manifest (once: an archive's is large)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..config import __version__
 from ..diagnostics import Diagnostic
@@ -35,7 +36,6 @@ class JobResult:
 
 @dataclass
 class BuildReport:
-    results: list[JobResult] = field(default_factory=list)
     seconds: float = 0.0
     planned: int = 0  # jobs in the plan: posts × formats
     removed: list[Path] = field(default_factory=list)  # outputs of deleted posts
@@ -50,9 +50,34 @@ class BuildReport:
     laid_out: list[Path] = field(default_factory=list)  # site pages made anew (not posts)
     indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
     site_seconds: float = 0.0  # the site pass
+    _results: list[JobResult] = field(default_factory=list, repr=False)
+    # Jobs skipped because their output was fresh, as [source, format, output, size,
+    # sha256]: an archive's build has tens of thousands, made JobResults only if asked
+    _unchanged: list[list[Any]] = field(default_factory=list, repr=False)
+
+    def add(self, result: JobResult) -> None:
+        self._results.append(result)
+
+    def unchanged(self, source: Path, fmt: str, output: str, size: int, sha256: str) -> None:
+        """A job skipped: its output, recorded by the build cache, is as it was written."""
+        self._unchanged.append([source, fmt, output, size, sha256])
+
+    def recorded(self) -> int:
+        """How many jobs are recorded, whatever became of them."""
+        return len(self._results) + len(self._unchanged)
+
+    @property
+    def results(self) -> list[JobResult]:
+        """Every job's result: skipped ones first, then the others as they came."""
+        if self._unchanged:
+            self._results[:0] = [
+                JobResult(source, fmt, "skipped", Path(output), size=size, sha256=sha256)
+                for source, fmt, output, size, sha256 in self._unchanged]
+            self._unchanged = []
+        return self._results
 
     def _with(self, status: str) -> list[JobResult]:
-        return [r for r in self.results if r.status == status]
+        return [r for r in self._results if r.status == status]
 
     @property
     def failed(self) -> list[JobResult]:
@@ -64,18 +89,42 @@ class BuildReport:
 
     @property
     def skipped(self) -> list[JobResult]:
-        return self._with("skipped")
+        return [r for r in self.results if r.status == "skipped"]
+
+    @property
+    def skipped_count(self) -> int:
+        return len(self._unchanged) + len(self._with("skipped"))
+
+    @property
+    def posts(self) -> int:
+        """How many posts the jobs are of."""
+        return len({r.source for r in self._results} | {row[0] for row in self._unchanged})
 
     @property
     def warnings(self) -> list[Diagnostic]:
         seen: dict[Diagnostic, None] = {}
-        for result in self.results:
+        for result in self._results:  # a job skipped has none
             seen.update(dict.fromkeys(result.warnings))
         return list(seen)
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def restamp(self, stamps: dict[Path, Any]) -> None:
+        """New sizes and digests of outputs changed since they were recorded here (site
+        pages whose navigation was filled in): ``stamps`` maps each to its FileStamp."""
+        if not stamps:
+            return
+        for result in self._results:
+            stamp = stamps.get(result.target) if result.target else None
+            if stamp is not None:
+                result.size, result.sha256 = stamp.size, stamp.sha256
+        by_name = {str(path): stamp for path, stamp in stamps.items()}
+        for row in self._unchanged:
+            stamp = by_name.get(row[2])
+            if stamp is not None:
+                row[3], row[4] = stamp.size, stamp.sha256
 
 
 def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
@@ -91,14 +140,10 @@ def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
 
 
 def _job_line(r: JobResult) -> str:
-    """One job of ``report.json``, as ``json.dumps`` writes it; a skipped job (an archive
-    has tens of thousands) without building a dictionary first."""
+    """One job of ``report.json``, as ``json.dumps`` writes it."""
     if r.status == "skipped" and not r.warnings and r.error is None:
-        return (f'{{"source": {_text(str(r.source))}, "format": {_text(r.format)}, '
-                f'"status": "skipped", "seconds": 0.0, "cpu_seconds": 0.0, '
-                f'"output": {_text(str(r.target)) if r.target else "null"}, "size": {r.size}, '
-                f'"sha256": {_text(r.sha256) if r.sha256 else "null"}, "error": null, '
-                '"warnings": []}')
+        return _skipped_line(str(r.source), r.format, str(r.target) if r.target else None,
+                             r.size, r.sha256)
     return json.dumps({
         "source": str(r.source), "format": r.format, "status": r.status,
         "seconds": round(r.seconds, 4), "cpu_seconds": round(r.cpu_seconds, 4),
@@ -108,12 +153,26 @@ def _job_line(r: JobResult) -> str:
     }, ensure_ascii=False)
 
 
+def _skipped_line(source: str, fmt: str, output: str | None, size: int, sha256: str) -> str:
+    """A skipped job's line (an archive has tens of thousands), as _job_line would make
+    it, without building a dictionary first."""
+    return (f'{{"source": {_text(source)}, "format": {_text(fmt)}, "status": "skipped", '
+            f'"seconds": 0.0, "cpu_seconds": 0.0, '
+            f'"output": {_text(output) if output else "null"}, "size": {size}, '
+            f'"sha256": {_text(sha256) if sha256 else "null"}, "error": null, '
+            '"warnings": []}')
+
+
 _text = json.JSONEncoder(ensure_ascii=False).encode  # a string as json.dumps writes it
 
 
 def job_lines(report: BuildReport) -> list[str]:
     """The report's jobs, a line each, in order of source and format."""
-    return list(map(_job_line, sorted(report.results, key=lambda r: (str(r.source), r.format))))
+    lines = [((str(r.source), r.format), _job_line(r)) for r in report._results]
+    lines += [((str(source), fmt), _skipped_line(str(source), fmt, output, size, sha256))
+              for source, fmt, output, size, sha256 in report._unchanged]
+    lines.sort(key=lambda line: line[0])
+    return [line for _, line in lines]
 
 
 def write_report(path: Path, report: BuildReport, lines: list[str] | None = None) -> Path:
@@ -124,7 +183,7 @@ def write_report(path: Path, report: BuildReport, lines: list[str] | None = None
         "executor": report.executor or "none",
         "workers": report.workers,
         "peak_worker_rss_mb": round(report.peak_rss_kb / 1024, 1),
-        "summary": {"built": len(report.built), "skipped": len(report.skipped),
+        "summary": {"built": len(report.built), "skipped": report.skipped_count,
                     "failed": len(report.failed), "warnings": len(report.warnings),
                     "removed": len(report.removed)},
         "cpu_seconds": cpu_by_stage(report),

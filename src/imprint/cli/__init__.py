@@ -251,8 +251,8 @@ class _Progress:
 
 
 def _summary(report: BuildReport) -> None:
-    posts = len({r.source for r in report.results})
-    counts = (len(report.built), len(report.skipped), len(report.failed), len(report.warnings))
+    posts = report.posts
+    counts = (len(report.built), report.skipped_count, len(report.failed), len(report.warnings))
     if sys.stderr.isatty():
         from rich.console import Console
         from rich.table import Table
@@ -452,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..builder.plan import export_one
 
         report = export_one(args.file, args.command, args.output, settings)
-        if not report.results:
+        if not report.recorded():
             raise ImprintError("not a post (expected a Markdown file)", args.file)
         return _print_report(report, single=True)
     except ImprintError as exc:

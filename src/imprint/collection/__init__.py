@@ -138,7 +138,7 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
                 if result.status == "built":
                     cache.entries[str(targets[fmt])] = keys[fmt]
                     cache.save()
-            report.results.append(result)
+            report.add(result)
             if on_result is not None:
                 on_result(result)
     report.seconds = time.perf_counter() - started
