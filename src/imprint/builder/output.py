@@ -48,10 +48,15 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> int:
     """Delete temporary files a killed build left behind; return how many."""
     removed = 0
     for folder in folders:
-        if not folder.is_dir():
+        try:
+            entries = os.scandir(folder)  # an archive's folders hold tens of thousands
+        except OSError:
             continue
-        for stale in folder.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
+        with entries:
+            stale = [entry.path for entry in entries
+                     if entry.name.startswith(TMP_PREFIX) and entry.name.endswith(TMP_SUFFIX)]
+        for path in stale:
+            Path(path).unlink(missing_ok=True)
             removed += 1
     return removed
 

@@ -126,9 +126,11 @@ class _Build:
                                   warnings=list(warnings or [])))
 
     # --- planning ---------------------------------------------------------------------------
-    def remove_deleted(self) -> None:
-        """Outputs of posts whose source is gone: only files the manifest says imprint wrote."""
-        for source in [s for s in self.manifest.posts if not os.path.exists(s)]:
+    def remove_deleted(self, sources: list[Path]) -> None:
+        """Outputs of posts whose source is gone: only files the manifest says imprint wrote.
+        (``sources``, just found, are not looked for again.)"""
+        found = {source_id(p) for p in sources}
+        for source in [s for s in self.manifest.posts if s not in found and not os.path.exists(s)]:
             for path in self.manifest.forget(source):
                 if remove_output(path):
                     self.report.removed.append(path)
@@ -400,7 +402,7 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
                              [out / fmt for fmt in formats] + [out / "html" / ASSETS] +
                              [t.parent for t in targets.values()])
     if site:
-        run.remove_deleted()
+        run.remove_deleted(sources)
     if site and executor == "local" and run.sources_changed(sources):
         start_server([PRELOAD])  # workers will be needed: their libraries load meanwhile
     posts = run.plan(sources)

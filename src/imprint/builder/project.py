@@ -126,19 +126,29 @@ def discover(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            top = len(path.parts)
-            posts = []
-            for candidate in path.rglob("*"):
-                if candidate.suffix.lower() not in SOURCE_SUFFIXES:
-                    continue
-                if any(part.startswith(("_", ".")) for part in candidate.parts[top:]):
-                    continue
-                if candidate.stem.upper() == "README":
-                    continue  # a folder's notes to its editors, not a post
-                if candidate.is_file():
-                    posts.append(candidate)
-            found += sorted(posts, key=lambda p: p.parts)  # as paths sort, cheaper
+            posts: list[str] = []
+            _search(str(path), posts)
+            # in the order paths sort (by their parts), each made a Path once
+            found += [Path(post) for post in sorted(posts, key=lambda p: p.split(os.sep))]
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _search(folder: str, posts: list[str]) -> None:
+    """The posts under ``folder``, by one directory listing each (an archive's folder holds
+    tens of thousands): not its ``_*`` and ``.*`` entries, nor folders linked into it."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            name = entry.name
+            if name.startswith(("_", ".")):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                _search(entry.path, posts)
+                continue
+            stem, suffix = os.path.splitext(name)
+            if suffix.lower() not in SOURCE_SUFFIXES or stem.upper() == "README":
+                continue  # not a post, or a folder's notes to its editors
+            if entry.is_file():
+                posts.append(entry.path)
 

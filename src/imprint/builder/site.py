@@ -163,13 +163,13 @@ def _order(posts: list[Post], base: str) -> str:
     and of ``base``, what every page depends on (settings, brand, versions). What a
     post shows in its own entries (excerpt, sizes) is not here: that changes only with
     its manifest entry, which the pass then knows was touched."""
-    digest = hashlib.sha256(base.encode())
+    shown = [base]
     for post in posts:
         card = post.card
-        digest.update(repr((post.source, post.files, card.get("title_html"), card.get("date"),
-                            card.get("modified"), card.get("tags"), card.get("categories"))
-                           ).encode())
-    return digest.hexdigest()
+        shown.append(f"{post.source}\x1e{post.files}\x1e{card.get('title_html')}\x1e"
+                     f"{card.get('date')}\x1e{card.get('modified')}\x1e{card.get('tags')}\x1e"
+                     f"{card.get('categories')}")
+    return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()
 
 
 def _href(target: Path, page: Path) -> str:
@@ -195,17 +195,17 @@ class Site:
         self.out, self.manifest, self.project = out, manifest, project
         self.settings = project.settings
         self.mode = self.settings.html_mode or "site"
-        self.posts = _posts(out, manifest, present)
+        self.present = present
+        self.posts: list[Post] = []  # see run
         self.written = Written()
         # each page this pass made: [digest of its inputs, size, mtime_ns]; ``known``
         # is the record of the last pass, ``base`` what every page depends on
         self.base, self.known = base, known or {}
         # When what each post shows on other pages than its own (see _order) is as the
-        # last pass left it, only the pages of posts changed since (the manifest's
-        # touched ones) can have changed: the others are kept without being looked at
-        # again, if their files are as that pass left them (see carry).
-        self.order = _order(self.posts, base)
-        self.settled = bool(order) and order == self.order and bool(self.known)
+        # last pass left it (``order``), only the pages of posts changed since (the
+        # manifest's touched ones) can have changed: the others are kept without being
+        # looked at again, if their files are as that pass left them (see carry).
+        self.last_order, self.order, self.settled = order, "", False
         self.made: dict[str, list[Any]] = {}
         self.index_pages: list[str] = []  # index and topic pages, relative to ``out``
         self.assets = site_assets(project.brand) if self.mode == "site" else {}
@@ -215,13 +215,15 @@ class Site:
     def run(self, meanwhile: Callable[[], None] | None = None) -> Path:
         """Lay out what changed; the first index page. ``meanwhile`` is called once the
         rest is done, while the search index may still be in the making."""
-        has_pages = any("html" in p.files for p in self.posts)
         # Pagefind indexes each page's article alone, never the navigation filled in
         # below (a new file in its place; the index reads the one it was given), so it
-        # starts first and runs while the rest of the site is laid out
-        search = self.start_search() if has_pages else None
+        # starts first, from the manifest, and runs while the rest of the site is laid out
+        search = self.start_search()
         try:
-            if self.mode == "site" and has_pages:
+            self.posts = _posts(self.out, self.manifest, self.present)
+            self.order = _order(self.posts, self.base)
+            self.settled = self.last_order == self.order != "" and bool(self.known)
+            if self.mode == "site" and search is not None:
                 self.write_assets()
                 self.fill_navigation()
             index = self.write_indexes()
@@ -516,27 +518,33 @@ class Site:
 
     # --- search -------------------------------------------------------------------------------
     def start_search(self) -> tuple[threading.Thread, list[Path], list[int],
-                                    list[BaseException]]:
+                                    list[BaseException]] | None:
         """Start indexing, in a thread, the search shards (``pagefind/<n>/``) whose pages
-        changed; :meth:`finish_search` waits for it."""
-        pages = [p for p in self.posts if "html" in p.files]
+        changed; :meth:`finish_search` waits for it. None: the site has no pages."""
+        isfile, present = os.path.isfile, self.present
+        # a page's article is what its cache key and the files it shows (its images, by
+        # their bytes) say it is; its navigation is not indexed, so a neighbour's new
+        # title does not index the shard again
+        pages = [(os.path.basename(built.file.path), built.file.path,
+                  f"{built.key}|{'|'.join(d.sha256 for d in entry.dependencies)}")
+                 for entry in self.manifest.posts.values()
+                 if entry.card and (built := entry.outputs.get("html")) is not None
+                 and (built.file.path in present or isfile(built.file.path))]
+        if not pages:
+            return None
         count = shard_count(len(pages), self.settings.search_shard_size)
-        shards: dict[int, list[Post]] = {}
-        for post in pages:
-            shards.setdefault(shard_of(post.name("html"), count), []).append(post)
+        shards: dict[int, list[tuple[str, str, str]]] = {}
+        for page in pages:
+            shards.setdefault(shard_of(page[0], count), []).append(page)
         order = sorted(shards)
         todo: list[tuple[Path, list[Path], bool]] = []
         for number in order:
             bundle = self.out / SEARCH / str(number)
-            if not self.moved(shards[number]) and self.carry(bundle / "pagefind-entry.json"):
-                continue  # none of its pages changed since the last pass
-            # a page's article is what its cache key says it is: its navigation is not
-            # indexed, so a neighbour's new title does not index the shard again
-            members = sorted((p.name("html"), self.manifest.posts[p.source].outputs["html"].key)
-                             for p in shards[number])
+            members = sorted((name, made) for name, _, made in shards[number])
             primary = number == order[0]  # the bundle with Pagefind's scripts
             if not self.unchanged(bundle / "pagefind-entry.json", primary, members):
-                todo.append((bundle, [p.outputs["html"] for p in shards[number]], primary))
+                todo.append((bundle, sorted(Path(file) for _, file, _ in shards[number]),
+                             primary))
         failed: list[BaseException] = []
 
         def index() -> None:
@@ -712,7 +720,8 @@ def finish(out: Path, manifest: Manifest, project: Project, shared: str,
     record = manifest.path.with_suffix(".site")
     state = _read_state(record)
     base = f"|{project.settings!r}|{shared}|{out}"
-    if _site_key(manifest.digest(), base) == state.get("key") and \
+    # nothing touched and the manifest as the last pass saw it: the site is as it was
+    if not manifest.touched and _site_key(manifest.digest(), base) == state.get("key") and \
             (out / INDEX_TEMPLATE).is_file():
         return out / INDEX_TEMPLATE, Written(skipped=True)
     site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
