@@ -217,6 +217,30 @@ def test_two_builds_are_byte_identical(samples_build, settings, tmp_path):
 
 
 @pytest.mark.slow
+def test_workers_from_the_fork_server_build_the_same_bytes(samples_build, settings, tmp_path,
+                                                          monkeypatch):
+    """An archive's build (the imprint command, past SERVER_POSTS posts) starts its workers
+    from a fork server loaded while it plans: the same bytes as forked workers."""
+    from imprint.builder import executors, plan, pool
+
+    monkeypatch.setattr(pool, "_SERVER_ALLOWED", True)  # as the imprint command allows
+    monkeypatch.setattr(plan, "SERVER_POSTS", 1)  # the samples stand in for an archive
+    routes: list[bool] = []
+    original = executors.LocalExecutor.__init__
+
+    def noted(self, *args, server=False, **kwargs):
+        routes.append(server)
+        original(self, *args, server=server, **kwargs)
+
+    monkeypatch.setattr(executors.LocalExecutor, "__init__", noted)
+    served = build([CONTENT], out=tmp_path / "served",
+                   settings=settings.with_overrides(content=CONTENT))
+    assert routes == [True] and served.ok, [r.error for r in served.failed]
+    forked = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
+    assert {(r.format, r.target.name): r.sha256 for r in served.built} == forked
+
+
+@pytest.mark.slow
 def test_source_date_epoch_is_now_in_every_output(settings, tmp_path):
     post = CONTENT / "2025-09-03-monsoon-grids.md"
     epoch = settings.with_overrides(source_date_epoch=1_700_000_000)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from . import jobs
-from .pool import ERROR, OK, Outcome, WorkerPool, start_server
+from .pool import ERROR, OK, Outcome, WorkerPool
 from .project import Project
 
 PRELOAD = "imprint.builder.preload"  # what the fork server imports for the workers
@@ -95,16 +95,17 @@ class LocalExecutor:
     name = "local"
 
     def __init__(self, project: Project, formats: Sequence[str], workers: int,
-                 timeout: float | None, memory_mb: int | None):
-        # The renderers' libraries (WeasyPrint above all) are loaded once, by the fork
-        # server every worker starts from; the build may have started it already, so
-        # that it loads them while the build plans. Without one, they are imported here
-        # and reach every worker forked from this process.
-        server = start_server([PRELOAD])
+                 timeout: float | None, memory_mb: int | None, server: bool = False):
+        """``server``: start the workers from the fork server (:func:`start_server`),
+        which loaded the renderers' libraries (WeasyPrint above all) while the build
+        planned. Otherwise they are imported here, once, and reach every worker forked
+        from this process (quicker, unless planning took long enough to hide the
+        server's start)."""
         if not server:
             jobs.preload(formats)
         self._pool = WorkerPool(workers, jobs.init_worker, (project, tuple(formats)),
                                 timeout=timeout, memory_mb=memory_mb, server=server)
+        self._pool.start()  # a build has work for each (their number is capped by it)
 
     @property
     def peak_rss_kb(self) -> int:

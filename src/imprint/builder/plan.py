@@ -52,6 +52,9 @@ def manifest_path(settings: Settings, out: Path) -> Path:
 INDEX_NAME = "index.html"
 SAVE_EVERY = 2.0  # seconds between manifest saves while building
 READ_AHEAD = 4  # posts being read or rendered at once, per worker
+# posts from which planning hides a fork server's start (a fresh Python loading imprint
+# and WeasyPrint, about 0.45 s here; planning costs about 50 µs a post)
+SERVER_POSTS = 4000
 # longest first, so the slow PDFs do not end up alone at the end of a build
 PRIORITY = {"pdf": 1, "docx": 2, "epub": 3, "html": 4}
 
@@ -403,10 +406,13 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
                              [t.parent for t in targets.values()])
     if site:
         run.remove_deleted(sources)
-    if site and executor == "local" and run.sources_changed(sources):
-        start_server([PRELOAD])  # workers will be needed: their libraries load meanwhile
+    # An archive takes a while to plan: if a post changed, workers will be needed, and a
+    # fork server loads their libraries meanwhile (see LocalExecutor)
+    server = site and executor == "local" and len(sources) >= SERVER_POSTS and \
+        run.sources_changed(sources) and start_server([PRELOAD])
     posts = run.plan(sources)
-    chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts)
+    chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts,
+                       server)
     try:
         if chosen is not None:
             run.report.executor = chosen.name
@@ -450,8 +456,8 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
 
 
 def _executor(kind: str, project: Project, formats: Sequence[str], jobs: int | None,
-              settings: Settings, scheduler: Any, site: bool,
-              posts: list[_Post]) -> Executor | None:
+              settings: Settings, scheduler: Any, site: bool, posts: list[_Post],
+              server: bool = False) -> Executor | None:
     if not posts:
         return None  # nothing to build: start no worker, import no renderer
     if kind == "dask":
@@ -462,7 +468,8 @@ def _executor(kind: str, project: Project, formats: Sequence[str], jobs: int | N
         return InlineExecutor(project, formats)
     workers = min(jobs if jobs is not None else settings.worker_count,
                   sum(len(p.stale) for p in posts))
-    return LocalExecutor(project, formats, workers, settings.job_timeout, settings.memory_mb)
+    return LocalExecutor(project, formats, workers, settings.job_timeout, settings.memory_mb,
+                         server=server)
 
 
 def export_one(path: Path, fmt: str, output: Path | None = None,

@@ -219,6 +219,12 @@ class WorkerPool:
         self.peak_rss_kb = 0
         self.replaced = 0  # workers killed or lost and started again
 
+    def start(self) -> None:
+        """Start every worker now rather than as jobs come: they set themselves up (the
+        renderers warmed) side by side while the first jobs are being prepared."""
+        while len(self._workers) < self.size:
+            self._spawn()
+
     def _spawn(self) -> _Worker:
         worker = _Worker(self._ctx, *self._spawn_args)
         self._workers.append(worker)
