@@ -156,6 +156,13 @@ class PostEntry:
     def dependencies_unchanged(self) -> bool:
         return all(d.unchanged() for d in self.dependencies)
 
+    def fresh(self, fmt: str, key: str) -> Built | None:
+        """The recorded output, if it was built for ``key`` and is still as written."""
+        built = self.outputs.get(fmt)
+        if built is None or built.key != key or not built.file.unchanged():
+            return None
+        return built
+
 
 class Manifest:
     """Every post's outputs in one output folder."""
@@ -244,14 +251,6 @@ class Manifest:
 
     def entry(self, source: Path) -> PostEntry | None:
         return self.posts.get(source_id(source))
-
-    def fresh(self, source: Path, fmt: str, key: str) -> Built | None:
-        """The recorded output, if it was built for ``key`` and is still as written."""
-        entry = self.entry(source)
-        built = entry.outputs.get(fmt) if entry else None
-        if built is None or built.key != key or not built.file.unchanged():
-            return None
-        return built
 
     def record(self, source: Path, fmt: str, key: str, target: Path, sha256: str) -> PostEntry:
         entry = self.posts.setdefault(source_id(source), PostEntry())

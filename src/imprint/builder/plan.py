@@ -162,8 +162,8 @@ class _Build:
             if trust and entry and entry.dependencies_unchanged():
                 stale = []
                 for fmt in self.formats:
-                    built = entry.outputs.get(fmt)
-                    if built is None or built.key != keys[fmt] or not built.file.unchanged():
+                    built = entry.fresh(fmt, keys[fmt])
+                    if built is None:
                         stale.append(fmt)
                         continue
                     self.owners[built.file.path] = path

@@ -222,7 +222,7 @@ class Site:
         try:
             self.posts = _posts(self.out, self.manifest, self.present)
             self.order = _order(self.posts, self.base)
-            self.settled = self.last_order == self.order != "" and bool(self.known)
+            self.settled = self.last_order == self.order and bool(self.known)
             if self.mode == "site" and search is not None:
                 self.write_assets()
                 self.fill_navigation()
@@ -540,7 +540,7 @@ class Site:
         todo: list[tuple[Path, list[Path], bool]] = []
         for number in order:
             bundle = self.out / SEARCH / str(number)
-            members = sorted((name, made) for name, _, made in shards[number])
+            members = sorted((name, key) for name, _, key in shards[number])
             primary = number == order[0]  # the bundle with Pagefind's scripts
             if not self.unchanged(bundle / "pagefind-entry.json", primary, members):
                 todo.append((bundle, sorted(Path(file) for _, file, _ in shards[number]),
@@ -726,6 +726,7 @@ def finish(out: Path, manifest: Manifest, project: Project, shared: str,
         return out / INDEX_TEMPLATE, Written(skipped=True)
     site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
                 state.get("pages"), present, state.get("order", ""))
+
     def settle() -> None:  # while Pagefind indexes, if it does
         site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
         if meanwhile is not None:
