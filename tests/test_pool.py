@@ -157,3 +157,17 @@ def test_workers_from_the_fork_server_have_the_environment_of_now(monkeypatch):
         [outcome] = pool.results()
     assert outcome.status == OK, outcome.detail
     assert outcome.value == ("set after the server started", True)
+
+
+def test_a_freed_worker_has_its_next_job_before_the_outcome_is_handled():
+    """While the build writes one job's output, the worker that made it is already on
+    the next job, not waiting for the build to come back."""
+    with WorkerPool(1) as pool:
+        tickets = [pool.submit(square, n) for n in range(3)]
+        seen = []
+        for outcome in pool.results():
+            held = [w.job[0] for w in pool._workers if w.job is not None]
+            seen.append((outcome.ticket, held))
+        assert [outcome for outcome, _ in seen] == tickets
+        # the next ticket was sent to the worker before each outcome came out
+        assert [held for _, held in seen] == [[tickets[1]], [tickets[2]], []]

@@ -291,7 +291,12 @@ class WorkerPool:
                 if id(worker) in finished or worker.job is None:
                     continue
                 finished.add(id(worker))
-                yield self._collect(worker)
+                outcome = self._collect(worker)
+                # the freed worker takes its next job before this outcome is handled (the
+                # caller writes an output, which can take a while): it is not left idle
+                lost = self._dispatch()
+                yield outcome
+                yield from lost
             now = time.monotonic()
             for worker in self._running():
                 ticket, started, deadline = worker.job  # type: ignore[misc]
