@@ -111,11 +111,17 @@ def convert(request: dict[str, Any], text: str, args: Sequence[str],
     """One conversion of ``text`` by this process's resident pandoc (``request`` says
     which, see pandoc_worker.lua); the same as ``run_pandoc(args, text)``, which runs
     instead whenever the resident pandoc cannot answer."""
-    data = text.expandtabs(TAB_STOP).encode("utf-8")
-    answer = _RESIDENT.ask(request, data, timeout)
+    answer = ask_resident(request, text, timeout)
     if answer is None:
         return run_pandoc(args, text.encode("utf-8"), timeout)
     return answer
+
+
+def ask_resident(request: dict[str, Any], text: str,
+                 timeout: float = DEFAULT_TIMEOUT) -> bytes | None:
+    """The answer of this process's resident pandoc to ``request`` on ``text``; None if
+    it cannot answer (no pandoc to start, or pandoc reported an error)."""
+    return _RESIDENT.ask(request, text.expandtabs(TAB_STOP).encode("utf-8"), timeout)
 
 
 def resident_cpu_seconds() -> float:

@@ -31,6 +31,13 @@ local function local_images_out(doc)
   end}
 end
 
+local function with_api_version(tree)
+  -- the JSON reader wants the version of the types the tree was written for: these
+  local numbers = {}
+  for number in tostring(PANDOC_API_VERSION):gmatch("%d+") do numbers[#numbers + 1] = number end
+  return '{"pandoc-api-version":[' .. table.concat(numbers, ",") .. "]," .. tree:sub(2)
+end
+
 local function convert(request, input)
   -- reader options as on the command line: 72 columns (table widths), a sandbox
   if request.job == "html" then
@@ -39,8 +46,13 @@ local function convert(request, input)
     return pandoc.write(doc, "html5", {wrap_text = "none", email_obfuscation = "none",
                                        html_math_method = "mathml", highlight_method = "none"})
       .. "\n"
-  elseif request.job == "docx" then
-    local doc = pandoc.read(input, "html", {columns = 72}, {})
+  elseif request.job == "docx" or request.job == "docx-json" then
+    local doc
+    if request.job == "docx" then
+      doc = pandoc.read(input, "html", {columns = 72}, {})
+    else  -- the tree pandoc's HTML reader would make of the page (renderers/docx_ast.py)
+      doc = pandoc.read(with_api_version(input), "json", {}, {})
+    end
     doc = shift_headings(doc, request.shift or 0)
     doc.meta.lang = request.lang
     doc = local_images_out(doc)
