@@ -102,3 +102,8 @@ def test_metadata_reads_as_pandoc_reads_it():
 ])
 def test_what_it_does_not_know_is_left_to_pandoc(body):
     assert ours(page_of(body)) is None
+
+
+def test_markup_nested_past_pythons_stack_is_left_to_pandoc():
+    deep = "<em>" * 5000 + "x" + "</em>" * 5000
+    assert ours(page_of(f"<p>{deep}</p>")) is None

@@ -48,12 +48,23 @@ def page_json(page: str) -> str | None:
         head, body = root.find("head"), root.find("body")
         if head is None or body is None:
             return None
+        if any(_deeper_than(element, MAX_DEPTH) for element in body.iter()):
+            return None  # lxml's parser stops nesting at 256 levels; pandoc's does not
         meta = _meta(root, head)
         blocks = _fix_plains(_blocks(body), in_list=False)
     except (Unsupported, ValueError):
         return None
     return json.dumps({"meta": meta, "blocks": blocks}, ensure_ascii=False,
                       separators=(",", ":"))
+
+
+MAX_DEPTH = 64  # elements nested deeper than this are left to pandoc
+
+
+def _deeper_than(element: Any, depth: int) -> bool:
+    if len(element):
+        return False  # its children are looked at in turn
+    return sum(1 for _ in element.iterancestors()) > depth
 
 
 # --- inlines, joined as pandoc's builder joins them ---------------------------------------------
