@@ -171,3 +171,34 @@ def test_a_freed_worker_has_its_next_job_before_the_outcome_is_handled():
         assert [outcome for outcome, _ in seen] == tickets
         # the next ticket was sent to the worker before each outcome came out
         assert [held for _, held in seen] == [[tickets[1]], [tickets[2]], []]
+
+
+def _freeze_count() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_build_worker_sets_aside_what_outlives_its_first_jobs(settings):
+    """After a pool worker's first job of each kind, what is still alive (libraries, fonts,
+    caches) is frozen away from the cyclic collector; the jobs' results are unchanged."""
+    from imprint.builder import jobs
+    from imprint.builder.project import Project
+
+    from .conftest import CONTENT
+
+    post = min(CONTENT.glob("*.md"))
+    with WorkerPool(1, jobs.init_pool_worker, (Project.open(settings), ("html",))) as pool:
+        pool.submit(_freeze_count)
+        pool.submit(jobs.normalise_job, post)
+        [before, normalised] = [o.value for o in pool.results()]
+        doc = normalised[0]
+        pool.submit(_freeze_count)
+        pool.submit(jobs.render_job, doc, "html")
+        pool.submit(_freeze_count)
+        [after_normalise, rendered, after_render] = [o.value for o in pool.results()]
+    assert before == 0
+    assert doc is not None and rendered[0] and rendered[1] is None
+    assert 0 < after_normalise < after_render  # frozen after each kind's first job
+    jobs.use_project(Project.open(settings))  # here, as in the worker: the same page
+    assert jobs.render_job(doc, "html")[0] == rendered[0]

@@ -103,7 +103,7 @@ class LocalExecutor:
         server's start)."""
         if not server:
             jobs.preload(formats)
-        self._pool = WorkerPool(workers, jobs.init_worker, (project, tuple(formats)),
+        self._pool = WorkerPool(workers, jobs.init_pool_worker, (project, tuple(formats)),
                                 timeout=timeout, memory_mb=memory_mb, server=server)
         self._pool.start()  # a build has work for each (their number is capped by it)
 

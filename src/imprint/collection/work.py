@@ -62,7 +62,7 @@ class Runner:
         self.pool: WorkerPool | None = None
         if workers > 1:
             jobs.preload(formats)  # imported once here, before the workers fork
-            self.pool = WorkerPool(workers, jobs.init_worker, (project, tuple(formats)),
+            self.pool = WorkerPool(workers, jobs.init_pool_worker, (project, tuple(formats)),
                                    timeout=settings.job_timeout, memory_mb=settings.memory_mb)
         else:
             jobs.use_project(project)
