@@ -18,6 +18,8 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from html import escape as html_escape
+from math import ceil
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -231,6 +233,22 @@ def tag_formulas(data: bytes, sources: set[str]) -> bytes:
     return out.getvalue()
 
 
+def _label_width(page: Any, keyword: str) -> float | None:
+    """The width of the text in the margin box ``keyword`` of a laid-out page, if it is
+    one line of text; else None."""
+    boxes = [b for b in page.children if getattr(b, "at_keyword", None) == keyword]
+    if len(boxes) != 1 or len(boxes[0].children) != 1:
+        return None
+    pieces = boxes[0].children[0].children
+    if not pieces:
+        return None
+    try:
+        left = min(p.position_x for p in pieces)
+        return float(max(p.position_x + p.margin_width() for p in pieces) - left)
+    except (AttributeError, TypeError):
+        return None
+
+
 class PdfRenderer:
     name: ClassVar[str] = "pdf"
     suffix: ClassVar[str] = ".pdf"
@@ -238,6 +256,7 @@ class PdfRenderer:
 
     def __init__(self) -> None:
         self._styles: dict[str, tuple[Any, Any]] = {}  # brand digest -> (CSS, FontConfiguration)
+        self._heads: dict[tuple[str, str, str], str] = {}  # see running_heads
         # A FontConfiguration removes its temporary font folder when it is collected; left
         # to interpreter shutdown, its module may be torn down first ("Exception ignored
         # in FontConfiguration.__del__") and the folder stays. Drop it while all is alive.
@@ -273,6 +292,53 @@ class PdfRenderer:
                                  font_config=fonts, url_fetcher=_Fetcher.make(None, brand))
             self._styles = {key: (css, fonts)}  # one brand per process at a time
         return self._styles[key]
+
+    def running_heads(self, ctx: RenderContext, doc: Document) -> str:
+        """Page rules giving the running heads' margin boxes their widths: the brand's
+        label (top left, bottom left) exactly its own width, the post's title and the
+        page number (top right, bottom right) the rest of the line.
+
+        Left to themselves, the two boxes on each side would share the line by the
+        widths of their texts, which WeasyPrint works out again on every page of
+        every PDF. Where both texts fit on the line the result is the same: the label
+        starts at the left margin and the right-hand text ends at the right margin (a
+        test finds the same PDF bytes either way). The label is measured once per process,
+        brand and language, by WeasyPrint on a page of its own; a label wider than a
+        third of the line, or one that wraps, is left to share the line as before, as
+        is a right-to-left page."""
+        if doc.dir == "rtl":
+            return ""
+        key = (ctx.brand.digest, ctx.pdf_standard, doc.lang)
+        if key not in self._heads:
+            if self._heads and next(iter(self._heads))[0] != key[0]:
+                self._heads.clear()  # one brand per process at a time, as _stylesheet
+            self._heads[key] = self._measure_heads(ctx, doc.lang)
+        return self._heads[key]
+
+    def _measure_heads(self, ctx: RenderContext, lang: str) -> str:
+        weasyprint = _weasyprint()
+        css, fonts = self._stylesheet(ctx.brand)
+        sheets = [css]
+        if ctx.pdf_standard == "x-4":
+            sheets.append(weasyprint.CSS(string=ctx.brand.print_css()))
+        probe = (f'<html lang="{html_escape(lang)}"><body><p>a</p>'
+                 '<p style="break-before: page">b</p></body></html>')
+        try:
+            pages = weasyprint.HTML(string=probe, base_url=BASE_URL,
+                                    url_fetcher=_Fetcher.make(None, ctx.brand)).render(
+                stylesheets=sheets, font_config=fonts).pages
+            page = pages[-1]._page_box  # WeasyPrint's layout of the page (not public API)
+            line = float(page.width)
+        except Exception:  # noqa: BLE001 - no measure: the boxes share the line as before
+            return ""
+        rules = []
+        for side in ("top", "bottom"):
+            width = _label_width(page, f"@{side}-left")
+            if width is not None and 0 < width <= line / 3:
+                width = ceil(width * 1000) / 1000  # never narrower than the label
+                rules.append(f"@{side}-left {{ width: {width}px; }} "
+                             f"@{side}-right {{ width: calc(100% - {width}px); }}")
+        return f"@page {{ {' '.join(rules)} }}" if rules else ""
 
     @staticmethod
     def preload() -> None:
@@ -322,7 +388,7 @@ class PdfRenderer:
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         moment = ctx.moment(doc)
-        data = self.write(self.page(doc, ctx), ctx, moment,
+        data = self.write(self.page(doc, ctx, self.running_heads(ctx, doc)), ctx, moment,
                           f"{doc.identifier}|{doc.source_digest}", doc,
                           self._attachments(doc, ctx, moment))
         if ctx.pdf_standard == "ua-1" and any(f.svg for f in doc.formulas):
