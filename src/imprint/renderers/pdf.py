@@ -256,7 +256,7 @@ class PdfRenderer:
 
     def __init__(self) -> None:
         self._styles: dict[str, tuple[Any, Any]] = {}  # brand digest -> (CSS, FontConfiguration)
-        self._heads: dict[tuple[str, str, str], str] = {}  # see running_heads
+        self._heads: dict[tuple[str, str, str], str | None] = {}  # see running_heads
         # A FontConfiguration removes its temporary font folder when it is collected; left
         # to interpreter shutdown, its module may be torn down first ("Exception ignored
         # in FontConfiguration.__del__") and the folder stays. Drop it while all is alive.
@@ -303,17 +303,20 @@ class PdfRenderer:
         every PDF. Where both texts fit on the line the result is the same: the label
         starts at the left margin and the right-hand text ends at the right margin (a
         test finds the same PDF bytes either way). The label is measured once per process,
-        brand and language, by WeasyPrint on a page of its own; a label wider than a
-        third of the line, or one that wraps, is left to share the line as before, as
-        is a right-to-left page."""
+        brand and language, by WeasyPrint on a page of its own, when a second PDF is
+        made (a single export would spend more on the measure than it saves); a label
+        wider than a third of the line, or one that wraps, is left to share the line as
+        before, as is a right-to-left page."""
         if doc.dir == "rtl":
             return ""
         key = (ctx.brand.digest, ctx.pdf_standard, doc.lang)
         if key not in self._heads:
             if self._heads and next(iter(self._heads))[0] != key[0]:
                 self._heads.clear()  # one brand per process at a time, as _stylesheet
+            self._heads[key] = None  # the first PDF: not measured yet
+        elif self._heads[key] is None:
             self._heads[key] = self._measure_heads(ctx, doc.lang)
-        return self._heads[key]
+        return self._heads[key] or ""
 
     def _measure_heads(self, ctx: RenderContext, lang: str) -> str:
         weasyprint = _weasyprint()
