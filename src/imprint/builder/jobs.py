@@ -40,23 +40,27 @@ def init_worker(project: Project, formats: Sequence[str]) -> None:
 
 def init_pool_worker(project: Project, formats: Sequence[str]) -> None:
     """:func:`init_worker` in a local pool worker, a process that lives for one build
-    and runs nothing but its jobs: after its first job of each kind, what is alive
+    and runs nothing but its jobs: once it has run a kind of job twice, what is alive
     (libraries, fonts, stylesheets and their caches) lives as long as the process, and
     is set aside from Python's cyclic collector (:func:`_settle`)."""
     global _UNSETTLED
     init_worker(project, formats)
-    _UNSETTLED = {"normalise", *formats}
+    _UNSETTLED = dict.fromkeys(("normalise", *formats), 0)
 
 
-_UNSETTLED: set[str] = set()  # kinds of job whose first run in this pool worker is to come
+_UNSETTLED: dict[str, int] = {}  # kinds of job not settled yet in this pool worker: runs
 
 
 def _settle(kind: str) -> None:
-    """After the first job of ``kind`` in a pool worker: collect, then freeze what is left,
-    so later full collections no longer walk it (about 2 % of a long post's CPU time).
-    A job's own objects are gone by then or freed by their reference counts."""
-    if kind in _UNSETTLED:
-        _UNSETTLED.discard(kind)
+    """After the second job of ``kind`` in a pool worker (a build of one post never gets
+    there, and pays nothing): collect, then freeze what is left, so later full
+    collections no longer walk it (about 1 % of a long post's CPU time). A job's own
+    objects are gone by then or freed by their reference counts."""
+    if kind not in _UNSETTLED:
+        return
+    _UNSETTLED[kind] += 1
+    if _UNSETTLED[kind] == 2:
+        del _UNSETTLED[kind]
         gc.collect()
         gc.freeze()
 
