@@ -182,6 +182,10 @@ class _Worker:
         self.job: tuple[int, float, float] | None = None  # ticket, started, deadline
 
     def stop(self, kill: bool = False) -> None:
+        self.ask_to_stop(kill)
+        self.wait()
+
+    def ask_to_stop(self, kill: bool = False) -> None:
         if kill and self.process.is_alive():
             self.process.kill()
         else:
@@ -189,6 +193,8 @@ class _Worker:
                 self.conn.send(None)
             except (BrokenPipeError, OSError):
                 pass
+
+    def wait(self) -> None:
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
@@ -328,8 +334,10 @@ class WorkerPool:
     def close(self) -> None:
         """Stop every worker: idle ones are told to exit, busy ones are killed."""
         self._queue.clear()
-        for worker in list(self._workers):
-            worker.stop(kill=worker.job is not None)
+        for worker in self._workers:  # all told first: they end side by side
+            worker.ask_to_stop(kill=worker.job is not None)
+        for worker in self._workers:
+            worker.wait()
         self._workers.clear()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
