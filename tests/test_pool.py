@@ -173,10 +173,14 @@ def test_a_freed_worker_has_its_next_job_before_the_outcome_is_handled():
         assert [held for _, held in seen] == [[tickets[1]], [tickets[2]], []]
 
 
-def _freeze_count() -> int:
+def _settling() -> tuple[dict[str, int], int]:
+    """In a worker: the kinds of job not settled yet (and their runs), and how many
+    objects are frozen."""
     import gc
 
-    return gc.get_freeze_count()
+    from imprint.builder import jobs
+
+    return dict(jobs._UNSETTLED), gc.get_freeze_count()
 
 
 def test_a_build_worker_sets_aside_what_outlives_its_first_jobs(settings):
@@ -189,20 +193,21 @@ def test_a_build_worker_sets_aside_what_outlives_its_first_jobs(settings):
 
     post = min(CONTENT.glob("*.md"))
     with WorkerPool(1, jobs.init_pool_worker, (Project.open(settings), ("html",))) as pool:
-        for call in [(jobs.normalise_job, post), (_freeze_count,), (jobs.normalise_job, post),
-                     (_freeze_count,)]:
+        for call in [(_settling,), (jobs.normalise_job, post), (_settling,),
+                     (jobs.normalise_job, post), (_settling,)]:
             pool.submit(*call)
-        [normalised, once, _, twice] = [o.value for o in pool.results()]
+        [start, normalised, once, _, twice] = [o.value for o in pool.results()]
         doc = normalised[0]
-        for call in [(jobs.render_job, doc, "html"), (_freeze_count,),
-                     (jobs.render_job, doc, "html"), (_freeze_count,)]:
+        for call in [(jobs.render_job, doc, "html"), (_settling,),
+                     (jobs.render_job, doc, "html"), (_settling,)]:
             pool.submit(*call)
         [rendered, rendered_once, rendered_again, rendered_twice] = \
             [o.value for o in pool.results()]
     assert doc is not None and rendered[0] and rendered[1] is None
-    assert once == 0 < twice  # a single post's build never pays for the collection
-    assert rendered_once < rendered_twice and rendered_twice - rendered_once > 100
+    assert start[0] == {"normalise": 0, "html": 0}
+    # a single post's build never pays for the collection; a second job of a kind does
+    assert once[0] == {"normalise": 1, "html": 0} and twice[0] == {"html": 0}
+    assert twice[1] > once[1]
+    assert rendered_once[0] == {"html": 1} and rendered_twice[0] == {}
+    assert rendered_twice[1] > rendered_once[1]
     assert rendered_again[0] == rendered[0]
-    jobs.use_project(Project.open(settings))  # here, as in the worker: the same page
-    jobs.use_project(Project.open(settings))  # here, as in the worker: the same page
-    assert jobs.render_job(doc, "html")[0] == rendered[0]
