@@ -657,7 +657,7 @@ def _pagefind_command() -> list[str]:
         from pagefind_bin import get_executable
 
         return [str(get_executable())]
-    except (ImportError, OSError, FileNotFoundError):
+    except (ImportError, OSError):
         return [sys.executable, "-m", "pagefind"]
 
 

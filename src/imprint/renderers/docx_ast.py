@@ -36,6 +36,7 @@ _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 _WRAPPERS = {"em": "Emph", "i": "Emph", "strong": "Strong", "b": "Strong", "sup": "Superscript",
              "sub": "Subscript", "s": "Strikeout", "del": "Strikeout", "strike": "Strikeout"}
 _SPACES = ("Space", "SoftBreak")
+MAX_DEPTH = 64  # elements nested deeper than this are left to pandoc
 
 
 def page_json(page: str) -> str | None:
@@ -58,9 +59,6 @@ def page_json(page: str) -> str | None:
                       separators=(",", ":"))
 
 
-MAX_DEPTH = 64  # elements nested deeper than this are left to pandoc
-
-
 def _deeper_than(element: Any, depth: int) -> bool:
     if len(element):
         return False  # its children are looked at in turn
@@ -77,7 +75,7 @@ def _add(out: list[Inline], item: Inline) -> None:
     pair = (last["t"], kind)
     if pair == ("Str", "Str"):
         out[-1] = {"t": "Str", "c": last["c"] + item["c"]}
-    elif pair in (("Space", "Space"),):
+    elif pair == ("Space", "Space"):
         pass
     elif pair in (("Space", "SoftBreak"), ("SoftBreak", "Space"), ("SoftBreak", "SoftBreak")):
         out[-1] = {"t": "SoftBreak"}
@@ -235,7 +233,7 @@ def _block(element: lxml.html.HtmlElement) -> Block | None:
         attr = _attr(element.attrib.items())
         if attr[0] in ("footnotes", "refs") or any(
                 c in ("footnotes", "line-block", "section") for c in attr[1]) or any(
-                k in ("role",) for k, _ in attr[2]):
+                k == "role" for k, _ in attr[2]):
             raise Unsupported("div")
         return {"t": "Div", "c": [attr, _blocks(element)]}
     if tag == "blockquote":
@@ -249,9 +247,10 @@ def _block(element: lxml.html.HtmlElement) -> Block | None:
         return {"t": "BulletList", "c": _items(element)}
     if tag == "ol":
         _attr(element.attrib.items(), allowed=("type", "start"))
-        style = _ORDER_TYPES.get(element.get("type", ""), "DefaultStyle")
-        if element.get("type") not in (None, *_ORDER_TYPES):
+        kind = element.get("type")
+        if kind is not None and kind not in _ORDER_TYPES:
             raise Unsupported("ol type")
+        style = _ORDER_TYPES[kind] if kind else "DefaultStyle"
         start = element.get("start", "1")
         if not start.isdigit():
             raise Unsupported("ol start")
