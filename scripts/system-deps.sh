@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the Debian packages imprint needs beyond Python:
+# Install the Debian packages imprint needs: Debian's python3 and its venv module (the
+#   Makefile makes .venv from it),
 #   Pango and HarfBuzz (WeasyPrint), fontconfig, fallback fonts for scripts the brand
 #   fonts lack (Noto CJK for Korean, Japanese and Chinese; Noto core for Arabic script
 #   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
@@ -18,7 +19,7 @@
 # With --if-missing, nothing happens unless one of them is absent.
 set -eu
 
-BUILD="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
+BUILD="python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
 fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils libgs-common"
 CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm"
 
