@@ -5,6 +5,7 @@ the conversion still ends as the command line's would."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -68,6 +69,25 @@ def test_the_docx_embeds_no_local_file(tmp_path: Path, settings):
     assert not [name for name in docx.namelist() if name.startswith("word/media/")]
     assert not any(b"PANDOC-SECRET" in docx.read(name) for name in docx.namelist())
     assert b"gone" in docx.read("word/document.xml")  # its description instead
+
+
+def test_a_tree_given_as_json_embeds_no_local_file(tmp_path: Path, settings):
+    # docx_ast never makes an image; were a tree to hold one, the sandbox still holds
+    from imprint.brand.docx import reference_path
+
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png(7, 7, b"PANDOC-SECRET"))
+    image = {"t": "Image", "c": [["", [], []], [{"t": "Str", "c": "gone"}], [str(secret), ""]]}
+    tree = json.dumps({"meta": {}, "blocks": [{"t": "Para", "c": [image]}]})
+    ctx = Project.open(settings).render_context()
+    request = {"job": "docx-json", "reference": str(reference_path(ctx.brand, ctx.cache_dir)),
+               "lang": "en", "shift": 0}
+    data = pandoc.ask_resident(request, tree)
+    assert data is not None
+    docx = zipfile.ZipFile(io.BytesIO(data))
+    assert not [name for name in docx.namelist() if name.startswith("word/media/")]
+    assert not any(b"PANDOC-SECRET" in docx.read(name) for name in docx.namelist())
+    assert b"gone" in docx.read("word/document.xml")
 
 
 def test_a_resident_pandoc_that_dies_is_replaced():
