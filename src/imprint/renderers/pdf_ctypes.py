@@ -1,0 +1,74 @@
+"""C array types for WeasyPrint's font subsetting, made without running a C parser.
+
+When WeasyPrint subsets a font for a PDF it asks cffi for arrays of glyph numbers by
+their C declaration with the length written in, ``hb_codepoint_t[217]``. cffi keeps
+each declaration it has parsed, but a length not seen before is a declaration not seen
+before, and cffi parses it with pycparser behind every type name WeasyPrint declares:
+about 15 ms each. Nearly every font of nearly every PDF has a glyph count of its own,
+so on real posts that was 5-8 % of a PDF's CPU time, and about 0.2 s of each worker's
+first PDF.
+
+:func:`install` gives WeasyPrint's ``ffi`` a cache of parsed types that makes ``T[N]``
+for a type ``T`` it already knows from ``T`` itself: the same cffi array type
+(``model.ArrayType``, through cffi's own cache of backend types) the parser would have
+led to, so the arrays and the PDFs are the same. Anything else is parsed as before.
+:func:`install` checks that cffi still keeps its parsed types, its lock and its cache of
+backend types where this module looks for them, and otherwise leaves cffi alone.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[([0-9]{1,9})\]")
+_state: dict[str, Any] = {"installed": False}
+
+
+class _ParsedTypes(dict):  # type: ignore[type-arg]
+    """cffi's record of the declarations it has parsed (declaration -> (ctype, whether a
+    function type)), which also knows ``T[N]`` for every ``T`` it has met."""
+
+    def __init__(self, ffi: Any, model: Any, known: dict[Any, Any]) -> None:
+        super().__init__(known)
+        self._ffi, self._model = ffi, model
+        self._items: dict[str, Any] = {}  # item type name -> cffi's model of it
+
+    def __missing__(self, cdecl: Any) -> tuple[Any, bool]:
+        match = ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if match is None:
+            raise KeyError(cdecl)
+        name, length = match.group(1), int(match.group(2))
+        ffi = self._ffi
+        with ffi._lock:  # what cffi holds while it makes types
+            item = self._items.get(name)
+            if item is None:  # parsed once per item type
+                try:
+                    item = ffi._parser.parse_type(name)
+                except Exception:  # noqa: BLE001 - not a type: cffi's own path says so
+                    raise KeyError(cdecl) from None
+                self._items[name] = item
+            if item.is_raw_function:  # an array of functions: cffi's own path refuses it
+                raise KeyError(cdecl)
+            result = (ffi._get_cached_btype(self._model.ArrayType(item, length)), False)
+        self[cdecl] = result
+        return result
+
+
+def install() -> bool:
+    """From now on in this process, WeasyPrint's ``ffi`` makes ``T[N]`` without parsing."""
+    if _state["installed"]:
+        return True
+    try:
+        from cffi import model
+        from weasyprint.text.ffi import ffi
+    except ImportError:  # pragma: no cover - WeasyPrint moved things
+        return False
+    known = getattr(ffi, "_parsed_types", None)
+    if type(known) is not dict or not hasattr(ffi, "_lock") or \
+            not hasattr(ffi, "_get_cached_btype") or not hasattr(ffi, "_parser") or \
+            not hasattr(model, "ArrayType"):
+        return False  # pragma: no cover - another cffi: its own path, unchanged
+    ffi._parsed_types = _ParsedTypes(ffi, model, known)
+    _state["installed"] = True
+    return True
