@@ -56,19 +56,16 @@ class _ParsedTypes(dict):  # type: ignore[type-arg]
 
 
 def install() -> bool:
-    """From now on in this process, WeasyPrint's ``ffi`` makes ``T[N]`` without parsing."""
-    if _state["installed"]:
-        return True
-    try:
+    """From now on in this process, WeasyPrint's ``ffi`` makes ``T[N]`` without parsing
+    (called once WeasyPrint is imported)."""
+    if not _state["installed"]:
         from cffi import model
         from weasyprint.text.ffi import ffi
-    except ImportError:  # pragma: no cover - WeasyPrint moved things
-        return False
-    known = getattr(ffi, "_parsed_types", None)
-    if type(known) is not dict or not hasattr(ffi, "_lock") or \
-            not hasattr(ffi, "_get_cached_btype") or not hasattr(ffi, "_parser") or \
-            not hasattr(model, "ArrayType"):
-        return False  # pragma: no cover - another cffi: its own path, unchanged
-    ffi._parsed_types = _ParsedTypes(ffi, model, known)
-    _state["installed"] = True
-    return True
+
+        known = getattr(ffi, "_parsed_types", None)
+        usable = type(known) is dict and hasattr(model, "ArrayType") and all(
+            hasattr(ffi, name) for name in ("_lock", "_get_cached_btype", "_parser"))
+        if usable:  # otherwise another cffi: its own path, unchanged
+            ffi._parsed_types = _ParsedTypes(ffi, model, known)
+        _state["installed"] = usable
+    return _state["installed"]
