@@ -4,9 +4,9 @@ When WeasyPrint subsets a font for a PDF it asks cffi for arrays of glyph number
 their C declaration with the length written in, ``hb_codepoint_t[217]``. cffi keeps
 each declaration it has parsed, but a length not seen before is a declaration not seen
 before, and cffi parses it with pycparser behind every type name WeasyPrint declares:
-about 15 ms each. Nearly every font of nearly every PDF has a glyph count of its own,
-so on real posts that was 5-8 % of a PDF's CPU time, and about 0.2 s of each worker's
-first PDF.
+about 5 ms each. Nearly every font of nearly every PDF has a glyph count of its own,
+so on the corpus's posts that was 7 % of a PDF's CPU time, and 0.05-0.1 s of each
+worker's first PDF.
 
 :func:`install` gives WeasyPrint's ``ffi`` a cache of parsed types that makes ``T[N]``
 for a type ``T`` it already knows from ``T`` itself: the same cffi array type
