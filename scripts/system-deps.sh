@@ -1,11 +1,11 @@
 #!/bin/sh
-# Install the Debian packages imprint needs: Debian's python3 and its venv module (the
-#   Makefile makes .venv from it),
-#   Pango and HarfBuzz (WeasyPrint), fontconfig, fallback fonts for scripts the brand
-#   fonts lack (Noto CJK for Korean, Japanese and Chinese; Noto core for Arabic script
-#   and others; Symbola for symbols and emoji), Java (epubcheck), poppler-utils
-#   (pdffonts, pdftotext, and pdftoppm for covers and proofs), and libgs-common, whose
-#   CMYK printer profile (Ghostscript's default_cmyk.icc) is PDF/X-4's output intent.
+# Install the Debian packages imprint needs: Debian's python3 and its venv module, from
+#   which the Makefile makes .venv; Pango and HarfBuzz (WeasyPrint), fontconfig, fallback
+#   fonts for scripts the brand fonts lack (Noto CJK for Korean, Japanese and Chinese;
+#   Noto core for Arabic script and others; Symbola for symbols and emoji), Java
+#   (epubcheck), poppler-utils (pdffonts, pdftotext, and pdftoppm for covers and proofs),
+#   and libgs-common, whose CMYK printer profile (Ghostscript's default_cmyk.icc) is
+#   PDF/X-4's output intent.
 #   The validators (`imprint check`, `make test`) add Java for EPUBCheck and the Nu
 #   HTML checker, LibreOffice Writer to open every DOCX, and calibre, whose ebook-meta
 #   reads collections the way e-book libraries do. Chromium is the real browser the
@@ -19,8 +19,9 @@
 # With --if-missing, nothing happens unless one of them is absent.
 set -eu
 
-BUILD="python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fontconfig \
-fonts-dejavu-core fonts-noto-cjk fonts-noto-core fonts-symbola poppler-utils libgs-common"
+BUILD="python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
+libharfbuzz-subset0 fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-core \
+fonts-symbola poppler-utils libgs-common"
 CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm"
 
 if_missing=""
