@@ -31,7 +31,15 @@ from ..errors import RenderError, out_of_memory
 from ..model import Document, Formula, Resource
 from ..normalise.math import tex_of
 from ..normalise.tree import drop, inner_html
-from . import RenderContext, article_context, pdf_ctypes, pdf_fonts, pdf_streams, replace_media
+from . import (
+    RenderContext,
+    article_context,
+    pdf_ctypes,
+    pdf_fonts,
+    pdf_layouts,
+    pdf_streams,
+    replace_media,
+)
 
 BASE_URL = "https://imprint.invalid/"
 _EXCERPT_END = "imprint-excerpt-end"
@@ -108,6 +116,7 @@ def _weasyprint() -> Any:
     pdf_fonts.install()
     pdf_streams.install()
     pdf_ctypes.install()
+    pdf_layouts.install()
     return weasyprint
 
 
