@@ -4,6 +4,8 @@ reused where nothing could make a new one differ, and only there."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from imprint.builder.project import Project
@@ -137,8 +139,6 @@ def test_text_with_attributes_separators_or_justification_is_drawn_the_same(
 
 
 def test_a_layout_is_kept_only_while_its_line_lives(line_break):
-    import gc
-
     from weasyprint import HTML
 
     document = HTML(string="<p>" + "A line of words. " * 200 + "</p>").render()
@@ -146,3 +146,17 @@ def test_a_layout_is_kept_only_while_its_line_lives(line_break):
     del document
     gc.collect()
     assert len(pdf_layouts._kept) == 0
+
+
+def test_no_more_layouts_are_kept_than_the_limit_and_the_rest_drawn_the_same(
+        line_break, monkeypatch):
+    from weasyprint import HTML
+
+    page = "<p>" + "A line of words. " * 200 + "</p>"
+    ours = HTML(string=page).write_pdf(pdf_identifier=b"limit")
+    gc.collect()  # the lines of documents gone (strut layouts are never drawn)
+    assert len(pdf_layouts._kept) == 0
+    monkeypatch.setattr(pdf_layouts, "MAX_KEPT", 5)
+    document = HTML(string=page).render()
+    assert len(pdf_layouts._kept) == 5
+    assert document.write_pdf(pdf_identifier=b"limit") == ours

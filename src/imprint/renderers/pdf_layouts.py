@@ -18,11 +18,13 @@ and hands it back when the line is drawn, where nothing could make a new one dif
 WeasyPrint draws a line in single-paragraph mode, and changing that mode makes Pango
 lay the text out again. So a layout for such text is put in that mode as it is made,
 before anything is shaped: with no paragraph separator in the text, it breaks and
-shapes exactly as before. Kept layouts are held weakly, by the WeasyPrint object they
-belong to: a line laid out and never drawn (a page laid out again, a width measured)
-lets its layout go with it. The PDFs are the same bytes (tested, the corpus's
-Japanese, Korean and Persian posts among them). :func:`install` checks that
-WeasyPrint's line-breaker still has what it wraps, and otherwise leaves it alone.
+shapes exactly as before.
+
+Kept layouts are held weakly, by the WeasyPrint object they belong to: a line laid out
+and never drawn (a page laid out again, a width measured) lets its layout go with it.
+No more than :data:`MAX_KEPT` are kept at once. The PDFs are the same bytes (tested,
+the corpus's Japanese, Korean and Persian posts among them). :func:`install` checks
+that WeasyPrint's line-breaker still has what it wraps, and otherwise leaves it alone.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from typing import Any
 
 # Pango starts a new paragraph at these (and WeasyPrint keeps a line's text to its first)
 SEPARATORS = frozenset("\n\r\x1c\x1d\x1e\x85\u2028\u2029")
+# at most this many lines' layouts kept at once, about 35 MB (some 200 pages of text):
+# WeasyPrint lays out every page before it draws one, and a long document's later
+# lines are drawn in new layouts, as before
+MAX_KEPT = 10_000
 _kept: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any]] = weakref.WeakKeyDictionary()
 _state: dict[str, Any] = {"installed": False, "originals": None}
 
@@ -75,7 +81,8 @@ def install() -> bool:
     @functools.wraps(metrics)
     def first_line_metrics(first_line: Any, text: str, layout: Any, resume_at: Any,
                            space_collapse: bool, style: Any, *args: Any) -> Any:
-        kept = (layout.layout, layout.language, style) if layout in single else None
+        kept = (layout.layout, layout.language, style) \
+            if layout in single and len(_kept) < MAX_KEPT else None
         result = metrics(first_line, text, layout, resume_at, space_collapse, style, *args)
         if kept is not None:
             _kept[layout] = kept
