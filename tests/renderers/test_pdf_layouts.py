@@ -15,7 +15,8 @@ from imprint.renderers.pdf import PdfRenderer
 from ..conftest import CONTENT
 
 # Text WeasyPrint sets with attributes, in paragraphs, preformatted, right to left, in
-# scripts with fallback fonts, cut short: every case the reuse must leave alone or get right
+# scripts with fallback fonts, cut short, in a drawing: every case the reuse must leave
+# alone or get right
 EDGES = """<!doctype html><html lang="en"><head><style>
 @page { size: 120mm 200mm; margin: 10mm }
 body { font-family: "Source Serif 4"; font-size: 10pt }
@@ -53,6 +54,9 @@ narrow page.</p>
 <p lang="ja">日本語の文章は単語の間に空白がなく、行は文字の間で折り返されます。この段落は数行に
 わたります。</p>
 <p lang="ko">한국어 문장은 단어 사이에 띄어쓰기가 있으며 이 문단은 여러 줄에 걸쳐 있습니다.</p>
+<svg width="200" height="60" xmlns="http://www.w3.org/2000/svg"><text x="5" y="20"
+font-size="12">Text in a drawing, set letter by letter</text><text x="5" y="45"
+font-size="12" letter-spacing="2">and spaced out</text></svg>
 </body></html>"""
 
 
