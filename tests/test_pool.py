@@ -99,6 +99,38 @@ def test_memory_cap_fails_the_greedy_job_alone():
     assert outcomes[fine].status == OK and outcomes[fine].value[0] == 9
 
 
+def threads_address_space_mb(count: int) -> int:
+    """Start ``count`` threads that allocate (as Pango's font-sorting threads do) and
+    return how much this worker's address space grew, in MB, once they have ended."""
+    import threading
+
+    def allocate() -> None:
+        blocks = [bytearray(200_000) for _ in range(20)]  # past pymalloc: malloc's own
+        del blocks
+
+    before = _address_space_mb()
+    for _ in range(count):
+        thread = threading.Thread(target=allocate)
+        thread.start()
+        thread.join()
+    return _address_space_mb() - before
+
+
+def test_threads_in_a_capped_worker_do_not_use_up_its_cap():
+    """glibc reserves 64 MB of address space for each new thread's malloc arena and keeps
+    it when the thread ends; under the cap, a capped worker's threads share one arena."""
+    require(Path("/proc/self/status").is_file(), "Linux /proc")
+    grown = {}
+    for cap in (None, _address_space_mb() + 300):
+        with WorkerPool(1, memory_mb=cap) as pool:
+            ticket = pool.submit(threads_address_space_mb, 4)
+            outcome = _run(pool)[ticket]
+        assert outcome.status == OK, outcome.detail
+        grown[cap is not None] = outcome.value
+    assert grown[False] >= 64  # uncapped: the arena glibc reserved (what the cap lost)
+    assert grown[True] < 16, grown  # capped: a thread's stack at most
+
+
 def test_a_bug_in_a_job_comes_back_as_its_traceback():
     with WorkerPool(1) as pool:
         bad = pool.submit(broken)

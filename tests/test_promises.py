@@ -146,7 +146,7 @@ def test_the_memory_cap_in_imprint_toml_fails_the_greedy_job_alone(tmp_path: Pat
     huge.write_text("---\ntitle: A huge picture\nauthor: Tomasz Erlich\ndate: 2025-01-02\n"
                     "description: Red\n---\n\nOpening.\n\n![A red square](images/huge.png)\n",
                     encoding="utf-8")
-    # ordinary posts build in 300 MB of address space; drawing that picture needs more
+    # ordinary posts build in about 160 MB of address space; drawing that picture needs more
     (root / "imprint.toml").write_text("[build]\nmemory_mb = 400\n", encoding="utf-8")
     done = _imprint("build", "--formats", "html,pdf", cwd=root)
     assert done.returncode != 0
