@@ -134,19 +134,19 @@ def threads_reserve_mb(count: int) -> int:
     return _reserved_mb() - before
 
 
-_GROWN_IN_FRESH_POOLS = """
+_RESERVED_IN_FRESH_POOLS = """
 import json
 from imprint.builder.pool import WorkerPool
 from tests.test_pool import _address_space_mb, threads_reserve_mb
 
-grown = {}
+reserved = {}
 for cap in (None, _address_space_mb() + 300):
     with WorkerPool(1, memory_mb=cap) as pool:
         ticket = pool.submit(threads_reserve_mb, 4)
         outcome = next(o for o in pool.results() if o.ticket == ticket)
     assert outcome.status == "ok", outcome.detail
-    grown["capped" if cap else "uncapped"] = outcome.value
-print(json.dumps(grown))
+    reserved["capped" if cap else "uncapped"] = outcome.value
+print(json.dumps(reserved))
 """
 
 
@@ -156,13 +156,13 @@ def test_threads_in_a_capped_worker_do_not_use_up_its_cap():
     Run from a fresh interpreter: a worker forked from this one would inherit the free
     arenas of the threads earlier tests started, and its threads would reuse those."""
     require(Path("/proc/self/status").is_file(), "Linux /proc")
-    done = subprocess.run([sys.executable, "-c", _GROWN_IN_FRESH_POOLS], check=False,
+    done = subprocess.run([sys.executable, "-c", _RESERVED_IN_FRESH_POOLS], check=False,
                           cwd=Path(__file__).resolve().parents[1], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    grown = json.loads(done.stdout)
-    assert grown["uncapped"] >= 48, grown  # arenas glibc reserved (what the cap lost)
-    assert grown["capped"] == 0, grown
+    reserved = json.loads(done.stdout)
+    assert reserved["uncapped"] >= 48, reserved  # glibc's arenas (what the cap lost)
+    assert reserved["capped"] == 0, reserved
 
 
 def test_a_bug_in_a_job_comes_back_as_its_traceback():

@@ -81,21 +81,27 @@ def start_server(preload: list[str]) -> bool:
     return True
 
 
+def _libc() -> Any:
+    """glibc, for the calls Python has no wrapper for; None off Linux or without it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - no C library to load
+        return None
+
+
 def _die_with_parent() -> None:
     """Ask Linux to kill this worker when the build process dies, even by ``kill -9``.
 
     Without it a worker busy in a long render would outlive a killed build.
     (A worker waiting for work needs no help: its pipe closes and it exits.)
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
+    libc = _libc()
+    if libc is not None and hasattr(libc, "prctl"):
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 def _one_malloc_arena() -> None:
@@ -106,14 +112,9 @@ def _one_malloc_arena() -> None:
     space, 151 MB without them). Under :func:`_cap_memory` they used up the cap for nothing,
     and a thread Pango started near it failed to start, which GLib treats as fatal: the
     worker died (SIGTRAP) on an ordinary post."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(-8, 1)  # M_ARENA_MAX
 
 
 def _cap_memory(megabytes: int | None) -> None:
