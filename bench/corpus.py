@@ -11,8 +11,18 @@ import re
 import shutil
 from pathlib import Path
 
-WORDS = ("Revisited", "in Practice", "After the Storm", "by the Numbers", "for Ministers",
-         "at Sea Level", "Five Years On", "from the Ground Up", "in Brief", "Reconsidered")
+WORDS = (
+    "Revisited",
+    "in Practice",
+    "After the Storm",
+    "by the Numbers",
+    "for Ministers",
+    "at Sea Level",
+    "Five Years On",
+    "from the Ground Up",
+    "in Brief",
+    "Reconsidered",
+)
 
 
 def generate(samples: Path, dest: Path, count: int) -> list[Path]:
@@ -30,8 +40,13 @@ def generate(samples: Path, dest: Path, count: int) -> list[Path]:
         text = source.read_text(encoding="utf-8")
         suffix = f"{WORDS[(number - 1) % len(WORDS)]} ({number})"
         # the title line, quoted or not: "title : "X"" or "title: X"
-        text = re.sub(r'^(title\s*:\s*)"?(.*?)"?\s*$', lambda m: f'{m[1]}"{m[2]}: {suffix}"',
-                      text, count=1, flags=re.M)
+        text = re.sub(
+            r'^(title\s*:\s*)"?(.*?)"?\s*$',
+            lambda m, suffix=suffix: f'{m[1]}"{m[2]}: {suffix}"',
+            text,
+            count=1,
+            flags=re.M,
+        )
         target = dest / f"{source.stem}-{number:05d}.md"  # slug: <sample slug>-<number>
         target.write_text(text, encoding="utf-8")
         written.append(target)
@@ -52,7 +67,7 @@ def copies(post: Path, dest: Path, count: int) -> list[Path]:
     for number in range(1, count + 1):
         title = f"{found[1]}: {WORDS[(number - 1) % len(WORDS)]} ({number})"
         quoted = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        copy = text[:found.start()] + f"title: {quoted}" + text[found.end():]
+        copy = text[: found.start()] + f"title: {quoted}" + text[found.end() :]
         target = dest / f"{post.stem}-{number:05d}.md"
         target.write_text(copy, encoding="utf-8")
         written.append(target)

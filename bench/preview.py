@@ -66,8 +66,12 @@ def main() -> None:
     post = folder / REFERENCE.name
     shutil.copyfile(REFERENCE, post)
     original = post.read_text(encoding="utf-8")
-    server = subprocess.Popen([sys.executable, "-m", "imprint", "preview", str(post),
-                               "--port", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "imprint", "preview", str(post), "--port", "0"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = server.stdout.readline()
         url = re.search(r"http://\S+/", line)[0]
@@ -88,11 +92,16 @@ def main() -> None:
                 post.write_text(text, encoding="utf-8")
                 wait(page, "window.seen.html && window.seen.print")
                 seen = page.evaluate("window.seen")
-                row = {"html": (seen["html"] - saved) / 1000,
-                       "print": (seen["print"] - saved) / 1000}
+                row = {
+                    "html": (seen["html"] - saved) / 1000,
+                    "print": (seen["print"] - saved) / 1000,
+                }
                 results.append(row)
-                print(f"round {n:>2}: HTML view {row['html']:.2f} s, "
-                      f"print pages {row['print']:.2f} s", flush=True)
+                print(
+                    f"round {n:>2}: HTML view {row['html']:.2f} s, "
+                    f"print pages {row['print']:.2f} s",
+                    flush=True,
+                )
                 time.sleep(0.5)
             browser.close()
     finally:
@@ -103,14 +112,22 @@ def main() -> None:
     summary = {}
     for view, target in TARGETS.items():
         values = [r[view] for r in results]
-        summary[view] = {"median": statistics.median(values), "worst": max(values),
-                         "target": target}
-        print(f"{view:>5}: median {summary[view]['median']:.2f} s, worst "
-              f"{summary[view]['worst']:.2f} s (target <= {target:.0f} s)")
+        summary[view] = {
+            "median": statistics.median(values),
+            "worst": max(values),
+            "target": target,
+        }
+        print(
+            f"{view:>5}: median {summary[view]['median']:.2f} s, worst "
+            f"{summary[view]['worst']:.2f} s (target <= {target:.0f} s)"
+        )
     WORK.mkdir(parents=True, exist_ok=True)
-    (WORK / "preview.json").write_text(json.dumps(
-        {"rounds": results, "summary": summary, "cores": len(os.sched_getaffinity(0))},
-        indent=1), encoding="utf-8")
+    (WORK / "preview.json").write_text(
+        json.dumps(
+            {"rounds": results, "summary": summary, "cores": len(os.sched_getaffinity(0))}, indent=1
+        ),
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def http_server(routes: dict[str, Callable[[Served], Reply] | Reply]) -> Iterato
     served = Served("")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server name
+        def do_GET(self) -> None:
             served.requests.append({k.lower(): v for k, v in self.headers.items()})
             route = routes.get(self.path)
             reply = route(served) if callable(route) else route
@@ -58,8 +58,9 @@ def http_server(routes: dict[str, Callable[[Served], Reply] | Reply]) -> Iterato
 
     server = ThreadingHTTPServer((LOOPBACK, 0), Handler)
     served.base = f"http://{LOOPBACK}:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield served
@@ -70,8 +71,9 @@ def http_server(routes: dict[str, Callable[[Served], Reply] | Reply]) -> Iterato
 
 
 @contextmanager
-def raw_server(on_connection: Callable[[socket.socket, threading.Event], None],
-               lifetime: float = 30.0) -> Iterator[str]:
+def raw_server(
+    on_connection: Callable[[socket.socket, threading.Event], None], lifetime: float = 30.0
+) -> Iterator[str]:
     """A TCP server that hands each connection to ``on_connection``; yields its base URL."""
     stop = threading.Event()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

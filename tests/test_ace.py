@@ -41,7 +41,8 @@ def test_ace_finds_no_serious_or_critical_violation(reference_build, settings, t
     post = reference_build["epub"]
     for book in (post, collection):  # the language Ace's epub-lang asks for
         assert epub_opf(book).get(XML_LANG) == epub_opf(book).findtext(
-            "{*}metadata/{http://purl.org/dc/elements/1.1/}language")
+            "{*}metadata/{http://purl.org/dc/elements/1.1/}language"
+        )
 
     # the same book with xml:lang taken off the OPF package element
     stripped = tmp_path / "no-lang.epub"

@@ -26,16 +26,22 @@ PACKAGE_FILES = {"__init__.py", "__main__.py", "py.typed"}
 
 
 def _lint(pythonpath: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(LINT), str(REPO / "pyproject.toml"), "--no-cache"],
-                          capture_output=True, text=True, timeout=300, cwd=pythonpath,
-                          env={**os.environ, "PYTHONPATH": str(pythonpath)})
+    return subprocess.run(
+        [str(LINT), str(REPO / "pyproject.toml"), "--no-cache"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=pythonpath,
+        env={**os.environ, "PYTHONPATH": str(pythonpath)},
+    )
 
 
 @pytest.fixture
 def package_copy(tmp_path: Path) -> Path:
     """A copy of src/imprint that a test may break; import-linter reads it first."""
-    shutil.copytree(PACKAGE, tmp_path / "imprint",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(
+        PACKAGE, tmp_path / "imprint", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
     return tmp_path
 
 
@@ -55,17 +61,28 @@ def test_the_package_keeps_its_import_contracts():
 
 BREAKS = {
     # normalise.headings imports normalise.tree; make tree import headings back
-    "cycle": ("normalise/tree.py", "from . import headings  # noqa",
-              ["No import cycle between the modules or packages of any package BROKEN",
-               "No cycles are allowed in imprint.normalise.",
-               "- .tree -> .headings (1 import)"]),
+    "cycle": (
+        "normalise/tree.py",
+        "from . import headings  # noqa",
+        [
+            "No import cycle between the modules or packages of any package BROKEN",
+            "No cycles are allowed in imprint.normalise.",
+            "- .tree -> .headings (1 import)",
+        ],
+    ),
     "renderer imports the builder": (
-        "renderers/html.py", "from ..builder import plan  # noqa",
-        ["Each stage imports only the stages below it BROKEN",
-         "imprint.renderers is not allowed to import imprint.builder"]),
+        "renderers/html.py",
+        "from ..builder import plan  # noqa",
+        [
+            "Each stage imports only the stages below it BROKEN",
+            "imprint.renderers is not allowed to import imprint.builder",
+        ],
+    ),
     "normalise imports a renderer": (
-        "normalise/lint.py", "from ..renderers import pdf  # noqa",
-        ["imprint.normalise is not allowed to import imprint.renderers"]),
+        "normalise/lint.py",
+        "from ..renderers import pdf  # noqa",
+        ["imprint.normalise is not allowed to import imprint.renderers"],
+    ),
 }
 
 
@@ -81,16 +98,25 @@ def test_a_deliberate_break_fails_the_contracts(package_copy: Path, change: str)
 
 def _stages() -> list[str]:
     """The modules and subpackages at the top of the package."""
-    return sorted(p.name.removesuffix(".py") for p in PACKAGE.iterdir()
-                  if p.name not in PACKAGE_FILES and not p.name.startswith((".", "__pycache__"))
-                  and (p.suffix == ".py" or (p / "__init__.py").is_file()))
+    return sorted(
+        p.name.removesuffix(".py")
+        for p in PACKAGE.iterdir()
+        if p.name not in PACKAGE_FILES
+        and not p.name.startswith((".", "__pycache__"))
+        and (p.suffix == ".py" or (p / "__init__.py").is_file())
+    )
 
 
 def test_the_top_of_the_package_has_at_most_twelve_entries():
     stages = _stages()
     assert len(stages) <= 12, stages
-    strays = [p.name for p in PACKAGE.iterdir() if p.name not in PACKAGE_FILES
-              and p.name != "__pycache__" and p.name.removesuffix(".py") not in stages]
+    strays = [
+        p.name
+        for p in PACKAGE.iterdir()
+        if p.name not in PACKAGE_FILES
+        and p.name != "__pycache__"
+        and p.name.removesuffix(".py") not in stages
+    ]
     assert strays == []  # nothing else: no data folders, no namespace packages
 
 
@@ -98,7 +124,7 @@ def test_architecture_md_names_every_package_and_only_those():
     text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
     described = set(re.findall(r"^\| `(\w+)/?` \|", text, re.M))
     assert described == set(_stages()), (described, _stages())
-    layers = re.search(r'layers = \[(.*?)\]', (REPO / "pyproject.toml").read_text(), re.S)
+    layers = re.search(r"layers = \[(.*?)\]", (REPO / "pyproject.toml").read_text(), re.S)
     assert layers is not None
     for package in re.findall(r"imprint\.(\w+)", layers[1]):
         assert f"`{package}" in text

@@ -25,14 +25,22 @@ OUTPUTS = (".pdf", ".epub", ".html", ".docx")
 
 
 def _imprint(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=REPO, text=True,
-                          capture_output=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "imprint", *args],
+        cwd=REPO,
+        text=True,
+        capture_output=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})},
+    )
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +57,23 @@ def test_bag_is_valid_bagit_1_0_with_every_post(archived):
     assert sorted(p.name for p in bag_dir.parent.iterdir()) == ["bag"]  # no temporaries
     bag = bagit.Bag(str(bag_dir))
     bag.validate()  # fixity included
-    done = subprocess.run([sys.executable, "-m", "bagit", "--validate", str(bag_dir)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "bagit", "--validate", str(bag_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert bag.version_info == (1, 0)
     assert {p.name for p in bag_dir.iterdir()} == {
-        "bagit.txt", "bag-info.txt", "data", "manifest-sha256.txt", "manifest-sha512.txt",
-        "tagmanifest-sha256.txt", "tagmanifest-sha512.txt"}
+        "bagit.txt",
+        "bag-info.txt",
+        "data",
+        "manifest-sha256.txt",
+        "manifest-sha512.txt",
+        "tagmanifest-sha256.txt",
+        "tagmanifest-sha512.txt",
+    }
     assert bag.info["Source-Organization"] == "The Imprint Review"
     assert bag.info["Bagging-Date"] == "2023-11-14"  # from SOURCE_DATE_EPOCH
     assert bag.info["Bag-Software-Agent"].startswith("imprint ")
@@ -86,12 +104,18 @@ def test_bag_is_valid_bagit_1_0_with_every_post(archived):
             assert source.read_bytes() in attached
     assert (bag_dir / "data/monsoon-grids/images/flood-week-supply.png").is_file()
     assert {p.suffix for p in (bag_dir / "data" / "collections").iterdir()} == {
-        ".epub", ".pdf", ".docx"}
+        ".epub",
+        ".pdf",
+        ".docx",
+    }
 
     validation = json.loads((bag_dir / "data" / "validation.json").read_text("utf-8"))
     checked = {row["file"] for row in validation["validators"]}
-    outputs = {p.relative_to(bag_dir / "data").as_posix() for p in files
-               if p.suffix in OUTPUTS and p.parent.name != "images"}
+    outputs = {
+        p.relative_to(bag_dir / "data").as_posix()
+        for p in files
+        if p.suffix in OUTPUTS and p.parent.name != "images"
+    }
     assert checked == outputs
     assert {row["validator"] for row in validation["validators"]} >= {"pdf-a", "epubcheck"}
 
@@ -125,8 +149,10 @@ def test_out_that_is_not_a_bag_is_refused_and_nothing_is_left(settings, tmp_path
     bad.write_text("---\ntitle: [unclosed\n---\nbody\n")
     done = _imprint("archive", str(bad), "--out", str(tmp_path / "bag"), "--bag-count", "4 of 3")
     assert done.returncode == 78
-    assert done.stderr.strip() == "config: --bag-count '4 of 3' must be like '2 of 3' " \
+    assert (
+        done.stderr.strip() == "config: --bag-count '4 of 3' must be like '2 of 3' "
         "(or '2 of ?' while the total is not known)"
+    )
     done = _imprint("archive", str(bad), "--out", str(tmp_path / "bag"))
     assert done.returncode == 65
     (line,) = done.stderr.strip().splitlines()
@@ -151,11 +177,24 @@ def test_an_invalid_output_is_listed_and_fails_unless_allowed(tmp_path):
     for flag in ("", "--allow-invalid"):
         bag = tmp_path / f"bag{flag}"
         extra = ["--allow-invalid", "--bag-count", "2 of 3"] if flag else []
-        done = subprocess.run([sys.executable, "-m", "imprint", "archive", "--brand",
-                               str(brand), "--out", str(bag), *extra],
-                              cwd=project, capture_output=True, text=True, timeout=600,
-                              env={**os.environ, "PYTHONPATH": str(REPO / "src"),
-                                   "IMPRINT_REQUIRE_TOOLS": ""})
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "imprint",
+                "archive",
+                "--brand",
+                str(brand),
+                "--out",
+                str(bag),
+                *extra,
+            ],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "PYTHONPATH": str(REPO / "src"), "IMPRINT_REQUIRE_TOOLS": ""},
+        )
         runs[flag] = done
         made = bagit.Bag(str(bag))
         made.validate()  # the bag is whole either way, to be inspected
@@ -163,9 +202,13 @@ def test_an_invalid_output_is_listed_and_fails_unless_allowed(tmp_path):
         rows = json.loads((bag / "data" / "validation.json").read_text("utf-8"))["validators"]
         (failed,) = [r for r in rows if r["status"] == "failed"]
         assert (failed["file"], failed["validator"]) == (
-            "arctic-shipping/arctic-shipping.html", "nu-html")
+            "arctic-shipping/arctic-shipping.html",
+            "nu-html",
+        )
         assert any("colour" in m for m in failed["messages"])
     assert runs[""].returncode == 1
-    assert f"{tmp_path / 'bag'}/data/arctic-shipping/arctic-shipping.html: invalid: " \
+    assert (
+        f"{tmp_path / 'bag'}/data/arctic-shipping/arctic-shipping.html: invalid: "
         "nu-html: 1 error(s)" in runs[""].stderr
+    )
     assert runs["--allow-invalid"].returncode == 0, runs["--allow-invalid"].stderr

@@ -30,32 +30,43 @@ Body text.
 """
 
 BAD = {
-    "broken-yaml.md": ("---\ntitle: [unclosed\nauthor: x\n---\n\nBody.\n",
-                       ":3: source: invalid YAML: did not find expected ',' or ']' while "
-                       "parsing a flow sequence begun on line 2"),
+    "broken-yaml.md": (
+        "---\ntitle: [unclosed\nauthor: x\n---\n\nBody.\n",
+        ":3: source: invalid YAML: did not find expected ',' or ']' while "
+        "parsing a flow sequence begun on line 2",
+    ),
     "empty.md": ("---\nauthor: Nobody\n---\n\n", ":4: source: no title and no text"),
-    "bad-date.md": ("---\ntitle: Dated\ndate: 2025-13-45\n---\n\nText.\n",
-                    ":3: source: date: '2025-13-45' is not a date"),
+    "bad-date.md": (
+        "---\ntitle: Dated\ndate: 2025-13-45\n---\n\nText.\n",
+        ":3: source: date: '2025-13-45' is not a date",
+    ),
     "latin1.md": (None, ":2: source: not UTF-8: byte 0xe9 at column 11"),
 }
 
 
 def _write_posts(folder: Path) -> None:
     (folder / "good.md").write_text(GOOD, encoding="utf-8")
-    (folder / "bom.md").write_bytes(b"\xef\xbb\xbf" + GOOD.replace("A good post", "BOM post")
-                                    .encode("utf-8"))
+    (folder / "bom.md").write_bytes(
+        b"\xef\xbb\xbf" + GOOD.replace("A good post", "BOM post").encode("utf-8")
+    )
     for name, (text, _) in BAD.items():
         if text is None:
-            (folder / name).write_bytes("---\ntitle: Caf\u00e9\n---\n\nna\u00efve text\n"
-                                        .encode("latin-1"))
+            (folder / name).write_bytes(
+                "---\ntitle: Caf\u00e9\n---\n\nna\u00efve text\n".encode("latin-1")
+            )
         else:
             (folder / name).write_text(text, encoding="utf-8")
 
 
 def _imprint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    return subprocess.run(
+        [sys.executable, "-m", "imprint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
 
 
 def test_bad_posts_fail_alone_with_one_line_each(tmp_path):
@@ -71,12 +82,20 @@ def test_bad_posts_fail_alone_with_one_line_each(tmp_path):
         mine = [line for line in errors if line.startswith(str(posts / name))]
         assert len(mine) == 1 and expected in mine[0], (name, mine)
     assert "Traceback" not in done.stderr
-    files = sorted(p.relative_to(tmp_path / "out").as_posix()
-                   for p in (tmp_path / "out").rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(tmp_path / "out").as_posix()
+        for p in (tmp_path / "out").rglob("*")
+        if p.is_file()
+    )
     site = ("html/assets/", "pagefind/")  # what every page of the site shares
     assert [f for f in files if not f.startswith(site)] == sorted(
-        [f"{fmt}/{slug}.{fmt}" for fmt in ("html", "pdf", "epub", "docx")
-         for slug in ("good", "bom")] + ["index.html", "report.json", "search.html"])
+        [
+            f"{fmt}/{slug}.{fmt}"
+            for fmt in ("html", "pdf", "epub", "docx")
+            for slug in ("good", "bom")
+        ]
+        + ["index.html", "report.json", "search.html"]
+    )
     assert {p.name: p.read_bytes() for p in posts.iterdir()} == before  # sources untouched
 
 
@@ -109,7 +128,8 @@ def test_single_export_error_exit_code(tmp_path):
     done = _imprint("pdf", str(post), cwd=tmp_path)
     assert done.returncode == 65
     assert done.stderr.strip().splitlines() == [
-        f"{post}:3: source: date: '2025-13-45' is not a date (month must be in 1..12)"]
+        f"{post}:3: source: date: '2025-13-45' is not a date (month must be in 1..12)"
+    ]
     assert not list(tmp_path.glob("*.pdf"))
 
 
@@ -180,17 +200,26 @@ def _assert_full_disk_keeps_previous(writer: str, folder: Path) -> None:
     """``writer`` (module:function) fails part-way on a full disk and loses nothing."""
     target = folder / "post.pdf"
     target.write_bytes(OLD)
-    done = subprocess.run([sys.executable, "-c", _FULL_DISK, writer, str(target)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1",
-                               "PYTHONPATH": os.pathsep.join((str(REPO / "src"), str(REPO)))})
+    done = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, writer, str(target)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONPATH": os.pathsep.join((str(REPO / "src"), str(REPO))),
+        },
+    )
     assert done.returncode == 1 and "write failed: File too large" in done.stderr, done.stderr
     assert target.read_bytes() == OLD, "the previous output was damaged"
     assert sorted(p.name for p in folder.iterdir()) == ["post.pdf"], "a temporary was left"
 
 
-@pytest.mark.parametrize("writer", ["imprint.builder.output:write_atomic",
-                                    "tests.test_build:_in_place"])
+@pytest.mark.parametrize(
+    "writer", ["imprint.builder.output:write_atomic", "tests.test_build:_in_place"]
+)
 def test_failed_render_leaves_previous_output(tmp_path, writer):
     """A disk that fills up part-way through a write leaves the previous output whole."""
     if writer.endswith(":write_atomic"):
@@ -209,16 +238,18 @@ def test_make_all_layout_is_four_files_per_post(samples_build):
 
 @pytest.mark.slow
 def test_two_builds_are_byte_identical(samples_build, settings, tmp_path):
-    again = build([CONTENT], out=tmp_path / "again",
-                  settings=settings.with_overrides(content=CONTENT))
+    again = build(
+        [CONTENT], out=tmp_path / "again", settings=settings.with_overrides(content=CONTENT)
+    )
     first = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
     second = {(r.format, r.target.name): r.sha256 for r in again.built}
     assert first == second and len(first) == 12
 
 
 @pytest.mark.slow
-def test_workers_from_the_fork_server_build_the_same_bytes(samples_build, settings, tmp_path,
-                                                          monkeypatch):
+def test_workers_from_the_fork_server_build_the_same_bytes(
+    samples_build, settings, tmp_path, monkeypatch
+):
     """An archive's build (the imprint command, past SERVER_POSTS posts) starts its workers
     from a fork server loaded while it plans: the same bytes as forked workers."""
     from imprint.builder import executors, plan, pool
@@ -233,8 +264,9 @@ def test_workers_from_the_fork_server_build_the_same_bytes(samples_build, settin
         original(self, *args, server=server, **kwargs)
 
     monkeypatch.setattr(executors.LocalExecutor, "__init__", noted)
-    served = build([CONTENT], out=tmp_path / "served",
-                   settings=settings.with_overrides(content=CONTENT))
+    served = build(
+        [CONTENT], out=tmp_path / "served", settings=settings.with_overrides(content=CONTENT)
+    )
     assert routes == [True] and served.ok, [r.error for r in served.failed]
     forked = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
     assert {(r.format, r.target.name): r.sha256 for r in served.built} == forked
@@ -264,19 +296,23 @@ def test_a_post_edited_while_the_build_runs_is_built_as_it_is_when_sent(tmp_path
 
     posts = sorted(generate(CONTENT, tmp_path / "content", 12))
     last = posts[-1]  # sent after the first posts' results are in (one worker)
-    local = settings.with_overrides(content=tmp_path / "content", out=tmp_path / "build",
-                                    root=tmp_path)
+    local = settings.with_overrides(
+        content=tmp_path / "content", out=tmp_path / "build", root=tmp_path
+    )
     edited = []
 
     def on_result(result, done, planned):
         if not edited:
             text = last.read_text(encoding="utf-8")
-            last.write_text(text.replace("\n---\n", "\n---\n\nWritten meanwhile.\n", 1)
-                            .replace('title: "', 'title: "Meanwhile: ', 1), encoding="utf-8")
+            last.write_text(
+                text.replace("\n---\n", "\n---\n\nWritten meanwhile.\n", 1).replace(
+                    'title: "', 'title: "Meanwhile: ', 1
+                ),
+                encoding="utf-8",
+            )
             edited.append(result.source)
 
-    report = build([tmp_path / "content"], ["html"], settings=local, jobs=1,
-                   on_result=on_result)
+    report = build([tmp_path / "content"], ["html"], settings=local, jobs=1, on_result=on_result)
     assert report.ok, [r.error for r in report.failed]
     assert edited and edited[0] != last
     page = next(r.target for r in report.built if r.source == last)

@@ -17,8 +17,13 @@ from .conftest import require_tool
 from .tools import XHTML_NS, build_fixture, epub_files, html_tree, pdf_text, run_epubcheck
 
 FIXTURES = Path(__file__).parent / "fixtures" / "callouts"
-EXPECTED = [("warning", "Mind the tide"), ("tip", "Ask the harbour master"), ("note", "Note"),
-            ("important", "Important"), ("caution", "Caution")]
+EXPECTED = [
+    ("warning", "Mind the tide"),
+    ("tip", "Ask the harbour master"),
+    ("note", "Note"),
+    ("important", "Important"),
+    ("caution", "Caution"),
+]
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -34,8 +39,9 @@ def test_html_asides_with_role_and_label(callouts):
     found = [(a.get("class").split("callout-")[-1], a.get("aria-label")) for a in asides]
     assert found == EXPECTED
     assert all(a.get("role") == "note" for a in asides)
-    assert [a.xpath("string(./p[@class='callout-title'])") for a in asides] == \
-        [label for _, label in EXPECTED]
+    assert [a.xpath("string(./p[@class='callout-title'])") for a in asides] == [
+        label for _, label in EXPECTED
+    ]
     assert "[!NOTE]" not in page.text_content() and "[!IMPORTANT]" not in page.text_content()
     # the Quarto callout's opening heading became its title, not a section of the post
     assert not page.xpath("//h2[contains(., 'harbour master')]")
@@ -65,8 +71,10 @@ def test_pdf_boxes_in_brand_colours(callouts, settings):
         page = pdf.pages[0]
         streams = page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
         content = b"".join(s.read_bytes() for s in streams).decode("latin-1")
-    fills = {tuple(round(float(v), 3) for v in m.groups())
-             for m in re.finditer(r"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)", content)}
+    fills = {
+        tuple(round(float(v), 3) for v in m.groups())
+        for m in re.finditer(r"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)", content)
+    }
     for role in ("primary", "accent", "muted"):  # note; warning, important, caution; tip
         rgb = tuple(round(c / 255, 3) for c in colour_rgb(brand.colors[role]))
         assert rgb in fills, (role, rgb, fills)
@@ -78,14 +86,17 @@ def test_docx_callout_paragraph_style(callouts, settings):
     with zipfile.ZipFile(callouts["docx"]) as docx:
         document = etree.fromstring(docx.read("word/document.xml"))
         styles = etree.fromstring(docx.read("word/styles.xml"))
-    styled = [p for p in document.iter(f"{W}p")
-              if p.find(f"{W}pPr/{W}pStyle") is not None
-              and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Callout"]
+    styled = [
+        p
+        for p in document.iter(f"{W}p")
+        if p.find(f"{W}pPr/{W}pStyle") is not None
+        and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "Callout"
+    ]
     texts = ["".join(p.itertext()) for p in styled]
-    assert [t for t in texts if t in {label for _, label in EXPECTED}] == \
-        [label for _, label in EXPECTED]
+    assert [t for t in texts if t in {label for _, label in EXPECTED}] == [
+        label for _, label in EXPECTED
+    ]
     assert "Keep the fuel berth clear." in texts
-    (style,) = styles.xpath("//w:style[@w:styleId='Callout']",
-                            namespaces={"w": W[1:-1]})
+    (style,) = styles.xpath("//w:style[@w:styleId='Callout']", namespaces={"w": W[1:-1]})
     primary = colour_hex(load_brand(settings.brand).colors["primary"]).upper()
     assert style.find(f"{W}pPr/{W}pBdr/{W}left").get(f"{W}color").upper() == primary

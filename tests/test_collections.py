@@ -23,27 +23,38 @@ from imprint.errors import ConfigError
 from .conftest import CONTENT, require_tool
 from .tools import OPF_NS, XHTML_NS, epub_files, epub_opf, run_epubcheck_many
 
-CORPUS_POSTS = ("osg-ko-metrics.md", "osg-ja-getting-paid.md", "osg-zh-hans-security.md",
-                "rusi-south-korea-global-vision.md", "jekyll-diversity-open-source.md",
-                "mm-more-tag.md", "mm-excerpt-defined.md", "oppkey-python-dev-env-author-bio.md",
-                "jekyll-1-0-4-quoted-date.md")
+CORPUS_POSTS = (
+    "osg-ko-metrics.md",
+    "osg-ja-getting-paid.md",
+    "osg-zh-hans-security.md",
+    "rusi-south-korea-global-vision.md",
+    "jekyll-diversity-open-source.md",
+    "mm-more-tag.md",
+    "mm-excerpt-defined.md",
+    "oppkey-python-dev-env-author-bio.md",
+    "jekyll-1-0-4-quoted-date.md",
+)
 
 
 @pytest.fixture(scope="module")
 def anthology(corpus, settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("anthology")
-    paths = [str(p) for p in sorted(CONTENT.glob("2025-*.md"))] + \
-        [str(corpus / name) for name in CORPUS_POSTS]
+    paths = [str(p) for p in sorted(CONTENT.glob("2025-*.md"))] + [
+        str(corpus / name) for name in CORPUS_POSTS
+    ]
     manifest = folder / "anthology.toml"
     manifest.write_text(
         'title = "Open Source and Policy: An Anthology"\n'
         'subtitle = "Twelve pieces"\neditors = ["Ann Editor", "Bo Editor"]\n'
         'description = "Posts from many sites in one book."\nlang = "en-GB"\n'
         '[series]\nname = "Imprint Readers"\nnumber = 4\n'
-        f"[posts]\npaths = {paths!r}\n".replace("'", '"'), encoding="utf-8")
+        f"[posts]\npaths = {paths!r}\n".replace("'", '"'),
+        encoding="utf-8",
+    )
     # two workers: the posts are normalised and the articles laid out in the pool
-    report = build_collection(manifest, ["epub", "pdf", "docx"], out=folder / "out",
-                              settings=settings, force=True, jobs=2)
+    report = build_collection(
+        manifest, ["epub", "pdf", "docx"], out=folder / "out", settings=settings, force=True, jobs=2
+    )
     assert report.ok, [r.error for r in report.failed]
     return {r.format: r.target for r in report.results}, len(paths)
 
@@ -52,8 +63,9 @@ def anthology(corpus, settings, tmp_path_factory):
 def test_the_worker_count_does_not_change_a_byte(anthology, settings, tmp_path):
     outputs, _ = anthology
     manifest = outputs["pdf"].parents[2] / "anthology.toml"
-    report = build_collection(manifest, ["epub", "pdf", "docx"], out=tmp_path, force=True,
-                              settings=settings, jobs=1)
+    report = build_collection(
+        manifest, ["epub", "pdf", "docx"], out=tmp_path, force=True, settings=settings, jobs=1
+    )
     assert report.ok, [r.error for r in report.failed]
     for result in report.results:
         assert result.target.read_bytes() == outputs[result.format].read_bytes(), result.format
@@ -64,8 +76,9 @@ def test_page_numbers_are_artifacts_laid_over_the_articles(anthology):
     outputs, _ = anthology
     reader = PdfReader(outputs["pdf"])
     with pikepdf.open(outputs["pdf"]) as pdf:
-        starts = [pdf.pages.index(pikepdf.Page(item.destination[0]))
-                  for item in pdf.open_outline().root]
+        starts = [
+            pdf.pages.index(pikepdf.Page(item.destination[0])) for item in pdf.open_outline().root
+        ]
         numbered = 0
         for index, page in enumerate(pdf.pages):
             stamped = "/ImprintFolio" in page.resources.get("/XObject", {})
@@ -78,11 +91,12 @@ def test_page_numbers_are_artifacts_laid_over_the_articles(anthology):
             numbered += 1
             drawing = pikepdf.unparse_content_stream(pikepdf.parse_content_stream(page))
             assert drawing.rstrip().endswith(b"/Artifact BMC\nq\n/ImprintFolio Do\nQ\nEMC")
-            operators = {str(op.operator) for op in
-                         pikepdf.parse_content_stream(page.resources.XObject.ImprintFolio)}
+            operators = {
+                str(op.operator)
+                for op in pikepdf.parse_content_stream(page.resources.XObject.ImprintFolio)
+            }
             assert "BT" in operators and not operators & {"Do", "re", "BDC"}, index  # text only
-            assert reader.pages[index].extract_text().splitlines()[-1].strip() == \
-                str(index + 1)
+            assert reader.pages[index].extract_text().splitlines()[-1].strip() == str(index + 1)
         assert numbered >= len(starts)
 
 
@@ -96,8 +110,9 @@ def test_epub_is_valid_with_one_entry_per_article(anthology):
     top = nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li", namespaces=XHTML_NS)
     assert len(top) == count + 1  # the title page, then every article
     labels = [" ".join("".join(li.xpath("./*[1]")[0].itertext()).split()) for li in top[1:]]
-    assert labels[0] == "Cables Under Strain: Protecting the Pacific’s Undersea Links — " \
-        "Mariana Quist"
+    assert (
+        labels[0] == "Cables Under Strain: Protecting the Pacific’s Undersea Links — Mariana Quist"
+    )
     articles = sorted(name for name in files if re.fullmatch(r"EPUB/article-\d{3}\.xhtml", name))
     assert len(articles) == count
     ids: Counter[str] = Counter()
@@ -123,15 +138,18 @@ def test_epub_metadata(anthology):
     outputs, count = anthology
     opf = epub_opf(outputs["epub"])
     assert opf.xpath("//dc:title/text()", namespaces=OPF_NS) == [
-        "Open Source and Policy: An Anthology"]
+        "Open Source and Policy: An Anthology"
+    ]
     assert opf.xpath("//dc:creator/text()", namespaces=OPF_NS) == ["Ann Editor", "Bo Editor"]
     contributors = opf.xpath("//dc:contributor/text()", namespaces=OPF_NS)
     assert {"Mariana Quist", "Ha Chae Kyoun", "Craig Oda"} <= set(contributors)
     assert len(opf.xpath("//dc:source/text()", namespaces=OPF_NS)) == count
     series = opf.xpath("//opf:meta[@property='belongs-to-collection']", namespaces=OPF_NS)[0]
     assert series.text == "Imprint Readers"
-    refines = {m.get("property"): m.text for m in opf.xpath(
-        f"//opf:meta[@refines='#{series.get('id')}']", namespaces=OPF_NS)}
+    refines = {
+        m.get("property"): m.text
+        for m in opf.xpath(f"//opf:meta[@refines='#{series.get('id')}']", namespaces=OPF_NS)
+    }
     assert refines == {"collection-type": "series", "group-position": "4"}
     assert opf.xpath("//opf:meta[@property='schema:accessibilitySummary']", namespaces=OPF_NS)
     files = epub_files(outputs["epub"])
@@ -143,8 +161,9 @@ def test_epub_metadata(anthology):
 def test_calibre_reads_title_authors_series(anthology):
     ebook_meta = require_tool("ebook-meta")
     outputs, _ = anthology
-    shown = subprocess.run([ebook_meta, str(outputs["epub"])], capture_output=True, text=True,
-                           check=True, timeout=120).stdout
+    shown = subprocess.run(
+        [ebook_meta, str(outputs["epub"])], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
     fields = dict(re.findall(r"^(\w[\w ()]*?)\s*: (.*)$", shown, re.M))
     assert fields["Title"] == "Open Source and Policy: An Anthology"
     assert fields["Author(s)"].startswith("Ann Editor")
@@ -189,13 +208,16 @@ def _manifest(tmp_path: Path, posts: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("posts", "expected"), [
-    ('paths = ["missing.md"]', "posts.paths: 'missing.md': no such post"),
-    ('paths = ["nothing-*.md"]', "posts.paths: 'nothing-*.md' matches no post"),
-    ('paths = ["one.md"]\ntags = ["absent"]', "the selection is empty"),
-    ('paths = ["one.md", "sub/one.md"]', "share the identifier"),
-    ('order = "random"', "posts.order: 'random' must be one of"),
-])
+@pytest.mark.parametrize(
+    ("posts", "expected"),
+    [
+        ('paths = ["missing.md"]', "posts.paths: 'missing.md': no such post"),
+        ('paths = ["nothing-*.md"]', "posts.paths: 'nothing-*.md' matches no post"),
+        ('paths = ["one.md"]\ntags = ["absent"]', "the selection is empty"),
+        ('paths = ["one.md", "sub/one.md"]', "share the identifier"),
+        ('order = "random"', "posts.order: 'random' must be one of"),
+    ],
+)
 def test_bad_manifests_fail_before_writing(tmp_path, settings, posts, expected):
     (tmp_path / "sub").mkdir()
     post = "---\ntitle: One\n---\n\nText.\n"
@@ -212,8 +234,9 @@ def test_unchanged_collection_is_skipped(tmp_path, settings):
     shutil.copytree(CONTENT, tmp_path / "content", ignore=shutil.ignore_patterns("collections"))
     manifest = tmp_path / "content" / "collections" / "small.toml"
     manifest.parent.mkdir()
-    manifest.write_text('title = "Small"\n[posts]\npaths = ["../2025-06-12-undersea-cables.md"]\n',
-                        encoding="utf-8")
+    manifest.write_text(
+        'title = "Small"\n[posts]\npaths = ["../2025-06-12-undersea-cables.md"]\n', encoding="utf-8"
+    )
     own = settings.with_overrides(root=tmp_path)
     first = build_collection(manifest, ["epub"], out=tmp_path / "out", settings=own)
     again = build_collection(manifest, ["epub"], out=tmp_path / "out", settings=own)
@@ -229,8 +252,13 @@ def test_pdf_collection_honours_the_pdf_standard(tmp_path, settings):
     import pikepdf
 
     manifest = CONTENT / "collections" / "imprint-2025.toml"
-    report = build_collection(manifest, ["pdf"], out=tmp_path,
-                              settings=settings.with_overrides(pdf_standard="a-3b"), force=True)
+    report = build_collection(
+        manifest,
+        ["pdf"],
+        out=tmp_path,
+        settings=settings.with_overrides(pdf_standard="a-3b"),
+        force=True,
+    )
     assert report.ok, [r.error for r in report.failed]
     path = report.results[0].target
     assert pdf_structure(path).validator == "pdf-a" and pdf_structure(path).errors == 0
@@ -246,21 +274,35 @@ def test_an_article_over_the_memory_cap_fails_the_pdf_alone(tmp_path):
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content, ignore=shutil.ignore_patterns("collections"))
     # 9000 × 9000 pixels: a quarter of a megabyte as PNG, 243 MB once decoded to draw
-    Image.new("RGB", (9000, 9000), (200, 30, 30)).save(content / "images" / "huge.png",
-                                                       optimize=True)
+    Image.new("RGB", (9000, 9000), (200, 30, 30)).save(
+        content / "images" / "huge.png", optimize=True
+    )
     huge = content / "2025-01-02-huge.md"
-    huge.write_text("---\ntitle: A huge picture\nauthor: Tomasz Erlich\ndate: 2025-01-02\n"
-                    "description: Red\n---\n\nOpening.\n\n![A red square](images/huge.png)\n",
-                    encoding="utf-8")
+    huge.write_text(
+        "---\ntitle: A huge picture\nauthor: Tomasz Erlich\ndate: 2025-01-02\n"
+        "description: Red\n---\n\nOpening.\n\n![A red square](images/huge.png)\n",
+        encoding="utf-8",
+    )
     (tmp_path / "imprint.toml").write_text("[build]\nmemory_mb = 400\n", encoding="utf-8")
     manifest = tmp_path / "book.toml"
-    manifest.write_text('title = "Red Book"\neditors = ["Ann Editor"]\n'
-                        '[posts]\npaths = ["content/*.md"]\n', encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "imprint", "collection", str(manifest),
-                           "--jobs", "2"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=600, check=False)
+    manifest.write_text(
+        'title = "Red Book"\neditors = ["Ann Editor"]\n[posts]\npaths = ["content/*.md"]\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "imprint", "collection", str(manifest), "--jobs", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert done.returncode == 70, done.stderr
-    assert f"{huge}: render: the PDF ran out of memory under the worker's cap of 400 MB " \
-           "(raise [build] memory_mb in imprint.toml)" in done.stderr.splitlines(), done.stderr
-    assert sorted(p.name for p in (tmp_path / "build" / "collections").iterdir()) == \
-        ["book.docx", "book.epub"]
+    assert (
+        f"{huge}: render: the PDF ran out of memory under the worker's cap of 400 MB "
+        "(raise [build] memory_mb in imprint.toml)" in done.stderr.splitlines()
+    ), done.stderr
+    assert sorted(p.name for p in (tmp_path / "build" / "collections").iterdir()) == [
+        "book.docx",
+        "book.epub",
+    ]

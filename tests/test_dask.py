@@ -24,21 +24,32 @@ from .conftest import CONTENT, require
 
 @pytest.fixture(scope="module")
 def cluster_client():
-    require(importlib.util.find_spec("distributed") is not None,
-            "dask.distributed (pip install 'imprint[dask]')")
+    require(
+        importlib.util.find_spec("distributed") is not None,
+        "dask.distributed (pip install 'imprint[dask]')",
+    )
     from distributed import Client, LocalCluster
 
     # separate processes, as real workers are: the project must travel to them pickled
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
 @pytest.mark.slow
 def test_dask_build_equals_local_build(cluster_client, samples_build, settings, tmp_path):
     out = tmp_path / "dask"
-    report = build([CONTENT], out=out, settings=settings.with_overrides(content=CONTENT),
-                   executor="dask", scheduler=cluster_client)
+    report = build(
+        [CONTENT],
+        out=out,
+        settings=settings.with_overrides(content=CONTENT),
+        executor="dask",
+        scheduler=cluster_client,
+    )
     assert report.ok, [r.error for r in report.failed]
     assert report.executor == "dask"
     local = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
@@ -50,8 +61,13 @@ def test_dask_build_equals_local_build(cluster_client, samples_build, settings, 
     assert data["executor"] == "dask" and data["summary"]["built"] == 12
     assert data["workers"] == 2
 
-    again = build([CONTENT], out=out, settings=settings.with_overrides(content=CONTENT),
-                  executor="dask", scheduler=cluster_client)
+    again = build(
+        [CONTENT],
+        out=out,
+        settings=settings.with_overrides(content=CONTENT),
+        executor="dask",
+        scheduler=cluster_client,
+    )
     assert len(again.skipped) == 12 and not again.built  # the cache works the same way
 
 
@@ -60,8 +76,13 @@ def test_dask_without_a_scheduler_is_a_config_error(settings, tmp_path):
     from imprint.errors import ConfigError
 
     with pytest.raises(ConfigError, match="--scheduler"):
-        build([CONTENT], out=tmp_path, settings=settings.with_overrides(content=CONTENT),
-              executor="dask", force=True)
+        build(
+            [CONTENT],
+            out=tmp_path,
+            settings=settings.with_overrides(content=CONTENT),
+            executor="dask",
+            force=True,
+        )
 
 
 def _free_port() -> int:
@@ -77,15 +98,44 @@ class _Cluster:
     def __init__(self, workdir: Path):
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         dask = str(Path(sys.executable).with_name("dask"))
-        log = open(workdir / "cluster.log", "w")  # noqa: SIM115 - closed in stop()
+        log = open(workdir / "cluster.log", "w")
         self.log = log
         self.scheduler = subprocess.Popen(
-            [dask, "scheduler", "--host", "127.0.0.1", "--port", self.address.rsplit(":")[-1],
-             "--no-dashboard"], stdout=log, stderr=log, start_new_session=True)
-        self.workers = [subprocess.Popen(
-            [dask, "worker", self.address, "--nworkers", "1", "--nthreads", "1",
-             "--no-dashboard", "--name", f"w{n}", "--local-directory", str(workdir / f"w{n}")],
-            stdout=log, stderr=log, start_new_session=True) for n in (1, 2)]
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                self.address.rsplit(":")[-1],
+                "--no-dashboard",
+            ],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        self.workers = [
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    self.address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--name",
+                    f"w{n}",
+                    "--local-directory",
+                    str(workdir / f"w{n}"),
+                ],
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+            for n in (1, 2)
+        ]
         from distributed import Client
 
         deadline = time.monotonic() + 120
@@ -121,24 +171,31 @@ def real_cluster(tmp_path):
 
 def _imprint_build(content: list[Path], out: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "imprint", "build", *map(str, content), "--out", str(out),
-         *args], cwd=out.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"})
+        [sys.executable, "-m", "imprint", "build", *map(str, content), "--out", str(out), *args],
+        cwd=out.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1700000000"},
+    )
 
 
 def _all_files(out: Path) -> dict[str, str]:
-    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in out.rglob("*") if p.is_file() and p.name != "report.json"}
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in out.rglob("*")
+        if p.is_file() and p.name != "report.json"
+    }
 
 
 @pytest.mark.slow
-def test_real_scheduler_and_worker_processes_give_the_local_bytes(real_cluster, corpus,
-                                                                   tmp_path):
+def test_real_scheduler_and_worker_processes_give_the_local_bytes(real_cluster, corpus, tmp_path):
     sources = [CONTENT, corpus]
     local = _imprint_build(sources, tmp_path / "local", "--jobs", "2")
     _, local_errors = local.communicate(timeout=900)
-    remote = _imprint_build(sources, tmp_path / "remote", "--executor", "dask",
-                            "--scheduler", real_cluster.address)
+    remote = _imprint_build(
+        sources, tmp_path / "remote", "--executor", "dask", "--scheduler", real_cluster.address
+    )
     _, remote_errors = remote.communicate(timeout=900)
     # some corpus files fail (a post with no title): the same ones, the same way
     assert remote.returncode == local.returncode
@@ -164,8 +221,9 @@ def test_a_worker_killed_mid_build_loses_nothing(real_cluster, tmp_path):
     expected = _all_files(tmp_path / "clean")
 
     out = tmp_path / "remote"
-    build = _imprint_build([content], out, "--executor", "dask", "--scheduler",
-                           real_cluster.address)
+    build = _imprint_build(
+        [content], out, "--executor", "dask", "--scheduler", real_cluster.address
+    )
     deadline = time.monotonic() + 300
     while not list(out.glob("pdf/*.pdf")) and build.poll() is None:
         assert time.monotonic() < deadline

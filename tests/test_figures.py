@@ -27,13 +27,19 @@ def test_html_numbers_captions_and_links_references(figures):
     _, out = figures
     page = html_tree(out["html"])
     captions = [" ".join(c.text_content().split()) for c in page.xpath("//figcaption")]
-    assert captions == ["Figure 1: The tide gauge at the harbour mouth",
-                        "Figure 2: Occupied berths by week"]
+    assert captions == [
+        "Figure 1: The tide gauge at the harbour mouth",
+        "Figure 2: Occupied berths by week",
+    ]
     tables = [" ".join(c.text_content().split()) for c in page.xpath("//table/caption")]
     assert tables == ["Table 1: Fees by month", "Table 2: Berths by pontoon"]
     links = [(a.get("href"), a.text) for a in page.xpath("//a[@class='cross-reference']")]
-    assert links == [("#fig:gauge", "Figure 1"), ("#tbl:fees", "Table 1"),
-                     ("#tbl:fees", "Table 1"), ("#fig:berths", "Figure 2")]
+    assert links == [
+        ("#fig:gauge", "Figure 1"),
+        ("#tbl:fees", "Table 1"),
+        ("#tbl:fees", "Table 1"),
+        ("#fig:berths", "Figure 2"),
+    ]
     for href, _ in links:
         assert page.xpath(f"//*[@id='{href[1:]}']")
     text = page.text_content()
@@ -47,33 +53,44 @@ def test_missing_label_is_a_warning_on_its_line(figures):
     report, _ = figures
     (warning,) = [w for w in report.warnings if "fig:nowhere" in w.message]
     text = (FIXTURES / POST).read_text(encoding="utf-8")
-    assert warning.line == text[:text.index("@fig:nowhere")].count("\n") + 1
+    assert warning.line == text[: text.index("@fig:nowhere")].count("\n") + 1
     assert not [w for w in report.warnings if "removed" in w.message]
 
 
 def test_pdf_epub_docx_carry_the_numbers(figures):
     _, out = figures
     text = pdf_text(out["pdf"])
-    for words in ("Figure 1: The tide gauge", "Table 2: Berths by pontoon",
-                  "as Figure 1 and Table 1 show", "in Figure 2, fell"):
+    for words in (
+        "Figure 1: The tide gauge",
+        "Table 2: Berths by pontoon",
+        "as Figure 1 and Table 1 show",
+        "in Figure 2, fell",
+    ):
         assert words in " ".join(text.split()), words
     chapter = etree.fromstring(epub_files(out["epub"])["EPUB/article.xhtml"])
-    assert [a.text for a in chapter.xpath("//x:a[@class='cross-reference']",
-                                          namespaces=XHTML_NS)] == \
-        ["Figure 1", "Table 1", "Table 1", "Figure 2"]
+    assert [
+        a.text for a in chapter.xpath("//x:a[@class='cross-reference']", namespaces=XHTML_NS)
+    ] == ["Figure 1", "Table 1", "Table 1", "Figure 2"]
     result = run_epubcheck(out["epub"])
     assert (result.errors, result.warnings) == (0, 0), result.messages
     with zipfile.ZipFile(out["docx"]) as docx:
         document = "".join(etree.fromstring(docx.read("word/document.xml")).itertext())
-    for words in ("Figure 1: The tide gauge", "Table 1: Fees by month",
-                  "Figure 2: Occupied berths", "as Figure 1 and Table 1 show"):
+    for words in (
+        "Figure 1: The tide gauge",
+        "Table 1: Fees by month",
+        "Figure 2: Occupied berths",
+        "as Figure 1 and Table 1 show",
+    ):
         assert words in document, words
 
 
 def test_references_in_code_are_left_alone():
     from imprint.normalise.figures import protect_references
 
-    text = ("See @fig:a, not user@fig:b.\n\n```\n@fig:c in a fence\n```\n\n"
-            "Inline `@tbl:d` and ``a @tbl:e``; then @tbl:f.\n")
-    assert protect_references(text) == text.replace("See @fig:a", "See \\@fig:a") \
-        .replace("then @tbl:f", "then \\@tbl:f")
+    text = (
+        "See @fig:a, not user@fig:b.\n\n```\n@fig:c in a fence\n```\n\n"
+        "Inline `@tbl:d` and ``a @tbl:e``; then @tbl:f.\n"
+    )
+    assert protect_references(text) == text.replace("See @fig:a", "See \\@fig:a").replace(
+        "then @tbl:f", "then \\@tbl:f"
+    )

@@ -96,8 +96,9 @@ def hostile(tmp_path_factory, settings) -> tuple[BuildReport, Path]:
     (posts / "ok.png").write_bytes(png(*GOOD_SIZE, GOOD))
     (posts / "innocent.png").symlink_to(outside / "secret.png")
     (posts / "hostile.md").write_text(_post(outside), encoding="utf-8")
-    report = build([posts], out=top / "out",
-                   settings=settings.with_overrides(content=top / "content"))
+    report = build(
+        [posts], out=top / "out", settings=settings.with_overrides(content=top / "content")
+    )
     return report, outside
 
 
@@ -116,8 +117,10 @@ def _html_bytes(path: Path) -> bytes:
     under ``assets/`` (its stylesheet, fonts and images)."""
     text = path.read_text("utf-8")
     decoded = [base64.b64decode(m) for m in re.findall(r"data:[\w/+.-]+;base64,([^\"']+)", text)]
-    linked = [(path.parent / ref).read_bytes() for ref in re.findall(
-        r'(?:src|href)="(assets/[\w.-]+)"', text)]
+    linked = [
+        (path.parent / ref).read_bytes()
+        for ref in re.findall(r'(?:src|href)="(assets/[\w.-]+)"', text)
+    ]
     return text.encode("utf-8") + b"\n".join(decoded + linked)
 
 
@@ -163,11 +166,14 @@ def test_no_output_holds_a_byte_of_what_it_must_not_read(hostile) -> None:
     report, _ = hostile
     outputs = _outputs(report)
     pdf_bytes, sizes = _pdf_parts(outputs["pdf"])
-    contents = {"html": _html_bytes(outputs["html"]), "epub": _unzipped(outputs["epub"]),
-                "docx": _unzipped(outputs["docx"]), "pdf": pdf_bytes}
+    contents = {
+        "html": _html_bytes(outputs["html"]),
+        "epub": _unzipped(outputs["epub"]),
+        "docx": _unzipped(outputs["docx"]),
+        "pdf": pdf_bytes,
+    }
     passwd = Path("/etc/passwd").read_bytes().split(b"\n")[0]
-    hostname = Path("/etc/hostname").read_bytes().strip() if Path("/etc/hostname").exists() \
-        else b""
+    hostname = Path("/etc/hostname").read_bytes().strip() if Path("/etc/hostname").exists() else b""
     for fmt, data in contents.items():
         assert SECRET not in data, fmt
         assert passwd not in data, fmt
@@ -184,13 +190,20 @@ def test_no_script_or_handler_reaches_html_or_epub(hostile) -> None:
     report, _ = hostile
     outputs = _outputs(report)
     for fmt in ("html", "epub"):
-        data = (outputs["html"].read_bytes() if fmt == "html" else _unzipped(outputs["epub"]))
+        data = outputs["html"].read_bytes() if fmt == "html" else _unzipped(outputs["epub"])
         # the page's own schema.org metadata is the one script element imprint writes
-        lowered = re.sub(rb'<script type="application/ld\+json">[^<]*</script>', b"",
-                         data).lower()
-        for needle in (b"<script", b"onerror", b"script ran", b"attachment\"",
-                       b"background: url(", b"background-image", b"<form", b"collector",
-                       b"{: .btn"):
+        lowered = re.sub(rb'<script type="application/ld\+json">[^<]*</script>', b"", data).lower()
+        for needle in (
+            b"<script",
+            b"onerror",
+            b"script ran",
+            b'attachment"',
+            b"background: url(",
+            b"background-image",
+            b"<form",
+            b"collector",
+            b"{: .btn",
+        ):
             assert needle not in lowered, (fmt, needle)
     assert "Closing paragraph." in outputs["html"].read_text("utf-8")
 
@@ -205,16 +218,19 @@ def test_the_hostile_epub_is_valid(hostile) -> None:
 def _dead_host_post(folder: Path, base: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     post = folder / "dead-host.md"
-    post.write_text(f"---\ntitle: Dead host\nimage: {base}/cover.png\n---\n\nIntro.\n\n"
-                    f"![A chart]({base}/chart.png)\n\n![Another]({base}/other.png)\n",
-                    encoding="utf-8")
+    post.write_text(
+        f"---\ntitle: Dead host\nimage: {base}/cover.png\n---\n\nIntro.\n\n"
+        f"![A chart]({base}/chart.png)\n\n![Another]({base}/other.png)\n",
+        encoding="utf-8",
+    )
     return post
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("trusted", [False, True], ids=["refused-by-policy", "timed-out"])
-def test_a_silent_image_host_cannot_stall_the_build(tmp_path: Path, settings,
-                                                    trusted: bool) -> None:
+def test_a_silent_image_host_cannot_stall_the_build(
+    tmp_path: Path, settings, trusted: bool
+) -> None:
     """An image host that accepts and never answers costs one 5 s deadline, not a stall."""
     chosen = settings.with_overrides(content=tmp_path / "content", root=tmp_path)
     if trusted:  # only a test can make 127.0.0.1 count as public: then it times out
@@ -242,8 +258,9 @@ def test_a_silent_image_host_cannot_stall_the_build(tmp_path: Path, settings,
 
 
 @pytest.mark.slow
-def test_the_pdf_fetcher_refuses_what_the_sanitiser_would_have_removed(tmp_path: Path,
-                                                                        settings) -> None:
+def test_the_pdf_fetcher_refuses_what_the_sanitiser_would_have_removed(
+    tmp_path: Path, settings
+) -> None:
     """Defence in depth: hand WeasyPrint hostile HTML directly (as if the sanitiser had
     missed it) and it still reads nothing but the post's own resolved images."""
     secret = tmp_path / "secret.png"
@@ -251,12 +268,16 @@ def test_the_pdf_fetcher_refuses_what_the_sanitiser_would_have_removed(tmp_path:
     post = tmp_path / "plain.md"
     post.write_text("---\ntitle: Plain\n---\n\nText.\n", encoding="utf-8")
     project = Project.open(settings)
-    doc = dataclasses.replace(project.load(post), body_html=(
-        f'<p><img src="{secret.as_uri()}" alt="a"><img src="{secret}" alt="b"></p>'
-        f'<div style="background: url({secret.as_uri()}); height: 40px">c</div>'
-        f'<object data="{secret.as_uri()}" type="image/png">d</object>'
-        f'<a rel="attachment" href="{secret.as_uri()}">e</a>'
-        f'<style>p {{ background: url({secret.as_uri()}) }}</style>'))
+    doc = dataclasses.replace(
+        project.load(post),
+        body_html=(
+            f'<p><img src="{secret.as_uri()}" alt="a"><img src="{secret}" alt="b"></p>'
+            f'<div style="background: url({secret.as_uri()}); height: 40px">c</div>'
+            f'<object data="{secret.as_uri()}" type="image/png">d</object>'
+            f'<a rel="attachment" href="{secret.as_uri()}">e</a>'
+            f"<style>p {{ background: url({secret.as_uri()}) }}</style>"
+        ),
+    )
     data = get_renderer("pdf").render(doc, project.render_context())
     reader = PdfReader(io.BytesIO(data))
     sizes = [image.image.size for page in reader.pages for image in page.images]

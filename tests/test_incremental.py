@@ -23,8 +23,9 @@ def site(tmp_path, settings):
     """A copy of the samples and the brand, so the tests can edit both."""
     shutil.copytree(CONTENT, tmp_path / "content")
     shutil.copytree(REPO / "styles", tmp_path / "styles")
-    return settings.with_overrides(content=tmp_path / "content", brand=tmp_path / "styles",
-                                   out=tmp_path / "build")
+    return settings.with_overrides(
+        content=tmp_path / "content", brand=tmp_path / "styles", out=tmp_path / "build"
+    )
 
 
 def _build(settings, formats=FORMATS, **options):
@@ -41,8 +42,12 @@ def _by_status(report) -> dict[str, set[tuple[str, str]]]:
 
 
 def _outputs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes()
-            for fmt in FORMATS for p in sorted((out / fmt).glob("*")) if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for fmt in FORMATS
+        for p in sorted((out / fmt).glob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.slow
@@ -53,23 +58,25 @@ def test_edit_one_post_rebuilds_only_its_four_outputs(site):
 
     again = _build(site)
     assert len(again.skipped) == 12 and not again.built  # nothing changed: nothing built
-    assert {(r.format, r.sha256) for r in again.skipped} == \
-        {(r.format, r.sha256) for r in first.built}
+    assert {(r.format, r.sha256) for r in again.skipped} == {
+        (r.format, r.sha256) for r in first.built
+    }
 
     post = site.content / "2025-11-20-arctic-shipping.md"
-    post.write_text(post.read_text(encoding="utf-8").replace(
-        "Arctic", "Polar", 1), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace("Arctic", "Polar", 1), encoding="utf-8"
+    )
     edited = _build(site)
     assert _by_status(edited)["built"] == {("arctic-shipping", f) for f in FORMATS}
     assert len(edited.skipped) == 8
     after = _outputs(site.out)
     changed = {name for name in after if after[name] != before[name]}
     # its four outputs, and the one page whose "next post" link shows its edited title
-    assert changed == {f"{f}/arctic-shipping.{f}" for f in FORMATS} | {
-        "html/monsoon-grids.html"}
+    assert changed == {f"{f}/arctic-shipping.{f}" for f in FORMATS} | {"html/monsoon-grids.html"}
     neighbour = html_tree(site.out / "html" / "monsoon-grids.html")
-    assert neighbour.xpath("string(//a[@rel='next'])").startswith("Next: Ice-Free Passages: "
-                                                                   "Polar Shipping")
+    assert neighbour.xpath("string(//a[@rel='next'])").startswith(
+        "Next: Ice-Free Passages: Polar Shipping"
+    )
 
     forced = _build(site, force=True)
     assert len(forced.built) == 12 and not forced.skipped
@@ -80,8 +87,10 @@ def test_brand_token_rebuilds_everything_and_image_edit_rebuilds_its_post(site):
     formats = ("html", "epub")
     _build(site, formats)
     brand = site.brand / "brand.toml"
-    brand.write_text(brand.read_text(encoding="utf-8").replace(
-        'accent = "#b5442c"', 'accent = "#2c6eb5"'), encoding="utf-8")
+    brand.write_text(
+        brand.read_text(encoding="utf-8").replace('accent = "#b5442c"', 'accent = "#2c6eb5"'),
+        encoding="utf-8",
+    )
     rebrand = _build(site, formats)
     assert len(rebrand.built) == 6 and not rebrand.skipped
     page = html_tree(site.out / "html" / "monsoon-grids.html")
@@ -89,7 +98,8 @@ def test_brand_token_rebuilds_everything_and_image_edit_rebuilds_its_post(site):
     assert "--color-accent: #2c6eb5" in (site.out / "html" / sheet).read_text(encoding="utf-8")
     # the old stylesheet is gone: a site holds only the assets its pages use
     assert [p.name for p in (site.out / "html" / "assets").glob("screen.*.css")] == [
-        Path(sheet).name]
+        Path(sheet).name
+    ]
 
     image = site.content / "images" / "flood-week-supply.png"
     shutil.copy(REPO / "styles" / "logo.svg", image)  # an image edited in place (any format)
@@ -107,14 +117,20 @@ def test_deleted_post_loses_its_outputs_and_index_entry(site):
     (site.out / "html" / "unrelated.html").write_text("<p>not imprint's</p>", encoding="utf-8")
 
     report = _build(site, formats)
-    assert sorted(p.name for p in report.removed) == ["monsoon-grids.epub",
-                                                      "monsoon-grids.html"]
+    assert sorted(p.name for p in report.removed) == ["monsoon-grids.epub", "monsoon-grids.html"]
     assert sorted(p.name for p in (site.out / "html").glob("*.html")) == [
-        "arctic-shipping.html", "undersea-cables.html", "unrelated.html"]  # only its own files
-    titles = [" ".join(h.text_content().split())
-              for h in html_tree(site.out / "index.html").xpath("//li[@class='post']/h2")]
-    assert titles == ["Ice-Free Passages: Arctic Shipping and the Rules of the Road",
-                      "Cables Under Strain: Protecting the Pacific’s Undersea Links"]
+        "arctic-shipping.html",
+        "undersea-cables.html",
+        "unrelated.html",
+    ]  # only its own files
+    titles = [
+        " ".join(h.text_content().split())
+        for h in html_tree(site.out / "index.html").xpath("//li[@class='post']/h2")
+    ]
+    assert titles == [
+        "Ice-Free Passages: Arctic Shipping and the Rules of the Road",
+        "Cables Under Strain: Protecting the Pacific’s Undersea Links",
+    ]
 
 
 @pytest.mark.slow
@@ -123,7 +139,10 @@ def test_index_links_every_format_and_report_lists_every_job(site):
     tree = html_tree(site.out / "index.html")
     posts = tree.xpath("//li[@class='post']")
     assert [p.xpath("string(.//time/@datetime)")[:10] for p in posts] == [
-        "2025-11-20", "2025-09-03", "2025-06-12"]  # newest first
+        "2025-11-20",
+        "2025-09-03",
+        "2025-06-12",
+    ]  # newest first
     for post in posts:
         links = post.xpath(".//ul[@class='formats']//a/@href")
         assert [Path(link).parent.as_posix() for link in links] == list(FORMATS)
@@ -133,8 +152,7 @@ def test_index_links_every_format_and_report_lists_every_job(site):
     assert "--color-primary" in (site.out / sheet).read_text(encoding="utf-8")
 
     data = json.loads((site.out / "report.json").read_text(encoding="utf-8"))
-    assert data["summary"] == {"built": 12, "skipped": 0, "failed": 0, "warnings": 0,
-                               "removed": 0}
+    assert data["summary"] == {"built": 12, "skipped": 0, "failed": 0, "warnings": 0, "removed": 0}
     assert len(data["jobs"]) == 12
     for job in data["jobs"]:
         output = Path(job["output"])
@@ -175,8 +193,12 @@ def test_a_no_op_build_leaves_the_output_folder_and_the_cache_untouched(site):
     manifests = site.root / ".imprint-cache" / "builds"
 
     def stamps() -> dict[Path, int]:
-        return {p: p.stat().st_mtime_ns for folder in (site.out, manifests)
-                for p in folder.rglob("*") if p.is_file()}
+        return {
+            p: p.stat().st_mtime_ns
+            for folder in (site.out, manifests)
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
 
     before = stamps()
     assert (site.out / "report.json") in before and any(p.parent == manifests for p in before)

@@ -21,13 +21,17 @@ from imprint.source.post import parse_source
 from imprint.source.resources import Policy, Resolver
 
 from .conftest import require_tool
-from .tools import (build_fixture, epub_files, epub_opf, html_tree, pdf_text,
-                    run_epubcheck)
+from .tools import build_fixture, epub_files, epub_opf, html_tree, pdf_text, run_epubcheck
 
 FIXTURES = Path(__file__).parent / "fixtures" / "math"
 POST = "2024-07-02-tidal-sums.md"
-TEX = {r"h = a \cos(\omega t + \phi)", r"\frac{p}{q}", "n",
-       r"\bar{x} = \frac{1}{n} \sum_{i=1}^{n} x_i", r"E \propto H^2"}
+TEX = {
+    r"h = a \cos(\omega t + \phi)",
+    r"\frac{p}{q}",
+    "n",
+    r"\bar{x} = \frac{1}{n} \sum_{i=1}^{n} x_i",
+    r"E \propto H^2",
+}
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 
 
@@ -95,8 +99,9 @@ def test_html_and_epub_carry_mathml_and_pass_their_validators(mathy):
     chapter = etree.fromstring(files["EPUB/article.xhtml"])
     assert len(chapter.findall(f".//{MATHML}math")) == len(TEX)
     opf = epub_opf(mathy["epub"])
-    item = opf.xpath("//opf:item[@href='article.xhtml']", namespaces={
-        "opf": "http://www.idpf.org/2007/opf"})[0]
+    item = opf.xpath(
+        "//opf:item[@href='article.xhtml']", namespaces={"opf": "http://www.idpf.org/2007/opf"}
+    )[0]
     assert "mathml" in item.get("properties", "").split()
     result = run_epubcheck(mathy["epub"])
     assert (result.errors, result.warnings) == (0, 0), result.messages
@@ -114,14 +119,19 @@ def _normalise(folder: Path, text: str):
     path = folder / "post.md"
     path.write_text(text, encoding="utf-8")
     with collecting() as warnings:
-        doc = normalise(parse_source(path.read_bytes(), path), Settings(), AuthorRegistry(),
-                        Resolver(Policy(content_root=folder, remote=False)))
+        doc = normalise(
+            parse_source(path.read_bytes(), path),
+            Settings(),
+            AuthorRegistry(),
+            Resolver(Policy(content_root=folder, remote=False)),
+        )
     return doc, warnings
 
 
 def test_unreadable_formula_is_a_warning_and_shown_as_tex(tmp_path):
-    doc, warnings = _normalise(tmp_path, "---\ntitle: T\n---\n\nIntro.\n\nFine $x^2$.\n\n"
-                                         "Broken $\\frac{a}{$ here.\n")
+    doc, warnings = _normalise(
+        tmp_path, "---\ntitle: T\n---\n\nIntro.\n\nFine $x^2$.\n\nBroken $\\frac{a}{$ here.\n"
+    )
     (warning,) = [w for w in warnings if "formula" in w.message]
     assert warning.line == 9 and "\\frac{a}{" in warning.message
     assert '<code class="math-source">\\frac{a}{</code>' in doc.body_html
@@ -129,10 +139,12 @@ def test_unreadable_formula_is_a_warning_and_shown_as_tex(tmp_path):
 
 
 def test_mathml_is_cleaned_like_any_html():
-    dirty = ('<math display="block" href="javascript:alert(1)" onclick="x()">'
-             '<mi style="background:url(/etc/passwd)" mathvariant="bold">x</mi>'
-             '<annotation-xml encoding="text/html"><script>x()</script></annotation-xml>'
-             '<mtext><iframe src="http://example.com/t.html"></iframe></mtext></math>')
+    dirty = (
+        '<math display="block" href="javascript:alert(1)" onclick="x()">'
+        '<mi style="background:url(/etc/passwd)" mathvariant="bold">x</mi>'
+        '<annotation-xml encoding="text/html"><script>x()</script></annotation-xml>'
+        '<mtext><iframe src="http://example.com/t.html"></iframe></mtext></math>'
+    )
     cleaned = clean(dirty)
     assert '<math display="block">' in cleaned and 'mathvariant="bold"' in cleaned
     for gone in ("href", "onclick", "style", "script", "annotation-xml", "iframe"):

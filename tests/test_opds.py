@@ -50,7 +50,7 @@ def _link(feed_or_entry, rel: str) -> list[dict]:
 def _local(href: str, feed: Path, out: Path) -> Path:
     """The file a link names: relative to the feed, or under the base URL."""
     if href.startswith(BASE):
-        return out / unquote(href[len(BASE):])
+        return out / unquote(href[len(BASE) :])
     assert "://" not in href, href
     return (feed.parent / unquote(href)).resolve()
 
@@ -104,11 +104,16 @@ def test_catalogue_links_every_post_and_collection_to_its_files(site):
     assert slugs == {"undersea-cables", "monsoon-grids", "arctic-shipping"}
     (collection,) = [t for t in feeds if t == "The Imprint Review 2025"]
     book, *articles = feeds[collection]
-    assert _check_entry(book, feed_path, out)["application/epub+zip"] == \
-        out / "collections" / "imprint-2025.epub"
+    assert (
+        _check_entry(book, feed_path, out)["application/epub+zip"]
+        == out / "collections" / "imprint-2025.epub"
+    )
     assert {a.title for a in articles} == {p.title for p in posts}
-    by_author = {t.removeprefix("Posts by "): entries for t, entries in feeds.items()
-                 if t not in ("All posts", collection)}
+    by_author = {
+        t.removeprefix("Posts by "): entries
+        for t, entries in feeds.items()
+        if t not in ("All posts", collection)
+    }
     for author, entries in by_author.items():
         assert entries and all(author in [a.name for a in e.authors] for e in entries)
     assert sum(len(v) for v in by_author.values()) == sum(len(p.authors) for p in posts)
@@ -126,14 +131,30 @@ def test_base_url_makes_links_absolute_and_the_cli_writes_the_catalogue(site, tm
     write_catalogue(out, settings)  # back to relative links
 
     # imprint collection (like imprint build) leaves a catalogue of what OUT holds
-    done = subprocess.run([sys.executable, "-m", "imprint", "collection", "--formats", "epub",
-                           "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imprint",
+            "collection",
+            "--formats",
+            "epub",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     assert done.returncode == 0, done.stderr
     feeds = _walk(tmp_path)
     assert feeds["All posts"] == []
     (book,) = feeds["The Imprint Review 2025"]
     (epub,) = [link for link in _link(book, ACQUIRE)]
     assert epub.type == "application/epub+zip"
-    assert _local(epub.href, tmp_path / "opds" / "x.xml", tmp_path) == \
-        tmp_path / "collections" / "imprint-2025.epub"
+    assert (
+        _local(epub.href, tmp_path / "opds" / "x.xml", tmp_path)
+        == tmp_path / "collections" / "imprint-2025.epub"
+    )

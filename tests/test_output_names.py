@@ -29,12 +29,17 @@ def test_hostile_slugs_and_names_stay_inside_out(tmp_path: Path, settings) -> No
     out = tmp_path / "out"
     report = build([posts], formats=["html", "epub"], out=out, settings=settings, jobs=1)
     assert report.ok, [r.error for r in report.failed]
-    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
-                     and not p.relative_to(out).as_posix().startswith(("html/assets/",
-                                                                        "pagefind/")))
+    written = sorted(
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file()
+        and not p.relative_to(out).as_posix().startswith(("html/assets/", "pagefind/"))
+    )
     stems = {"etc-passwd", "tmp-owned", "con-post", "s" * 80, "empty-slug", "post"}
-    assert written == sorted([f"{fmt}/{stem}.{fmt}" for fmt in ("html", "epub") for stem in stems]
-                             + ["index.html", "report.json", "search.html"])
+    assert written == sorted(
+        [f"{fmt}/{stem}.{fmt}" for fmt in ("html", "epub") for stem in stems]
+        + ["index.html", "report.json", "search.html"]
+    )
     assert {p: p.read_bytes() for p in posts.iterdir()} == sources
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "posts"]
 

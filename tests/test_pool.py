@@ -156,9 +156,14 @@ def test_threads_in_a_capped_worker_do_not_use_up_its_cap():
     Run from a fresh interpreter: a worker forked from this one would inherit the free
     arenas of the threads earlier tests started, and its threads would reuse those."""
     require(Path("/proc/self/status").is_file(), "Linux /proc")
-    done = subprocess.run([sys.executable, "-c", _RESERVED_IN_FRESH_POOLS], check=False,
-                          cwd=Path(__file__).resolve().parents[1], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _RESERVED_IN_FRESH_POOLS],
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     reserved = json.loads(done.stdout)
     assert reserved["uncapped"] >= 48, reserved  # glibc's arenas (what the cap lost)
@@ -259,16 +264,26 @@ def test_a_build_worker_sets_aside_what_outlives_its_first_jobs(settings):
 
     post = min(CONTENT.glob("*.md"))
     with WorkerPool(1, jobs.init_pool_worker, (Project.open(settings), ("html",))) as pool:
-        for call in [(_settling,), (jobs.normalise_job, post), (_settling,),
-                     (jobs.normalise_job, post), (_settling,)]:
+        for call in [
+            (_settling,),
+            (jobs.normalise_job, post),
+            (_settling,),
+            (jobs.normalise_job, post),
+            (_settling,),
+        ]:
             pool.submit(*call)
         [start, normalised, once, _, twice] = [o.value for o in pool.results()]
         doc = normalised[0]
-        for call in [(jobs.render_job, doc, "html"), (_settling,),
-                     (jobs.render_job, doc, "html"), (_settling,)]:
+        for call in [
+            (jobs.render_job, doc, "html"),
+            (_settling,),
+            (jobs.render_job, doc, "html"),
+            (_settling,),
+        ]:
             pool.submit(*call)
-        [rendered, rendered_once, rendered_again, rendered_twice] = \
-            [o.value for o in pool.results()]
+        [rendered, rendered_once, rendered_again, rendered_twice] = [
+            o.value for o in pool.results()
+        ]
     assert doc is not None and rendered[0] and rendered[1] is None
     assert start[0] == {"normalise": 0, "html": 0}
     # a single post's build never pays for the collection; a second job of a kind does

@@ -66,9 +66,14 @@ def start(project: Path, *args: str) -> Server:
     """``imprint preview ARGS`` in ``project``, once it has printed its URL."""
     tmpdir = project / ".tmp"
     tmpdir.mkdir(exist_ok=True)
-    process = subprocess.Popen([sys.executable, "-m", "imprint", "preview", *args],
-                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env={**os.environ, "TMPDIR": str(tmpdir)})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "imprint", "preview", *args],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
     errors: list[str] = []
     threading.Thread(target=lambda: errors.extend(process.stderr), daemon=True).start()
     found: list[str] = []
@@ -152,8 +157,11 @@ def test_the_page_follows_saves_errors_and_fixes(browser, server: Server, projec
     sentence = "A sentence the author has just written."
     post.write_text(POST + "\n" + sentence + "\n", encoding="utf-8")
     expect(web.get_by_text(sentence)).to_be_visible(timeout=WAIT_MS)
-    wait_for(page, f"Number(document.getElementById('pages').dataset.version) "
-                   f"> {print_version}", "the print pages rebuilt")
+    wait_for(
+        page,
+        f"Number(document.getElementById('pages').dataset.version) > {print_version}",
+        "the print pages rebuilt",
+    )
     assert page.evaluate("window.notReloaded") is True  # pushed, not reloaded by the test
 
     broken = POST.replace("date: 2025-06-12 09:30:00", "date: 2025-13-45 09:30:00")
@@ -175,16 +183,23 @@ def test_the_page_follows_saves_errors_and_fixes(browser, server: Server, projec
 
 
 def test_the_print_view_shows_the_pdf_pages_and_downloads_are_current(
-        browser, server: Server, project: Path):
+    browser, server: Server, project: Path
+):
     from pypdf import PdfReader
 
     page = browser.new_page()
     page.goto(server.url)
-    wait_for(page, "document.querySelectorAll('#pages img.page').length > 0 && "
-                   "Array.from(document.querySelectorAll('#pages img.page'))"
-                   ".every((i) => i.complete && i.naturalWidth > 0)", "the pages shown")
-    width, height = page.evaluate("[document.querySelector('#pages img').naturalWidth, "
-                                  "document.querySelector('#pages img').naturalHeight]")
+    wait_for(
+        page,
+        "document.querySelectorAll('#pages img.page').length > 0 && "
+        "Array.from(document.querySelectorAll('#pages img.page'))"
+        ".every((i) => i.complete && i.naturalWidth > 0)",
+        "the pages shown",
+    )
+    width, height = page.evaluate(
+        "[document.querySelector('#pages img').naturalWidth, "
+        "document.querySelector('#pages img').naturalHeight]"
+    )
     assert 1.3 < height / width < 1.5  # an A4 page, portrait
 
     status, pdf = get(server, "/post/2025-06-12-live/download/pdf")
@@ -222,23 +237,30 @@ def test_only_the_open_views_are_rebuilt(browser, server: Server, project: Path)
     page = browser.new_page()
     page.goto(server.url)
     web = page.frame_locator("#web")
-    wait_for(page, "Number(document.getElementById('pages').dataset.version) > 0",
-             "the first print pages")
+    wait_for(
+        page,
+        "Number(document.getElementById('pages').dataset.version) > 0",
+        "the first print pages",
+    )
     printed = current_state(server, "2025-06-12-live")["print"]
     page.get_by_label("Print").uncheck()
     expect(page.locator("#view-print")).to_be_hidden()
 
     post.write_text(POST + "\nWritten while the print view was closed.\n", encoding="utf-8")
     expect(web.get_by_text("Written while the print view was closed.")).to_be_visible(
-        timeout=WAIT_MS)
+        timeout=WAIT_MS
+    )
     # a download waits for the rebuild in progress to finish: a barrier, not a delay
     assert get(server, "/post/2025-06-12-live/download/docx")[0] == 200
     state = current_state(server, "2025-06-12-live")
     assert state["print"] == printed and state["html"] >= 2  # the PDF was not rebuilt
 
     page.get_by_label("Print").check()  # opening the view builds it
-    wait_for(page, f"Number(document.getElementById('pages').dataset.version) > {printed}",
-             "the print pages rebuilt when shown again")
+    wait_for(
+        page,
+        f"Number(document.getElementById('pages').dataset.version) > {printed}",
+        "the print pages rebuilt when shown again",
+    )
     page.close()
 
 
@@ -255,22 +277,25 @@ def test_the_author_registry_and_the_brand_are_watched_too(browser, project: Pat
         page = browser.new_page()
         page.goto(running.url)
         web = page.frame_locator("#web")
-        expect(page.locator("#warnings")).to_contain_text("no bio for Test Author",
-                                                          timeout=WAIT_MS)
+        expect(page.locator("#warnings")).to_contain_text("no bio for Test Author", timeout=WAIT_MS)
         (project / "content" / "_authors.yml").write_text(
             "test-author:\n  name: Test Author\n  bio: Test Author writes the tests.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         expect(web.get_by_text("Test Author writes the tests.")).to_be_visible(timeout=WAIT_MS)
         expect(page.locator("#warnings")).to_be_hidden(timeout=WAIT_MS)
 
         brand = project / "styles" / "brand.toml"
-        brand.write_text(brand.read_text(encoding="utf-8").replace(
-            'name = "The Imprint Review"', 'name = "The Watched Brand"'), encoding="utf-8")
+        brand.write_text(
+            brand.read_text(encoding="utf-8").replace(
+                'name = "The Imprint Review"', 'name = "The Watched Brand"'
+            ),
+            encoding="utf-8",
+        )
         expect(web.get_by_text("The Watched Brand").first).to_be_visible(timeout=WAIT_MS)
 
         good = brand.read_text(encoding="utf-8")
-        brand.write_text(re.sub(r'(?m)^accent = .*$', 'accent = "bleu"', good),
-                         encoding="utf-8")
+        brand.write_text(re.sub(r"(?m)^accent = .*$", 'accent = "bleu"', good), encoding="utf-8")
         overlay = page.locator("#overlay")
         expect(overlay).to_contain_text("brand.toml: config: colors.accent", timeout=WAIT_MS)
         brand.write_text(good, encoding="utf-8")
@@ -280,11 +305,17 @@ def test_the_author_registry_and_the_brand_are_watched_too(browser, project: Pat
         assert running.stop() == 0
 
 
-TRAVERSALS = ["/../../etc/passwd", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-              "/post/..%2f..%2f..%2fetc%2fpasswd", "/post/2025-06-12-live/../../../etc/passwd",
-              "/post/2025-06-12-live/download/..%2f..%2fcontent%2f2025-06-12-live.md",
-              "/_preview/..%2f..%2fcontent%2f2025-06-12-live.md", "/content/2025-06-12-live.md",
-              "/.tmp/", "/%2e%2e/%2e%2e/etc/passwd"]
+TRAVERSALS = [
+    "/../../etc/passwd",
+    "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/post/..%2f..%2f..%2fetc%2fpasswd",
+    "/post/2025-06-12-live/../../../etc/passwd",
+    "/post/2025-06-12-live/download/..%2f..%2fcontent%2f2025-06-12-live.md",
+    "/_preview/..%2f..%2fcontent%2f2025-06-12-live.md",
+    "/content/2025-06-12-live.md",
+    "/.tmp/",
+    "/%2e%2e/%2e%2e/etc/passwd",
+]
 
 
 @pytest.mark.parametrize("raw_path", TRAVERSALS)
@@ -321,12 +352,12 @@ def test_it_listens_on_127_0_0_1_only(server: Server):
         socket.create_connection(("127.0.0.2", server.port), timeout=10).close()
 
 
-def test_a_taken_port_gives_a_free_one_and_ctrl_c_leaves_no_temporary_files(
-        browser, project: Path):
+def test_a_taken_port_gives_a_free_one_and_ctrl_c_leaves_no_temporary_files(browser, project: Path):
     from playwright.sync_api import expect
 
-    (project / "content" / "second.md").write_text(POST.replace("Live Preview", "Second"),
-                                                   encoding="utf-8")
+    (project / "content" / "second.md").write_text(
+        POST.replace("Live Preview", "Second"), encoding="utf-8"
+    )
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -337,25 +368,35 @@ def test_a_taken_port_gives_a_free_one_and_ctrl_c_leaves_no_temporary_files(
     page.goto(running.url)
     links = page.locator("ul.posts a")
     expect(links).to_have_count(2)
-    (project / "content" / "third.md").write_text(POST.replace("Live Preview", "Third"),
-                                                  encoding="utf-8")
+    (project / "content" / "third.md").write_text(
+        POST.replace("Live Preview", "Third"), encoding="utf-8"
+    )
     expect(links).to_have_count(3, timeout=WAIT_MS)  # the list follows the folder
     page.get_by_role("link", name="second.md").click()
-    expect(page.frame_locator("#web").get_by_text("The first paragraph of the body.")) \
-        .to_be_visible(timeout=WAIT_MS)
+    expect(
+        page.frame_locator("#web").get_by_text("The first paragraph of the body.")
+    ).to_be_visible(timeout=WAIT_MS)
     page.close()
 
     assert running.stop() == 0
     assert "preview stopped" in "".join(running.stderr)
     assert list(running.tmpdir.iterdir()) == []
     assert sorted(p.name for p in (project / "content").iterdir()) == [
-        "2025-06-12-live.md", "second.md", "third.md"]  # nothing written beside the posts
+        "2025-06-12-live.md",
+        "second.md",
+        "third.md",
+    ]  # nothing written beside the posts
 
 
 def test_another_host_is_warned_about(project: Path):
     # 192.0.2.1 is a documentation address no machine has: the warning, then a refusal,
     # without ever listening beyond this machine
-    done = subprocess.run([sys.executable, "-m", "imprint", "preview", "--host", "192.0.2.1"],
-                          cwd=project, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "imprint", "preview", "--host", "192.0.2.1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "warning: listening on 192.0.2.1" in done.stderr
     assert "config: cannot listen on 192.0.2.1" in done.stderr and done.returncode == 78

@@ -27,12 +27,18 @@ FORMATS = ("html", "pdf", "epub", "docx")
 MONSOON = "2025-09-03-monsoon-grids.md"
 
 
-def _imprint(*args: str, cwd: Path, env: dict[str, str] | None = None,
-             timeout: float = 600) -> subprocess.CompletedProcess:
+def _imprint(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
-    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=cwd, text=True,
-                          capture_output=True, env={**environment, **(env or {})},
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "imprint", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        env={**environment, **(env or {})},
+        timeout=timeout,
+    )
 
 
 def _project(tmp_path: Path, *posts: str) -> Path:
@@ -48,14 +54,18 @@ def _project(tmp_path: Path, *posts: str) -> Path:
 
 def _files(out: Path) -> dict[str, bytes]:
     """The posts' outputs: ``<format>/<slug>.<ext>`` (not the site's shared files)."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.glob("*/*"))
-            if p.is_file() and p.parent.name in FORMATS}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.glob("*/*"))
+        if p.is_file() and p.parent.name in FORMATS
+    }
 
 
 def test_source_date_epoch_is_read_from_the_environment(tmp_path: Path):
     root = _project(tmp_path, MONSOON)
-    done = _imprint("build", "--formats", "pdf,epub,docx", cwd=root,
-                    env={"SOURCE_DATE_EPOCH": "1700000000"})  # 2023-11-14 22:13:20 UTC
+    done = _imprint(
+        "build", "--formats", "pdf,epub,docx", cwd=root, env={"SOURCE_DATE_EPOCH": "1700000000"}
+    )  # 2023-11-14 22:13:20 UTC
     assert done.returncode == 0, done.stderr
     with pikepdf.open(root / "build" / "pdf" / "monsoon-grids.pdf") as pdf:
         assert str(pdf.docinfo["/CreationDate"]) == "D:20250903140000+08'00"  # the post's
@@ -70,15 +80,18 @@ def test_source_date_epoch_is_read_from_the_environment(tmp_path: Path):
 
     done = _imprint("build", cwd=root, env={"SOURCE_DATE_EPOCH": "soon"})
     assert done.returncode == 78
-    assert done.stderr.strip() == \
-        "environment: config: SOURCE_DATE_EPOCH='soon' is not a whole number of seconds"
+    assert (
+        done.stderr.strip()
+        == "environment: config: SOURCE_DATE_EPOCH='soon' is not a whole number of seconds"
+    )
 
 
 def test_three_bad_settings_are_reported_together_and_nothing_is_built(tmp_path: Path):
     root = _project(tmp_path, MONSOON)
     (root / "imprint.toml").write_text(
         '[project]\ncolour = "red"\n\n[pdf]\nstandard = "x-1"\n\n[build]\ntimeout = -1\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     done = _imprint("build", cwd=root)
     assert done.returncode == 78
     lines = done.stderr.strip().splitlines()
@@ -95,15 +108,18 @@ def test_strict_writes_nothing_for_a_post_with_a_warning(tmp_path: Path):
     (root / "content" / "2025-10-01-unlabelled.md").write_text(
         "---\ntitle: Unlabelled\nauthor: Tomasz Erlich\ndate: 2025-10-01\n"
         "description: A chart with no words\n---\n\nIntro.\n\n"
-        "![](images/flood-week-supply.png)\n", encoding="utf-8")
+        "![](images/flood-week-supply.png)\n",
+        encoding="utf-8",
+    )
     done = _imprint("build", "--strict", cwd=root)
     assert done.returncode != 0
     post = root / "content" / "2025-10-01-unlabelled.md"
-    assert f"{post}:10: warning: lint: image images/flood-week-supply.png has no alt text" \
+    assert (
+        f"{post}:10: warning: lint: image images/flood-week-supply.png has no alt text"
         in done.stderr
+    )
     for fmt in FORMATS:
-        assert f"{post}: strict: " in done.stderr and f"for {fmt}; nothing written" \
-            in done.stderr
+        assert f"{post}: strict: " in done.stderr and f"for {fmt}; nothing written" in done.stderr
     written = sorted(_files(root / "build"))
     assert written == sorted(f"{f}/monsoon-grids.{f}" for f in FORMATS)  # the clean post only
 
@@ -112,9 +128,12 @@ def _heavy_post(folder: Path, rows: int = 2000) -> Path:
     """A post whose table takes WeasyPrint many seconds to lay out (pandoc: about one)."""
     table = "\n".join(f"| row {n} | {n * 3} | words in a cell, row {n} |" for n in range(rows))
     post = folder / "2025-01-01-long-table.md"
-    post.write_text("---\ntitle: A very long table\nauthor: Tomasz Erlich\ndate: 2025-01-01\n"
-                    f"description: Rows\n---\n\nOpening.\n\n| a | b | c |\n|---|--:|---|\n"
-                    f"{table}\n", encoding="utf-8")
+    post.write_text(
+        "---\ntitle: A very long table\nauthor: Tomasz Erlich\ndate: 2025-01-01\n"
+        f"description: Rows\n---\n\nOpening.\n\n| a | b | c |\n|---|--:|---|\n"
+        f"{table}\n",
+        encoding="utf-8",
+    )
     return post
 
 
@@ -128,11 +147,17 @@ def test_the_timeout_flag_fails_one_job_alone(tmp_path: Path):
     failures = [line for line in done.stderr.splitlines() if ": render: " in line]
     # the slow post fails alone (while laying out its PDF, or on a loaded machine already
     # while being read), named, with the deadline it missed
-    assert failures and all(line.startswith(f"{heavy}: render: ") and line.endswith(
-        ": the job took longer than 12 s and was stopped") for line in failures), done.stderr
+    assert failures and all(
+        line.startswith(f"{heavy}: render: ")
+        and line.endswith(": the job took longer than 12 s and was stopped")
+        for line in failures
+    ), done.stderr
     written = sorted(_files(root / "build"))
-    light = [f"{f}/{slug}.{f}" for f in ("html", "pdf")
-             for slug in ("arctic-shipping", "monsoon-grids", "undersea-cables")]
+    light = [
+        f"{f}/{slug}.{f}"
+        for f in ("html", "pdf")
+        for slug in ("arctic-shipping", "monsoon-grids", "undersea-cables")
+    ]
     assert set(light) <= set(written) and not (root / "build" / "pdf" / "long-table.pdf").exists()
 
 
@@ -140,21 +165,29 @@ def test_the_timeout_flag_fails_one_job_alone(tmp_path: Path):
 def test_the_memory_cap_in_imprint_toml_fails_the_greedy_job_alone(tmp_path: Path):
     root = _project(tmp_path, MONSOON)
     # 9000 × 9000 pixels: a quarter of a megabyte as PNG, 243 MB once decoded to draw
-    Image.new("RGB", (9000, 9000), (200, 30, 30)).save(root / "content" / "images" /
-                                                       "huge.png", optimize=True)
+    Image.new("RGB", (9000, 9000), (200, 30, 30)).save(
+        root / "content" / "images" / "huge.png", optimize=True
+    )
     huge = root / "content" / "2025-01-02-huge.md"
-    huge.write_text("---\ntitle: A huge picture\nauthor: Tomasz Erlich\ndate: 2025-01-02\n"
-                    "description: Red\n---\n\nOpening.\n\n![A red square](images/huge.png)\n",
-                    encoding="utf-8")
+    huge.write_text(
+        "---\ntitle: A huge picture\nauthor: Tomasz Erlich\ndate: 2025-01-02\n"
+        "description: Red\n---\n\nOpening.\n\n![A red square](images/huge.png)\n",
+        encoding="utf-8",
+    )
     # ordinary posts build in about 160 MB of address space; drawing that picture needs more
     (root / "imprint.toml").write_text("[build]\nmemory_mb = 400\n", encoding="utf-8")
     done = _imprint("build", "--formats", "html,pdf", cwd=root)
     assert done.returncode != 0
     failures = [line for line in done.stderr.splitlines() if ": render: " in line]
-    assert failures == [f"{huge}: render: the PDF ran out of memory under the worker's cap "
-                        "of 400 MB (raise [build] memory_mb in imprint.toml)"], done.stderr
+    assert failures == [
+        f"{huge}: render: the PDF ran out of memory under the worker's cap "
+        "of 400 MB (raise [build] memory_mb in imprint.toml)"
+    ], done.stderr
     assert sorted(_files(root / "build")) == [
-        "html/huge.html", "html/monsoon-grids.html", "pdf/monsoon-grids.pdf"]
+        "html/huge.html",
+        "html/monsoon-grids.html",
+        "pdf/monsoon-grids.pdf",
+    ]
 
 
 def _digests(out: Path) -> dict[str, str]:
@@ -166,8 +199,7 @@ def test_ctrl_c_leaves_only_whole_files_and_the_next_build_completes_the_set(tmp
     content = tmp_path / "content"
     generate(CONTENT, content, 8)
     env = {"SOURCE_DATE_EPOCH": "1700000000"}
-    clean = _imprint("build", str(content), "--out", str(tmp_path / "clean"), cwd=tmp_path,
-                     env=env)
+    clean = _imprint("build", str(content), "--out", str(tmp_path / "clean"), cwd=tmp_path, env=env)
     assert clean.returncode == 0, clean.stderr
     expected = _digests(tmp_path / "clean")
     assert len(expected) == 8 * len(FORMATS)
@@ -175,12 +207,17 @@ def test_ctrl_c_leaves_only_whole_files_and_the_next_build_completes_the_set(tmp
     out = tmp_path / "interrupted"
     build = subprocess.Popen(
         [sys.executable, "-m", "imprint", "build", str(content), "--out", str(out)],
-        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **env}, start_new_session=True)
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while build.poll() is None and not any(  # a post's output, complete
-            p.parent.name in FORMATS and not p.name.startswith(TMP_PREFIX)
-            for p in out.glob("*/*.*")):
+        p.parent.name in FORMATS and not p.name.startswith(TMP_PREFIX) for p in out.glob("*/*.*")
+    ):
         assert time.monotonic() < deadline, "no output appeared"
         time.sleep(0.02)
     os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C sends: the build and its workers
@@ -195,5 +232,7 @@ def test_ctrl_c_leaves_only_whole_files_and_the_next_build_completes_the_set(tmp
     again = _imprint("build", str(content), "--out", str(out), cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stderr
     assert _digests(out) == expected
-    assert f"{len(expected) - len(partial)} built, {len(partial)} skipped" in again.stdout \
-        + again.stderr
+    assert (
+        f"{len(expected) - len(partial)} built, {len(partial)} skipped"
+        in again.stdout + again.stderr
+    )

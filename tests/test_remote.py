@@ -26,8 +26,12 @@ PNG = png(4, 3)
 
 
 def trusting(tmp_path: Path, **changes: object) -> Resolver:
-    options: dict[str, object] = {"content_root": tmp_path, "trusted_networks": TRUSTED,
-                                  "timeout": 5.0, **changes}
+    options: dict[str, object] = {
+        "content_root": tmp_path,
+        "trusted_networks": TRUSTED,
+        "timeout": 5.0,
+        **changes,
+    }
     return Resolver(Policy(**options))  # type: ignore[arg-type]
 
 
@@ -52,8 +56,11 @@ def test_loopback_is_refused_by_the_default_policy(tmp_path: Path) -> None:
         message = refused(Resolver(Policy(content_root=tmp_path)), f"{s.base}/a.png", tmp_path)
         assert "loopback" in message and "refused" in message
         assert s.requests == []  # refused before connecting
-        message = refused(Resolver(Policy(content_root=tmp_path)),
-                          s.base.replace("127.0.0.1", "localhost") + "/a.png", tmp_path)
+        message = refused(
+            Resolver(Policy(content_root=tmp_path)),
+            s.base.replace("127.0.0.1", "localhost") + "/a.png",
+            tmp_path,
+        )
         assert "loopback" in message
 
 
@@ -65,23 +72,35 @@ def test_a_name_is_resolved_once_and_sent_as_host(tmp_path: Path) -> None:
     assert s.requests[0]["host"] == url.split("/")[2]
 
 
-@pytest.mark.parametrize(("reply", "reason"), [
-    (Reply(headers={"Content-Type": "text/html"}, body=PNG), "served as text/html"),
-    (Reply(headers={"Content-Type": "image/png"}, body=b"<html>not an image</html>"),
-     "not a PNG, JPEG, GIF, WebP or SVG image"),
-    (Reply(headers={"Content-Type": "application/octet-stream"}, body=b"\x00" * 20),
-     "not a PNG"),
-    (Reply(404, {"Content-Type": "text/plain"}, b"gone"), "HTTP 404"),
-    (Reply(500, {"Content-Type": "image/png"}, PNG), "HTTP 500"),
-    (Reply(200, {"Content-Type": "image/png", "Content-Length": "999999"}, PNG),
-     "larger than 1000 bytes"),
-    (Reply(200, {"Content-Type": "image/png"}, PNG + b"\x00" * 2000, length=False),
-     "larger than 1000 bytes"),
-    (Reply(200, {"Content-Type": "image/png", "Content-Length": "900"}, PNG),
-     "closed before the image was complete"),
-])
-def test_answers_that_are_not_acceptable_images(tmp_path: Path, reply: Reply,
-                                                reason: str) -> None:
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (Reply(headers={"Content-Type": "text/html"}, body=PNG), "served as text/html"),
+        (
+            Reply(headers={"Content-Type": "image/png"}, body=b"<html>not an image</html>"),
+            "not a PNG, JPEG, GIF, WebP or SVG image",
+        ),
+        (
+            Reply(headers={"Content-Type": "application/octet-stream"}, body=b"\x00" * 20),
+            "not a PNG",
+        ),
+        (Reply(404, {"Content-Type": "text/plain"}, b"gone"), "HTTP 404"),
+        (Reply(500, {"Content-Type": "image/png"}, PNG), "HTTP 500"),
+        (
+            Reply(200, {"Content-Type": "image/png", "Content-Length": "999999"}, PNG),
+            "larger than 1000 bytes",
+        ),
+        (
+            Reply(200, {"Content-Type": "image/png"}, PNG + b"\x00" * 2000, length=False),
+            "larger than 1000 bytes",
+        ),
+        (
+            Reply(200, {"Content-Type": "image/png", "Content-Length": "900"}, PNG),
+            "closed before the image was complete",
+        ),
+    ],
+)
+def test_answers_that_are_not_acceptable_images(tmp_path: Path, reply: Reply, reason: str) -> None:
     with http_server({"/x.png": reply}) as s:
         assert reason in refused(trusting(tmp_path, max_bytes=1000), f"{s.base}/x.png", tmp_path)
 
@@ -90,22 +109,27 @@ def test_redirects_are_followed_and_checked(tmp_path: Path) -> None:
     def to(path: str) -> Reply:
         return Reply(302, {"Location": path})
 
-    routes: dict = {"/one": to("/two"), "/two": to("/img.png"), "/img.png": Reply(body=PNG),
-                    "/loop": to("/loop"), "/file": to("file:///etc/passwd"),
-                    "/js": to("javascript:alert(1)"), "/none": Reply(301)}
+    routes: dict = {
+        "/one": to("/two"),
+        "/two": to("/img.png"),
+        "/img.png": Reply(body=PNG),
+        "/loop": to("/loop"),
+        "/file": to("file:///etc/passwd"),
+        "/js": to("javascript:alert(1)"),
+        "/none": Reply(301),
+    }
     with http_server(routes) as s:
         resolver = trusting(tmp_path)
         routes["/inside"] = to(s.base.replace("127.0.0.1", "127.0.0.2") + "/img.png")
         assert resolver.resolve(f"{s.base}/one", tmp_path).data == PNG
         assert "more than 3 redirects" in refused(resolver, f"{s.base}/loop", tmp_path)
-        assert "redirect to a file: URL refused" in refused(resolver, f"{s.base}/file",
-                                                              tmp_path)
-        assert "redirect to a javascript: URL refused" in refused(resolver, f"{s.base}/js",
-                                                                  tmp_path)
+        assert "redirect to a file: URL refused" in refused(resolver, f"{s.base}/file", tmp_path)
+        assert "redirect to a javascript: URL refused" in refused(
+            resolver, f"{s.base}/js", tmp_path
+        )
         assert "without a Location" in refused(resolver, f"{s.base}/none", tmp_path)
         # a hop to another loopback address is checked like the first URL, and refused
-        assert "127.0.0.2 is a loopback address" in refused(resolver, f"{s.base}/inside",
-                                                            tmp_path)
+        assert "127.0.0.2 is a loopback address" in refused(resolver, f"{s.base}/inside", tmp_path)
 
 
 def test_a_silent_server_costs_one_deadline(tmp_path: Path) -> None:
@@ -174,9 +198,27 @@ def test_https_checks_the_certificate_against_the_name(tmp_path: Path) -> None:
     a self-signed certificate is refused."""
     openssl = require_tool("openssl")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
 

@@ -28,8 +28,11 @@ def _heavy_post(folder: Path, rows: int = 2000) -> Path:
     """A post whose table takes WeasyPrint many seconds to lay out (pandoc: about one)."""
     table = "\n".join(f"| row {n} | {n * 3} | words in a cell, row {n} |" for n in range(rows))
     post = folder / "2025-01-01-long-table.md"
-    post.write_text("---\ntitle: A very long table\nauthor: Ann Author\ndate: 2025-01-01\n---\n"
-                    f"\nOpening.\n\n| a | b | c |\n|---|--:|---|\n{table}\n", encoding="utf-8")
+    post.write_text(
+        "---\ntitle: A very long table\nauthor: Ann Author\ndate: 2025-01-01\n---\n"
+        f"\nOpening.\n\n| a | b | c |\n|---|--:|---|\n{table}\n",
+        encoding="utf-8",
+    )
     return post
 
 
@@ -40,8 +43,9 @@ def test_a_post_past_the_timeout_fails_alone_and_is_named(tmp_path, settings):
     heavy = _heavy_post(content)
     out = tmp_path / "build"
     started = time.monotonic()
-    report = build(out=out, settings=settings.with_overrides(content=content, job_timeout=4.0),
-                   jobs=2)
+    report = build(
+        out=out, settings=settings.with_overrides(content=content, job_timeout=4.0), jobs=2
+    )
     assert time.monotonic() - started < 90  # a hang guard, not a speed test
     failed = {(r.source, r.format) for r in report.failed}
     assert failed == {(heavy, "pdf")}
@@ -56,14 +60,22 @@ def test_a_post_past_the_timeout_fails_alone_and_is_named(tmp_path, settings):
 
 def _imprint_build(content: Path, out: Path, **popen: object) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "imprint", "build", str(content), "--out", str(out),
-         "--jobs", "2"], cwd=content.parent, stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(REPO / "src")}, **popen)
+        [sys.executable, "-m", "imprint", "build", str(content), "--out", str(out), "--jobs", "2"],
+        cwd=content.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        **popen,
+    )
 
 
 def _digests(out: Path) -> dict[str, str]:
-    return {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for fmt in FORMATS for p in (out / fmt).glob("*") if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for fmt in FORMATS
+        for p in (out / fmt).glob("*")
+        if p.is_file()
+    }
 
 
 @pytest.mark.slow
@@ -100,10 +112,14 @@ def test_kill_9_then_build_again_equals_a_clean_build(tmp_path):
     victim.wait(timeout=60)
     assert victim.returncode == -signal.SIGKILL, replay
     # a write the kill cut short leaves its temporary file, never a partial output
-    partial = {name: digest for name, digest in (_digests(out) if out.exists() else {}).items()
-               if not Path(name).name.startswith(TMP_PREFIX)}
-    assert all(expected[name] == digest for name, digest in partial.items()), \
+    partial = {
+        name: digest
+        for name, digest in (_digests(out) if out.exists() else {}).items()
+        if not Path(name).name.startswith(TMP_PREFIX)
+    }
+    assert all(expected[name] == digest for name, digest in partial.items()), (
         f"an output path holds something other than the complete file ({replay})"
+    )
 
     again = _imprint_build(content, out)
     _, errors = again.communicate(timeout=300)

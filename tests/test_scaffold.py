@@ -17,22 +17,34 @@ pytestmark = pytest.mark.slow
 
 
 def imprint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "imprint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def make(target: str, project: Path) -> subprocess.CompletedProcess:
     make_bin = require_tool("make")
-    return subprocess.run([make_bin, target, f"IMPRINT={sys.executable} -m imprint"],
-                          cwd=project, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "SOURCE_DATE_EPOCH": "1750000000"})
+    return subprocess.run(
+        [make_bin, target, f"IMPRINT={sys.executable} -m imprint"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1750000000"},
+    )
 
 
 def outputs(project: Path) -> list[str]:
     """The posts' outputs, ``<format>/<slug>.<ext>`` (not the site's shared files)."""
-    return sorted(str(p.relative_to(project / "build"))
-                  for p in (project / "build").glob("*/*") if p.is_file()
-                  and p.parent.name in ("html", "pdf", "epub", "docx"))
+    return sorted(
+        str(p.relative_to(project / "build"))
+        for p in (project / "build").glob("*/*")
+        if p.is_file() and p.parent.name in ("html", "pdf", "epub", "docx")
+    )
 
 
 def front(path: Path) -> dict:
@@ -45,8 +57,14 @@ def test_init_then_make_all_builds_four_outputs_and_new_adds_a_post(tmp_path: Pa
     project = tmp_path / "briefs"
     done = imprint("init", str(project), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    for name in ("imprint.toml", "Makefile", ".gitignore", "README.md",
-                 "content/_authors.yml", "styles/brand.toml"):
+    for name in (
+        "imprint.toml",
+        "Makefile",
+        ".gitignore",
+        "README.md",
+        "content/_authors.yml",
+        "styles/brand.toml",
+    ):
         assert (project / name).is_file(), name
     makefile = (project / "Makefile").read_text()
     for target in ("all:", "pdf:", "preview:", "clean:"):
@@ -54,12 +72,17 @@ def test_init_then_make_all_builds_four_outputs_and_new_adds_a_post(tmp_path: Pa
 
     built = make("all", project)
     assert built.returncode == 0, built.stdout + built.stderr
-    assert outputs(project) == ["docx/welcome.docx", "epub/welcome.epub",
-                                "html/welcome.html", "pdf/welcome.pdf"]
+    assert outputs(project) == [
+        "docx/welcome.docx",
+        "epub/welcome.epub",
+        "html/welcome.html",
+        "pdf/welcome.pdf",
+    ]
     assert "0 warning(s)" in built.stderr  # the sample's author has a bio in _authors.yml
 
-    added = imprint("new", "A Brief", "--author", "Jo Bloggs", "--date", "2025-06-12 09:30",
-                    cwd=project)
+    added = imprint(
+        "new", "A Brief", "--author", "Jo Bloggs", "--date", "2025-06-12 09:30", cwd=project
+    )
     assert added.returncode == 0, added.stderr
     post = Path(added.stdout.strip())
     assert post == project / "content" / "2025-06-12-a-brief.md"
@@ -71,8 +94,12 @@ def test_init_then_make_all_builds_four_outputs_and_new_adds_a_post(tmp_path: Pa
 
     rebuilt = make("all", project)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-    assert {"html/a-brief.html", "pdf/a-brief.pdf", "epub/a-brief.epub",
-            "docx/a-brief.docx"} <= set(outputs(project))
+    assert {
+        "html/a-brief.html",
+        "pdf/a-brief.pdf",
+        "epub/a-brief.epub",
+        "docx/a-brief.docx",
+    } <= set(outputs(project))
     html = (project / "build/html/a-brief.html").read_text()
     assert "Jo Bloggs" in html and "Write the post here" in html
 
@@ -92,8 +119,7 @@ def test_new_refuses_to_overwrite_and_keeps_the_file(tmp_path: Path):
 
 
 def test_new_keeps_the_offset_it_is_given_and_rejects_a_bad_date(tmp_path: Path):
-    done = imprint("new", "Offsets", "--dir", ".", "--date", "2025-05-08 12:00 +0800",
-                   cwd=tmp_path)
+    done = imprint("new", "Offsets", "--dir", ".", "--date", "2025-05-08 12:00 +0800", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "date: 2025-05-08 12:00:00 +0800\n" in (tmp_path / done.stdout.strip()).read_text()
     bad = imprint("new", "Offsets", "--dir", ".", "--date", "the 45th of May", cwd=tmp_path)

@@ -22,9 +22,14 @@ POST = CONTENT / "2025-09-03-monsoon-grids.md"
 
 
 def _imprint(*args: str, cwd: Path = REPO, env: dict | None = None):
-    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "imprint", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src"), **(env or {})},
+    )
 
 
 def test_default_pdfs_are_tagged_pdf_ua(samples_build):
@@ -43,8 +48,11 @@ def test_default_pdfs_are_tagged_pdf_ua(samples_build):
 def test_headings_nest_from_h1_and_figures_have_alt(samples_build):
     from imprint.check.validate import _struct_elements
 
-    path = next(r.target for r in samples_build.built
-                if r.format == "pdf" and r.target.stem == "monsoon-grids")
+    path = next(
+        r.target
+        for r in samples_build.built
+        if r.format == "pdf" and r.target.stem == "monsoon-grids"
+    )
     with pikepdf.open(path) as pdf:
         root = pdf.Root.StructTreeRoot
         assert len(_struct_elements(root, "/H1")) == 1
@@ -55,8 +63,13 @@ def test_headings_nest_from_h1_and_figures_have_alt(samples_build):
 
 
 def test_pdf_a3b_keeps_the_markdown_source(settings, tmp_path):
-    report = build([POST], formats=["pdf"], out=tmp_path,
-                   settings=settings.with_overrides(pdf_standard="a-3b"), jobs=1)
+    report = build(
+        [POST],
+        formats=["pdf"],
+        out=tmp_path,
+        settings=settings.with_overrides(pdf_standard="a-3b"),
+        jobs=1,
+    )
     assert report.ok, [r.error for r in report.failed]
     path = report.built[0].target
     assert pdf_structure(path).errors == 0
@@ -64,7 +77,7 @@ def test_pdf_a3b_keeps_the_markdown_source(settings, tmp_path):
         xmp = str(pdf.open_metadata())
         assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
         assert "/OutputIntents" in pdf.Root
-        (name, spec), = pdf.attachments.items()
+        ((name, spec),) = pdf.attachments.items()
         assert name == POST.name
         assert spec.get_file().read_bytes() == POST.read_bytes()
         assert spec.obj.AFRelationship == "/Source"
@@ -101,7 +114,12 @@ def test_imprint_check_table_and_exit_codes(samples_build, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     rows = [line.split() for line in done.stdout.splitlines()[1:] if line.strip()]
     assert len(rows) == 15 and {row[1] for row in rows} == {
-        "epubcheck", "ace", "nu-html", "pdf-ua", "libreoffice"}
+        "epubcheck",
+        "ace",
+        "nu-html",
+        "pdf-ua",
+        "libreoffice",
+    }
     assert all(row[2:] == ["0", "0"] for row in rows), done.stdout
     # a broken EPUB (its navigation document removed) makes the check fail
     good = next((folder / "epub").glob("*.epub"))
@@ -123,33 +141,44 @@ def test_missing_validator_is_not_run_never_passed(samples_build, tmp_path):
     # a PATH without java, node or chromium: neither EPUBCheck nor Ace can run here
     bare = tmp_path / "bin"
     bare.mkdir()
-    bare_env = {"PATH": str(bare), "PUPPETEER_EXECUTABLE_PATH": "",
-                "XDG_CACHE_HOME": str(tmp_path), "IMPRINT_REQUIRE_TOOLS": ""}
+    bare_env = {
+        "PATH": str(bare),
+        "PUPPETEER_EXECUTABLE_PATH": "",
+        "XDG_CACHE_HOME": str(tmp_path),
+        "IMPRINT_REQUIRE_TOOLS": "",
+    }
     done = _imprint("check", str(tmp_path / epub.name), env=bare_env)
-    rows = [line.split(None, 2) for line in done.stdout.splitlines()[1:]
-            if not line.startswith(" ")]
+    rows = [
+        line.split(None, 2) for line in done.stdout.splitlines()[1:] if not line.startswith(" ")
+    ]
     assert [row[1] for row in rows] == ["epubcheck", "ace"]
     assert all(row[2].strip().startswith("not run") for row in rows), done.stdout
     assert "2 not run" in done.stderr and done.returncode == 0
     # where the tools are required (CI), a validator that cannot run fails the check
-    done = _imprint("check", str(tmp_path / epub.name),
-                    env={**bare_env, "IMPRINT_REQUIRE_TOOLS": "1"})
+    done = _imprint(
+        "check", str(tmp_path / epub.name), env={**bare_env, "IMPRINT_REQUIRE_TOOLS": "1"}
+    )
     assert done.returncode == 1 and "could not run" in done.stderr
 
 
 def test_lint_warns_with_lines_and_strict_fails(tmp_path):
     post = tmp_path / "lint.md"
     shutil.copy(CONTENT / "images" / "flood-week-supply.png", tmp_path / "chart.png")
-    post.write_text("---\ntitle: Linted\nauthor: Nobody Known\n---\n\nIntro.\n\n"
-                    "## Section\n\n#### Too deep\n\n![](chart.png)\n", encoding="utf-8")
+    post.write_text(
+        "---\ntitle: Linted\nauthor: Nobody Known\n---\n\nIntro.\n\n"
+        "## Section\n\n#### Too deep\n\n![](chart.png)\n",
+        encoding="utf-8",
+    )
     done = _imprint("html", str(post), "-o", str(tmp_path / "out.html"))
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stderr.splitlines() if "lint:" in line]
     assert f"{post}:12: warning: lint: image chart.png has no alt text" in "\n".join(lines)
     assert any(f"{post}:3: warning: lint: no bio for Nobody Known" in line for line in lines)
     assert any("no description" in line for line in lines)
-    assert any(f"{post}:10: warning: lint: heading 'Too deep' skips from level 2 to 4" in line
-               for line in lines)
+    assert any(
+        f"{post}:10: warning: lint: heading 'Too deep' skips from level 2 to 4" in line
+        for line in lines
+    )
     (tmp_path / "out.html").unlink()
     done = _imprint("html", str(post), "-o", str(tmp_path / "out.html"), "--strict")
     assert done.returncode != 0 and "strict" in done.stderr

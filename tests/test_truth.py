@@ -36,19 +36,25 @@ def project(tmp_path: Path) -> Path:
     # this post's bio comes from the author registry, not from the post itself
     post = root / "content" / "2025-06-12-undersea-cables.md"
     text = post.read_text(encoding="utf-8")
-    own_bio = text[text.index("\n---\n\n__Mariana Quist__"):text.index("\n[^tonga]:")]
+    own_bio = text[text.index("\n---\n\n__Mariana Quist__") : text.index("\n[^tonga]:")]
     post.write_text(text.replace(own_bio, "\n"), encoding="utf-8")
     return root
 
 
-def _imprint(root: Path, out: Path, *args: str, env: dict[str, str] | None = None,
-             xdg: Path | None = None) -> str:
+def _imprint(
+    root: Path, out: Path, *args: str, env: dict[str, str] | None = None, xdg: Path | None = None
+) -> str:
     environment = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}
     if xdg is not None:
         environment["XDG_CACHE_HOME"] = str(xdg)
-    done = subprocess.run([sys.executable, "-m", "imprint", "build", "--out", str(out), *args],
-                          cwd=root, env=environment, capture_output=True, text=True,
-                          timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "imprint", "build", "--out", str(out), *args],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -56,8 +62,11 @@ def _imprint(root: Path, out: Path, *args: str, env: dict[str, str] | None = Non
 def _outputs(out: Path) -> dict[str, bytes]:
     """Every file a team would publish: four formats per post, the index and the rest of
     the site (its shared assets, topic pages, search index)."""
-    found = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-             if p.is_file() and p.name != "report.json"}
+    found = {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "report.json"
+    }
     posts = [name for name in found if name.split("/")[0] in FORMATS and name.count("/") == 1]
     assert "index.html" in found and len(posts) == 3 * len(FORMATS), sorted(found)
     return found
@@ -73,8 +82,10 @@ def _repaint(path: Path) -> None:
     """Change one pixel of a PNG: new bytes, same name."""
     image = Image.open(path)
     image.load()
-    image.putpixel((0, 0), (255, 0, 0, 255) if image.mode == "RGBA" else
-                   (255, 0, 0) if image.mode == "RGB" else 1)
+    image.putpixel(
+        (0, 0),
+        (255, 0, 0, 255) if image.mode == "RGBA" else (255, 0, 0) if image.mode == "RGB" else 1,
+    )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     path.write_bytes(buffer.getvalue())
@@ -100,8 +111,11 @@ def _toml(root: Path, flags: list[str], env: dict[str, str]) -> None:
 
 
 def _bio(root: Path, flags: list[str], env: dict[str, str]) -> None:
-    _edit(root / "content" / "_authors.yml", "Senior Fellow for Maritime Infrastructure",
-          "Senior Fellow for Ports and Cables")
+    _edit(
+        root / "content" / "_authors.yml",
+        "Senior Fellow for Maritime Infrastructure",
+        "Senior Fellow for Ports and Cables",
+    )
 
 
 def _template(root: Path, flags: list[str], env: dict[str, str]) -> None:
@@ -117,8 +131,7 @@ def _stylesheet(root: Path, flags: list[str], env: dict[str, str]) -> None:
 def _logo(root: Path, flags: list[str], env: dict[str, str]) -> None:
     logo = root / "styles" / "logo.svg"
     text = logo.read_text(encoding="utf-8")
-    logo.write_text(text.replace("</svg>", '<circle cx="1" cy="1" r="1"/></svg>'),
-                    encoding="utf-8")
+    logo.write_text(text.replace("</svg>", '<circle cx="1" cy="1" r="1"/></svg>'), encoding="utf-8")
 
 
 def _image(root: Path, flags: list[str], env: dict[str, str]) -> None:
@@ -143,8 +156,7 @@ CHANGES: list[tuple[str, Change, tuple[str, ...]]] = [
 
 
 @pytest.mark.slow
-def test_after_each_change_an_incremental_build_equals_a_clean_one(project: Path,
-                                                                   tmp_path: Path):
+def test_after_each_change_an_incremental_build_equals_a_clean_one(project: Path, tmp_path: Path):
     out = tmp_path / "site"
     flags: list[str] = []
     env: dict[str, str] = {}
@@ -160,8 +172,13 @@ def test_after_each_change_an_incremental_build_equals_a_clean_one(project: Path
         stale = sorted(k for k in clean if incremental[k] != clean[k])
         assert stale == [], f"after the {name} change, incremental differs from clean: {stale}"
         changed = {k for k in incremental if incremental[k] != before.get(k)}
-        expected = {k for k in incremental if any(part in k for part in touches)
-                    and k.count("/") == 1 and k.split("/")[0] in FORMATS}  # posts' outputs
+        expected = {
+            k
+            for k in incremental
+            if any(part in k for part in touches)
+            and k.count("/") == 1
+            and k.split("/")[0] in FORMATS
+        }  # posts' outputs
         assert expected <= changed, f"the {name} change did not reach {expected - changed}"
         if name == "pdf standard by flag":
             assert all(_pdf_is_a3b(v) for k, v in incremental.items() if k.startswith("pdf/"))
@@ -169,13 +186,17 @@ def test_after_each_change_an_incremental_build_equals_a_clean_one(project: Path
 
 
 @pytest.mark.slow
-def test_cold_warm_and_another_cold_user_cache_give_the_same_bytes(project: Path,
-                                                                    tmp_path: Path):
+def test_cold_warm_and_another_cold_user_cache_give_the_same_bytes(project: Path, tmp_path: Path):
     def run(name: str, cache: str, epoch: str = EPOCH) -> dict[str, bytes]:
         shutil.rmtree(project / ".imprint-cache", ignore_errors=True)
         out = tmp_path / name
-        _imprint(project, out, "--force", env={"SOURCE_DATE_EPOCH": epoch},
-                 xdg=tmp_path / f"cache-{cache}")
+        _imprint(
+            project,
+            out,
+            "--force",
+            env={"SOURCE_DATE_EPOCH": epoch},
+            xdg=tmp_path / f"cache-{cache}",
+        )
         return _outputs(out)
 
     cold = run("cold", "a")

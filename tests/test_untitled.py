@@ -13,9 +13,12 @@ def test_strict_fails_a_post_without_title(settings, tmp_path):
     post.write_text("Just text, neither front matter nor a heading.\n", encoding="utf-8")
     relaxed = build([post], out=tmp_path / "a", settings=settings, formats=("html",))
     assert [r.status for r in relaxed.results] == ["built"]
-    assert html_tree(tmp_path / "a" / "html" / "no-yaml-title.html").xpath(
-        "string(//h1)") == "No Yaml Title"
-    strict = build([post], out=tmp_path / "b", settings=settings.with_overrides(strict=True),
-                   formats=("html",))
+    assert (
+        html_tree(tmp_path / "a" / "html" / "no-yaml-title.html").xpath("string(//h1)")
+        == "No Yaml Title"
+    )
+    strict = build(
+        [post], out=tmp_path / "b", settings=settings.with_overrides(strict=True), formats=("html",)
+    )
     assert [r.status for r in strict.results] == ["failed"]
     assert "strict" in strict.results[0].error

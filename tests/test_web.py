@@ -28,13 +28,21 @@ from .tools import html_tree
 
 CHROMIUM = Path("/usr/bin/chromium")
 BASE_URL = "https://example.org/briefs/"
-TYPES = {".pdf": "application/pdf", ".epub": "application/epub+zip",
-         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+TYPES = {
+    ".pdf": "application/pdf",
+    ".epub": "application/epub+zip",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 
 def _imprint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "imprint", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "imprint", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=600,
+    )
 
 
 def _project(root: Path, settings: str) -> Path:
@@ -48,8 +56,9 @@ def _project(root: Path, settings: str) -> Path:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    root = _project(tmp_path_factory.mktemp("web"),
-                    f'[site]\nbase_url = "{BASE_URL}"\npage_size = 2\n')
+    root = _project(
+        tmp_path_factory.mktemp("web"), f'[site]\nbase_url = "{BASE_URL}"\npage_size = 2\n'
+    )
     done = _imprint("build", cwd=root)
     assert done.returncode == 0, done.stderr
     return root / "build"
@@ -68,9 +77,13 @@ def server(site: Path) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".wasm": "application/wasm", ".woff2": "font/woff2",
-                      ".epub": "application/epub+zip", ".docx": TYPES[".docx"]}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".woff2": "font/woff2",
+        ".epub": "application/epub+zip",
+        ".docx": TYPES[".docx"],
+    }
 
     def log_message(self, *args: object) -> None:
         pass
@@ -85,17 +98,21 @@ def browser():
         require(False, "Playwright for Python")
         raise
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=["--no-sandbox"])
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield chromium
         chromium.close()
 
 
 def _pages(site: Path) -> list[Path]:
     """Every page of the site: posts, index pages, topic pages, search."""
-    return sorted(site.glob("html/*.html")) + [site / "index.html"] + sorted(
-        site.glob("page/*.html")) + sorted(site.rglob("tags/**/*.html")) + sorted(
-        site.rglob("categories/**/*.html")) + [site / "search.html"]
+    return (
+        sorted(site.glob("html/*.html"))
+        + [site / "index.html"]
+        + sorted(site.glob("page/*.html"))
+        + sorted(site.rglob("tags/**/*.html"))
+        + sorted(site.rglob("categories/**/*.html"))
+        + [site / "search.html"]
+    )
 
 
 class _Visit:
@@ -110,8 +127,9 @@ class _Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed.append(r.url))
         self.page.on("request", lambda r: self.requested.append(r.url))
-        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(
-            f"{r.status} {r.url}"))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}")
+        )
         self.page.goto(url, wait_until="networkidle")
 
 
@@ -136,8 +154,11 @@ def test_every_page_loads_cleanly_with_its_fonts_and_passes_axe(site, server, br
         if relative.startswith("html/"):
             assert "Source Serif 4" in {family.strip('"') for family, _ in used}, relative
         results = axe.run(visit.page)
-        serious = [(v["id"], v["impact"]) for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
+        serious = [
+            (v["id"], v["impact"])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         assert serious == [], (relative, serious)
         visit.page.close()
     context.close()
@@ -166,14 +187,14 @@ def test_search_finds_a_post_by_a_word_of_its_body(site, server, browser):
     visit.page.fill(".pagefind-ui__search-input", "licensed")
     visit.page.wait_for_selector(".pagefind-ui__message", timeout=30_000)
     visit.page.wait_for_function(
-        "() => document.querySelectorAll('.pagefind-ui__result-link').length === 0")
+        "() => document.querySelectorAll('.pagefind-ui__result-link').length === 0"
+    )
     assert visit.errors == [] and visit.failed == []
     context.close()
 
 
 @pytest.mark.slow
-def test_every_edition_link_answers_with_its_file_over_http_and_from_disk(site, server,
-                                                                          browser):
+def test_every_edition_link_answers_with_its_file_over_http_and_from_disk(site, server, browser):
     context = browser.new_context()
     for page in sorted(site.glob("html/*.html")):
         links = html_tree(page).xpath("//ul[@class='editions']//a")
@@ -184,8 +205,7 @@ def test_every_edition_link_answers_with_its_file_over_http_and_from_disk(site, 
             assert (page.parent / unquote(href)).resolve().is_file()  # works from file://
             answer = context.request.get(urljoin(server + "html/", href))
             assert answer.status == 200
-            assert answer.headers["content-type"] == link.get("type") == TYPES[
-                Path(href).suffix]
+            assert answer.headers["content-type"] == link.get("type") == TYPES[Path(href).suffix]
             assert len(answer.body()) > 1000
     context.close()
 
@@ -199,9 +219,11 @@ def test_the_reference_page_is_small_and_shares_hashed_assets(site):
     assert re.fullmatch(r"assets/screen\.[0-9a-f]{12}\.css", sheet)
     assert not tree.xpath("//style") and b"data:font" not in page.read_bytes()
     assert tree.xpath("//link[@rel='canonical']/@href") == [
-        BASE_URL + "html/rusi-south-korea-global-vision.html"]
+        BASE_URL + "html/rusi-south-korea-global-vision.html"
+    ]
     assert tree.xpath("//meta[@property='og:url']/@content") == tree.xpath(
-        "//link[@rel='canonical']/@href")
+        "//link[@rel='canonical']/@href"
+    )
     css = (site / "html" / sheet).read_text(encoding="utf-8")
     for font in re.findall(r'url\("([^"]+)"\)', css):
         assert re.fullmatch(r"[A-Za-z0-9]+-(normal|italic)-\d+\.[0-9a-f]{12}\.woff2", font)
@@ -216,8 +238,11 @@ def test_pages_link_neighbours_and_topics_and_the_index_is_paginated(site):
     assert monsoon.xpath("//a[@rel='prev']/@href") == ["undersea-cables.html"]
     assert monsoon.xpath("//a[@rel='next']/@href") == ["arctic-shipping.html"]
     assert monsoon.xpath("//a[@rel='tag']/@href") == [
-        "../tags/solar.html", "../tags/climate-adaptation.html", "../tags/south-asia.html",
-        "../categories/energy.html"]
+        "../tags/solar.html",
+        "../tags/climate-adaptation.html",
+        "../tags/south-asia.html",
+        "../categories/energy.html",
+    ]
     sizes = monsoon.xpath("//ul[@class='editions']//span[@class='size']/text()")
     assert len(sizes) == 3 and all(re.fullmatch(r"\d+ KB|\d+\.\d MB", s) for s in sizes)
     # four posts, two to a page: the newest two here, the next two on page 2
@@ -229,7 +254,8 @@ def test_pages_link_neighbours_and_topics_and_the_index_is_paginated(site):
     assert second.xpath("//a[@rel='prev']/@href") == ["../index.html"]
     energy = html_tree(site / "categories" / "energy.html")
     assert [a.get("href") for a in energy.xpath("//li[@class='post']/h2/a")] == [
-        "../html/monsoon-grids.html"]
+        "../html/monsoon-grids.html"
+    ]
     for page in _pages(site):  # every relative link of every page leads to a file
         for href in html_tree(page).xpath("//a/@href | //link/@href | //img/@src"):
             if not re.match(r"[a-z]+:", href) and not href.startswith("#"):
@@ -255,8 +281,9 @@ def test_feed_and_sitemap(site):
     urls = sitemap.xpath("//s:url/s:loc/text()", namespaces=ns)
     pages = [p for p in _pages(site) if p.name != "search.html"]
     assert sorted(urls) == sorted(BASE_URL + p.relative_to(site).as_posix() for p in pages)
-    assert sitemap.xpath("//s:url[s:loc='" + BASE_URL + "html/monsoon-grids.html']/s:lastmod"
-                         "/text()", namespaces=ns) == ["2025-09-03T14:00:00+08:00"]
+    assert sitemap.xpath(
+        "//s:url[s:loc='" + BASE_URL + "html/monsoon-grids.html']/s:lastmod/text()", namespaces=ns
+    ) == ["2025-09-03T14:00:00+08:00"]
 
 
 def test_without_a_base_url_the_feed_and_sitemap_are_skipped_with_one_warning(tmp_path):
@@ -264,12 +291,19 @@ def test_without_a_base_url_the_feed_and_sitemap_are_skipped_with_one_warning(tm
     done = _imprint("build", "--formats", "html", cwd=root)
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if "warning: feed.xml" in line]
-    assert warnings == ["imprint: warning: feed.xml and sitemap.xml skipped: they need "
-                        "absolute links; set [site] base_url in imprint.toml"]
+    assert warnings == [
+        "imprint: warning: feed.xml and sitemap.xml skipped: they need "
+        "absolute links; set [site] base_url in imprint.toml"
+    ]
     assert not (root / "build" / "feed.xml").exists()
     assert not (root / "build" / "sitemap.xml").exists()
-    single = _imprint("html", str(root / "content" / "2025-09-03-monsoon-grids.md"), "-o",
-                      str(tmp_path / "one.html"), cwd=root)
+    single = _imprint(
+        "html",
+        str(root / "content" / "2025-09-03-monsoon-grids.md"),
+        "-o",
+        str(tmp_path / "one.html"),
+        cwd=root,
+    )
     assert single.returncode == 0, single.stderr
     page = (tmp_path / "one.html").read_bytes()
     assert b"data:font/woff2" in page and b'rel="stylesheet"' not in page  # stands alone
@@ -282,14 +316,21 @@ def test_one_edit_rewrites_its_page_and_what_lists_it_and_nothing_else(tmp_path)
     out = root / "build"
 
     def stamps() -> dict[str, int]:
-        return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns
-                for p in out.rglob("*") if p.is_file()}
+        return {
+            p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+            for p in out.rglob("*")
+            if p.is_file()
+        }
 
     before = stamps()
     time.sleep(0.01)
     post = root / "content" / "2025-09-03-monsoon-grids.md"
-    post.write_text(post.read_text(encoding="utf-8").replace(
-        "are switched off", "are switched off, one by one,"), encoding="utf-8")
+    post.write_text(
+        post.read_text(encoding="utf-8").replace(
+            "are switched off", "are switched off, one by one,"
+        ),
+        encoding="utf-8",
+    )
     done = _imprint("build", cwd=root)
     assert done.returncode == 0, done.stderr
     after = stamps()
@@ -297,8 +338,15 @@ def test_one_edit_rewrites_its_page_and_what_lists_it_and_nothing_else(tmp_path)
     own = {f"{f}/monsoon-grids.{f}" for f in ("html", "pdf", "epub", "docx")}
     assert own <= rewritten
     # its sizes show on the index and its topic pages; the feed has its PDF's length
-    lists = {"index.html", "tags/solar.html", "tags/climate-adaptation.html",
-             "tags/south-asia.html", "categories/energy.html", "feed.xml", "report.json"}
+    lists = {
+        "index.html",
+        "tags/solar.html",
+        "tags/climate-adaptation.html",
+        "tags/south-asia.html",
+        "categories/energy.html",
+        "feed.xml",
+        "report.json",
+    }
     others = {n for n in rewritten - own - lists if not n.startswith("pagefind/")}
     assert others == set(), others
     assert any(n.startswith("pagefind/") for n in rewritten)  # the search index, anew
@@ -306,8 +354,7 @@ def test_one_edit_rewrites_its_page_and_what_lists_it_and_nothing_else(tmp_path)
 
 
 def test_a_full_feed_carries_each_article(tmp_path):
-    root = _project(tmp_path, f'[site]\nbase_url = "{BASE_URL}"\nfeed_full = true\n'
-                              "feed_size = 2\n")
+    root = _project(tmp_path, f'[site]\nbase_url = "{BASE_URL}"\nfeed_full = true\nfeed_size = 2\n')
     (root / "content" / REFERENCE.name).unlink(missing_ok=True)
     done = _imprint("build", "--formats", "html,pdf", cwd=root)
     assert done.returncode == 0, done.stderr
@@ -361,30 +408,42 @@ def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_p
     bundles = sorted((site / "pagefind").iterdir())
     assert shard_count(12, 4) == 4 and len(bundles) >= 2
     assert [b.name for b in bundles] == sorted(
-        {str(shard_of(p.name, 4)) for p in site.glob("html/*.html")})
+        {str(shard_of(p.name, 4)) for p in site.glob("html/*.html")}
+    )
     first, *others = bundles  # Pagefind's scripts once; the other shards only their index
     assert (first / "pagefind-ui.js").is_file()
-    assert all((b / "pagefind-entry.json").is_file() and not list(b.glob("*.js"))
-               for b in others)
+    assert all((b / "pagefind-entry.json").is_file() and not list(b.glob("*.js")) for b in others)
 
     edited, own = posts[4], "monsoon-grids-00005.html"
-    listing = {"index.html", "tags/solar.html", "tags/climate-adaptation.html",
-               "tags/south-asia.html", "categories/energy.html", "feed.xml"}
+    listing = {
+        "index.html",
+        "tags/solar.html",
+        "tags/climate-adaptation.html",
+        "tags/south-asia.html",
+        "categories/energy.html",
+        "feed.xml",
+    }
 
     def edit(old: str, new: str) -> tuple[set[str], dict]:
         """Edit the post and build: the shards indexed anew, and the report."""
-        before = {b.name: (b / "pagefind-entry.json").stat().st_mtime_ns
-                  for b in (site / "pagefind").iterdir()}
+        before = {
+            b.name: (b / "pagefind-entry.json").stat().st_mtime_ns
+            for b in (site / "pagefind").iterdir()
+        }
         time.sleep(0.01)
         text = edited.read_text(encoding="utf-8")
         edited.write_text(text.replace(old, new), encoding="utf-8")
         done = _imprint("build", "--formats", "html", cwd=root)
         assert done.returncode == 0, done.stderr
-        after = {b.name: (b / "pagefind-entry.json").stat().st_mtime_ns
-                 for b in (site / "pagefind").iterdir()}
+        after = {
+            b.name: (b / "pagefind-entry.json").stat().st_mtime_ns
+            for b in (site / "pagefind").iterdir()
+        }
         report = json.loads((site / "report.json").read_text(encoding="utf-8"))
-        assert report["site"]["indexed"] == [str(site / "pagefind" / n) for n in sorted(
-            n for n in after if after[n] != before.get(n))]
+        assert report["site"]["indexed"] == [
+            str(site / "pagefind" / n)
+            for n in sorted(n for n in after if after[n] != before.get(n))
+        ]
         return {n for n in after if after[n] != before.get(n)}, report
 
     # a word in its body: its shard alone is indexed again; the pages listing it show
@@ -406,8 +465,11 @@ def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_p
     assert _imprint("build", "--formats", "html", "--force", cwd=clean).returncode == 0
 
     def files(out: Path) -> dict[str, bytes]:
-        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-                if p.is_file() and p.name != "report.json"}
+        return {
+            p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != "report.json"
+        }
 
     incremental, fresh = files(site), files(clean / "build")
     assert sorted(incremental) == sorted(fresh)
@@ -419,15 +481,20 @@ def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_p
     try:
         context = browser.new_context()
         visit = _Visit(context, f"http://127.0.0.1:{httpd.server_address[1]}/search.html")
-        for word, expected in (("zymurgists", {own}),  # the edited post's new word
-                               ("substations", {f"monsoon-grids-{n:05d}.html"
-                                                for n in (2, 5, 8, 11)})):
+        for word, expected in (
+            ("zymurgists", {own}),  # the edited post's new word
+            ("substations", {f"monsoon-grids-{n:05d}.html" for n in (2, 5, 8, 11)}),
+        ):
             visit.page.fill(".pagefind-ui__search-input", word)
             visit.page.wait_for_function(
                 "n => document.querySelectorAll('.pagefind-ui__result-link').length === n",
-                arg=len(expected), timeout=30_000)
-            found = {Path(a.get_attribute("href")).name
-                     for a in visit.page.query_selector_all(".pagefind-ui__result-link")}
+                arg=len(expected),
+                timeout=30_000,
+            )
+            found = {
+                Path(a.get_attribute("href")).name
+                for a in visit.page.query_selector_all(".pagefind-ui__result-link")
+            }
             assert found == expected, word
         assert len({shard_of(f"monsoon-grids-{n:05d}.html", 4) for n in (2, 5, 8, 11)}) > 1
         assert visit.errors == [] and visit.failed == []

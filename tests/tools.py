@@ -63,14 +63,23 @@ def png(width: int = 1, height: int = 1, comment: bytes = b"") -> bytes:
     import zlib
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     pixels = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     text = chunk(b"tEXt", b"Comment\x00" + comment) if comment else b""
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + text
-            + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + text
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + chunk(b"IEND", b"")
+    )
 
 
 def build_fixture(folder: Path, tmp: Path, settings) -> tuple[object, dict[str, Path]]:
@@ -82,7 +91,8 @@ def build_fixture(folder: Path, tmp: Path, settings) -> tuple[object, dict[str, 
 
     shutil.copytree(folder, tmp / "content")
     (post,) = [p for p in (tmp / "content").glob("*.md")]
-    report = build([post], out=tmp / "out", settings=settings.with_overrides(
-        content=tmp / "content"))
+    report = build(
+        [post], out=tmp / "out", settings=settings.with_overrides(content=tmp / "content")
+    )
     assert report.ok, [r.error for r in report.failed]
     return report, {r.format: r.target for r in report.built}

@@ -32,8 +32,18 @@ from .model import Author, Document
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["Author", "BuildReport", "Document", "ImprintError", "JobResult", "__version__",
-           "build", "build_collection", "load", "render"]
+__all__ = [
+    "Author",
+    "BuildReport",
+    "Document",
+    "ImprintError",
+    "JobResult",
+    "__version__",
+    "build",
+    "build_collection",
+    "load",
+    "render",
+]
 
 PathLike = str | Path
 
@@ -51,8 +61,9 @@ def load(path: PathLike, *, project: PathLike | None = None) -> Document:
     return Project.open(_settings(project)).load(Path(path))
 
 
-def render(doc: Document, fmt: str, *, brand: PathLike | None = None,
-           project: PathLike | None = None) -> bytes:
+def render(
+    doc: Document, fmt: str, *, brand: PathLike | None = None, project: PathLike | None = None
+) -> bytes:
     """One output format (``html``, ``pdf``, ``epub`` or ``docx``) of ``doc``, as bytes.
 
     ``brand`` is a brand folder (holding ``brand.toml``) to use instead of the
@@ -66,9 +77,15 @@ def render(doc: Document, fmt: str, *, brand: PathLike | None = None,
     return Project.open(settings).render(doc, fmt)
 
 
-def build(paths: Iterable[PathLike] | None = None, *, formats: Sequence[str] | None = None,
-          out: PathLike | None = None, project: PathLike | None = None, force: bool = False,
-          jobs: int | None = None) -> BuildReport:
+def build(
+    paths: Iterable[PathLike] | None = None,
+    *,
+    formats: Sequence[str] | None = None,
+    out: PathLike | None = None,
+    project: PathLike | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+) -> BuildReport:
     """Build every post under ``paths`` (default: the project's content folder) in
     ``formats`` to ``out/<format>/<slug>.<ext>``, with ``index.html`` and
     ``report.json``, exactly as ``imprint build`` does. Posts that fail are in the
@@ -77,14 +94,25 @@ def build(paths: Iterable[PathLike] | None = None, *, formats: Sequence[str] | N
     from .builder.plan import build as run_build
 
     settings = _settings(project)
-    return run_build([Path(p) for p in paths] if paths is not None else None,
-                     tuple(formats or settings.formats),
-                     Path(out) if out is not None else None, settings, jobs=jobs, force=force)
+    return run_build(
+        [Path(p) for p in paths] if paths is not None else None,
+        tuple(formats or settings.formats),
+        Path(out) if out is not None else None,
+        settings,
+        jobs=jobs,
+        force=force,
+    )
 
 
-def build_collection(manifest: PathLike, *, formats: Sequence[str] | None = None,
-                     out: PathLike | None = None, project: PathLike | None = None,
-                     jobs: int | None = None, force: bool = False) -> BuildReport:
+def build_collection(
+    manifest: PathLike,
+    *,
+    formats: Sequence[str] | None = None,
+    out: PathLike | None = None,
+    project: PathLike | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+) -> BuildReport:
     """Build the collection a manifest describes as one EPUB, PDF and DOCX each, to
     ``out/collections/<manifest name>.<ext>``, with ``jobs`` worker processes (default:
     one per core; the bytes are the same whatever the number)."""
@@ -92,6 +120,11 @@ def build_collection(manifest: PathLike, *, formats: Sequence[str] | None = None
     from .collection import build_collection as run_collection
 
     settings = _settings(project)
-    return run_collection(Path(manifest), tuple(formats or COLLECTION_FORMATS),
-                          Path(out) if out is not None else None, settings, force=force,
-                          jobs=jobs)
+    return run_collection(
+        Path(manifest),
+        tuple(formats or COLLECTION_FORMATS),
+        Path(out) if out is not None else None,
+        settings,
+        force=force,
+        jobs=jobs,
+    )

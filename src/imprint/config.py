@@ -140,8 +140,11 @@ class Settings:
         """A digest of every setting that can change what a build makes: every field
         not marked run-only, so a new setting is in the cache key unless declared not
         to shape output."""
-        values = {f.name: str(getattr(self, f.name)) for f in fields(self)
-                  if f.metadata.get("shapes_output", True)}
+        values = {
+            f.name: str(getattr(self, f.name))
+            for f in fields(self)
+            if f.metadata.get("shapes_output", True)
+        }
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
     def with_overrides(self, **changes: Any) -> Settings:
@@ -213,8 +216,11 @@ def _is_formats(value: Any) -> str | None:
 def _is_base_url(value: Any) -> str | None:
     from urllib.parse import urlsplit
 
-    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") \
-            or not urlsplit(value).netloc:
+    if (
+        not isinstance(value, str)
+        or urlsplit(value).scheme not in ("http", "https")
+        or not urlsplit(value).netloc
+    ):
         return "must be an absolute http(s) URL, such as https://example.org/briefs/"
     return None
 
@@ -301,8 +307,9 @@ def _source_date_epoch() -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise ConfigError(f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds",
-                          "environment") from None
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={raw!r} is not a whole number of seconds", "environment"
+        ) from None
 
 
 def load_settings(config: Path | None = None, root: Path | None = None) -> Settings:

@@ -36,8 +36,9 @@ class Diagnostic:
         return f"{where}warning: {self.message}"
 
 
-def warn(message: str, path: Path | str | None = None, line: int | None = None,
-         code: str = "content") -> Diagnostic:
+def warn(
+    message: str, path: Path | str | None = None, line: int | None = None, code: str = "content"
+) -> Diagnostic:
     """Report a problem that does not stop the build."""
     diagnostic = Diagnostic(message, str(path) if path is not None else None, line, code)
     sink = _sink.get()

@@ -89,5 +89,8 @@ def out_of_memory(what: str, path: Path | str | None = None) -> RenderError:
     cap = memory_cap_mb()
     if cap is None:
         return RenderError(f"{what} ran out of memory", path)
-    return RenderError(f"{what} ran out of memory under the worker's cap of {cap} MB "
-                       "(raise [build] memory_mb in imprint.toml)", path)
+    return RenderError(
+        f"{what} ran out of memory under the worker's cap of {cap} MB "
+        "(raise [build] memory_mb in imprint.toml)",
+        path,
+    )

@@ -28,8 +28,10 @@ from ..tools import run_epubcheck
 
 FORMATS = ("html", "pdf", "epub", "docx")
 FILES = sorted(p.name for p in CORPUS.glob("*.md")) or ["(the corpus is missing)"]
-ERROR_LINE = re.compile(r"^(?P<path>.+?\.md)(?::(?P<line>\d+))?: "
-                        r"(?P<category>source|resource|render|config|tool): (?P<message>\S.*)$")
+ERROR_LINE = re.compile(
+    r"^(?P<path>.+?\.md)(?::(?P<line>\d+))?: "
+    r"(?P<category>source|resource|render|config|tool): (?P<message>\S.*)$"
+)
 
 
 @dataclass
@@ -40,8 +42,11 @@ class CorpusBuild:
     seconds: float
 
     def errors_for(self, path: Path) -> list[str]:
-        return [line for line in self.stderr.splitlines()
-                if line.startswith(f"{path}:") and ": warning: " not in line]
+        return [
+            line
+            for line in self.stderr.splitlines()
+            if line.startswith(f"{path}:") and ": warning: " not in line
+        ]
 
     def outputs_for(self, path: Path) -> dict[str, Path]:
         stem, _ = slug_from_path(path)
@@ -57,8 +62,12 @@ def corpus_build(corpus: Path, tmp_path_factory) -> CorpusBuild:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "imprint", "build", str(corpus), "--out", str(work / "out")],
-        cwd=work, capture_output=True, text=True, timeout=600,  # a hang guard only
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=600,  # a hang guard only
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     return CorpusBuild(work / "out", done.stderr, done.returncode, time.monotonic() - started)
 
 
@@ -68,19 +77,26 @@ def test_no_traceback_and_within_time(corpus_build: CorpusBuild) -> None:
     # the whole corpus inside 60 s means every file finished within 60 s
     assert corpus_build.seconds < 60, corpus_build.seconds
     summary = corpus_build.stderr.strip().splitlines()[-1]
-    assert re.fullmatch(r"imprint: \d+ built, \d+ skipped, \d+ failed, \d+ warning\(s\), "
-                        r"\d+ post\(s\) in "
-                        r"[\d.]+ s", summary), summary
+    assert re.fullmatch(
+        r"imprint: \d+ built, \d+ skipped, \d+ failed, \d+ warning\(s\), "
+        r"\d+ post\(s\) in "
+        r"[\d.]+ s",
+        summary,
+    ), summary
     assert not list(corpus_build.out.rglob(".imprint-*")), "a temporary file was left"
 
 
 @pytest.mark.slow
 def test_every_output_belongs_to_a_corpus_file(corpus: Path, corpus_build: CorpusBuild) -> None:
-    expected = {target for name in FILES
-                for target in corpus_build.outputs_for(corpus / name).values()}
+    expected = {
+        target for name in FILES for target in corpus_build.outputs_for(corpus / name).values()
+    }
     # each post's outputs: not the site around them (index, topic pages, assets, search)
-    written = {p for p in corpus_build.out.glob("*/*") if p.is_file()
-               and p.parent.name in ("html", "pdf", "epub", "docx")}
+    written = {
+        p
+        for p in corpus_build.out.glob("*/*")
+        if p.is_file() and p.parent.name in ("html", "pdf", "epub", "docx")
+    }
     assert written == expected
 
 
@@ -99,8 +115,7 @@ def _complete(fmt: str, path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", FILES)
-def test_four_outputs_or_one_clear_line(corpus: Path, corpus_build: CorpusBuild,
-                                        name: str) -> None:
+def test_four_outputs_or_one_clear_line(corpus: Path, corpus_build: CorpusBuild, name: str) -> None:
     path = corpus / name
     outputs = corpus_build.outputs_for(path)
     errors = corpus_build.errors_for(path)
@@ -120,15 +135,17 @@ def test_four_outputs_or_one_clear_line(corpus: Path, corpus_build: CorpusBuild,
 
 
 @pytest.mark.slow
-def test_untitled_posts_take_the_file_names_title(corpus: Path,
-                                                  corpus_build: CorpusBuild) -> None:
-    untitled = [name for name in FILES if re.search(
-        rf"^{re.escape(str(corpus / name))}:\d+: warning: no title: ", corpus_build.stderr,
-        re.M)]
+def test_untitled_posts_take_the_file_names_title(corpus: Path, corpus_build: CorpusBuild) -> None:
+    untitled = [
+        name
+        for name in FILES
+        if re.search(
+            rf"^{re.escape(str(corpus / name))}:\d+: warning: no title: ", corpus_build.stderr, re.M
+        )
+    ]
     assert untitled, "the corpus has posts without a title"
     for name in untitled:
-        assert parse_source((corpus / name).read_bytes(), corpus / name).meta.get("title") \
-            is None
+        assert parse_source((corpus / name).read_bytes(), corpus / name).meta.get("title") is None
         html = corpus_build.outputs_for(corpus / name)["html"]
         title = lxml.html.fromstring(html.read_bytes()).xpath("string(//h1)")
         assert f"using {title!r} from the file name" in corpus_build.stderr, name
@@ -145,8 +162,9 @@ def test_raw_html_heavy_post_makes_a_valid_epub(corpus_build: CorpusBuild, corpu
 
 
 @pytest.mark.slow
-def test_every_corpus_epub_and_page_passes_its_validator(corpus_build: CorpusBuild,
-                                                         samples_build) -> None:
+def test_every_corpus_epub_and_page_passes_its_validator(
+    corpus_build: CorpusBuild, samples_build
+) -> None:
     """Issue 4's bar for every output of the corpus and of content/: EPUBCheck 0 errors
     and 0 warnings with the accessibility properties, and no Nu HTML Checker errors."""
     from lxml import etree
@@ -155,19 +173,25 @@ def test_every_corpus_epub_and_page_passes_its_validator(corpus_build: CorpusBui
 
     from ..tools import OPF_NS, epub_opf, run_epubcheck_many
 
-    epubs = sorted(corpus_build.out.glob("epub/*.epub")) + \
-        [r.target for r in samples_build.built if r.format == "epub"]
+    epubs = sorted(corpus_build.out.glob("epub/*.epub")) + [
+        r.target for r in samples_build.built if r.format == "epub"
+    ]
     assert len(epubs) >= 19
     for result in run_epubcheck_many(epubs):
         assert (result.errors, result.warnings) == (0, 0), (result.path.name, result.messages)
         opf = epub_opf(result.path)
         found = set(opf.xpath("//opf:meta/@property", namespaces=OPF_NS))
-        assert {"schema:accessMode", "schema:accessModeSufficient", "schema:accessibilityFeature",
-                "schema:accessibilityHazard", "schema:accessibilitySummary"} <= found, \
-            result.path.name
+        assert {
+            "schema:accessMode",
+            "schema:accessModeSufficient",
+            "schema:accessibilityFeature",
+            "schema:accessibilityHazard",
+            "schema:accessibilitySummary",
+        } <= found, result.path.name
         assert isinstance(opf, etree._Element)
-    pages = sorted(corpus_build.out.glob("html/*.html")) + \
-        [r.target for r in samples_build.built if r.format == "html"]
+    pages = sorted(corpus_build.out.glob("html/*.html")) + [
+        r.target for r in samples_build.built if r.format == "html"
+    ]
     for result in nu_check(pages):
         assert result.errors == 0, (result.path.name, result.messages)
     from imprint.check.validate import pdf_structure

@@ -54,8 +54,11 @@ def test_no_excerpt_marker_anywhere(reference_build):
         elif fmt == "pdf":
             texts = [pdf_text(path)]
         else:
-            texts = [data.decode("utf-8", "replace") for name, data in
-                     epub_files(path).items() if name.endswith((".xml", ".xhtml", ".opf"))]
+            texts = [
+                data.decode("utf-8", "replace")
+                for name, data in epub_files(path).items()
+                if name.endswith((".xml", ".xhtml", ".opf"))
+            ]
         for text in texts:
             assert "<excerpt/>" not in text and "&lt;excerpt" not in text, fmt
 

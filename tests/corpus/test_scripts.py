@@ -17,14 +17,22 @@ from imprint.builder.plan import build
 
 from ..conftest import REPO, require_tool
 
-POSTS = ("osg-ko-metrics.md", "osg-ja-getting-paid.md", "osg-zh-hans-security.md",
-         "osg-fa-metrics.md")
+POSTS = (
+    "osg-ko-metrics.md",
+    "osg-ja-getting-paid.md",
+    "osg-zh-hans-security.md",
+    "osg-fa-metrics.md",
+)
 
 
 @pytest.fixture(scope="module")
 def script_pdfs(corpus, settings, tmp_path_factory):
-    report = build([corpus / name for name in POSTS], formats=["pdf", "html"],
-                   out=tmp_path_factory.mktemp("scripts"), settings=settings)
+    report = build(
+        [corpus / name for name in POSTS],
+        formats=["pdf", "html"],
+        out=tmp_path_factory.mktemp("scripts"),
+        settings=settings,
+    )
     assert report.ok, [r.error for r in report.failed]
     return report
 
@@ -39,9 +47,11 @@ def _family(name: str) -> str:
 def _cmap(stream, begin: str, end: str) -> list[list[str]]:
     """The entries between ``begin...`` and ``end...`` of a CMap: lists of their tokens."""
     text = stream.read_bytes().decode("latin-1")
-    return [re.findall(r"<[0-9A-Fa-f]*>|\d+", line)
-            for block in re.findall(rf"{begin}(.*?){end}", text, re.S)
-            for line in block.strip().splitlines()]
+    return [
+        re.findall(r"<[0-9A-Fa-f]*>|\d+", line)
+        for block in re.findall(rf"{begin}(.*?){end}", text, re.S)
+        for line in block.strip().splitlines()
+    ]
 
 
 def _drawn(pdf: Path) -> tuple[set[str], set[str]]:
@@ -65,8 +75,10 @@ def _drawn(pdf: Path) -> tuple[set[str], set[str]]:
                 for n, code in enumerate(range(int(low[1:-1], 16), int(high[1:-1], 16) + 1)):
                     text[code] = to[n] if len(to) > 1 else to[0][:-1] + chr(ord(to[0][-1]) + n)
             if isinstance(font.Encoding, pikepdf.Stream):
-                cids = {int(code[1:-1], 16): int(cid)
-                        for code, cid in _cmap(font.Encoding, "begincidchar", "endcidchar")}
+                cids = {
+                    int(code[1:-1], 16): int(cid)
+                    for code, cid in _cmap(font.Encoding, "begincidchar", "endcidchar")
+                }
             else:  # /Identity-H
                 cids = {code: code for code in text}
             descriptor = font.DescendantFonts[0].FontDescriptor
@@ -93,8 +105,9 @@ def test_no_missing_glyphs(script_pdfs):
         # the article, as the PDF prints it (a site page adds its navigation after it)
         [page] = lxml.html.fromstring(pages[name].read_bytes()).xpath("//article")
         # joiners and direction marks shape text but are not glyphs
-        wanted = set(re.sub(r"[\s\u200c\u200d\u202a-\u202e\u2066-\u2069]+", "",
-                            page.text_content()))
+        wanted = set(
+            re.sub(r"[\s\u200c\u200d\u202a-\u202e\u2066-\u2069]+", "", page.text_content())
+        )
         assert any(ord(c) > 0x5FF for c in wanted), name  # the script's own letters
         drawn, notdef = _drawn(pdf)
         assert notdef == set(), (name, "drawn as .notdef", sorted(notdef)[:20])
@@ -108,8 +121,9 @@ def test_text_round_trips(script_pdfs, corpus):
     for result in script_pdfs.built:
         if result.format != "pdf":
             continue
-        text = subprocess.run([pdftotext, str(result.target), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        text = subprocess.run(
+            [pdftotext, str(result.target), "-"], capture_output=True, text=True, check=True
+        ).stdout
         source = (corpus / result.source.name).read_text("utf-8")
         title = re.search(r"^title: (.+)$", source, re.M)[1].strip()
         # joiners and direction marks shape text but are not glyphs: pdftotext drops them
@@ -117,8 +131,11 @@ def test_text_round_trips(script_pdfs, corpus):
         flat = re.sub(invisible, "", text)
         assert re.sub(invisible, "", title) in flat, result.source.name
         # every letter of the script in the source's first long paragraph comes back
-        paragraph = next(p for p in source.split("\n\n")[1:] if len(p) > 80 and
-                         not p.startswith(("<", "!", "#", ">", "-")))
+        paragraph = next(
+            p
+            for p in source.split("\n\n")[1:]
+            if len(p) > 80 and not p.startswith(("<", "!", "#", ">", "-"))
+        )
         letters = {c for c in paragraph if c.isalpha() and ord(c) > 0x2FF}
         missing = letters - set(text)
         assert not missing, (result.source.name, sorted(missing)[:10])
@@ -132,8 +149,9 @@ def test_fonts_are_the_brands_or_its_fallbacks(script_pdfs, samples_build):
     allowed |= {family.casefold() for families in brand.fallback.values() for family in families}
     pdfs = [r.target for r in (*script_pdfs.built, *samples_build.built) if r.format == "pdf"]
     for pdf in pdfs:
-        rows = subprocess.run([pdffonts, str(pdf)], capture_output=True, text=True,
-                              check=True).stdout.splitlines()[2:]
+        rows = subprocess.run(
+            [pdffonts, str(pdf)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
         assert rows, pdf
         for row in rows:  # name, type (one or two words), encoding, emb, sub, uni, object id
             tokens = row.split()
@@ -143,7 +161,10 @@ def test_fonts_are_the_brands_or_its_fallbacks(script_pdfs, samples_build):
 
 
 def test_right_to_left_from_language(script_pdfs):
-    page = next(r.target for r in script_pdfs.built
-                if r.format == "html" and r.source.name == "osg-fa-metrics.md")
+    page = next(
+        r.target
+        for r in script_pdfs.built
+        if r.format == "html" and r.source.name == "osg-fa-metrics.md"
+    )
     head = page.read_text("utf-8")[:300]
     assert '<html lang="fa" dir="rtl">' in head

@@ -22,8 +22,12 @@ HARBOUR = REPO / "examples" / "brands" / "harbour"
 
 def _build(settings, brand, out):
     # standalone pages carry their stylesheet inline, where the test reads it
-    report = build([POST], out=out, settings=settings.with_overrides(
-        brand=brand, html_mode="standalone"), jobs=1)
+    report = build(
+        [POST],
+        out=out,
+        settings=settings.with_overrides(brand=brand, html_mode="standalone"),
+        jobs=1,
+    )
     assert report.ok, [r.error for r in report.failed]
     return {r.format: r.target for r in report.built}
 
@@ -52,19 +56,33 @@ def _pdf_fonts(path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def both(settings, tmp_path_factory):
-    return {name: _build(settings, folder, tmp_path_factory.mktemp(name))
-            for name, folder in (("house", REPO / "styles"), ("harbour", HARBOUR))}
+    return {
+        name: _build(settings, folder, tmp_path_factory.mktemp(name))
+        for name, folder in (("house", REPO / "styles"), ("harbour", HARBOUR))
+    }
 
 
 # What styles/brand.toml and examples/brands/harbour/brand.toml say, written out here
 # so that a brand read wrongly cannot supply its own expectations.
 EXPECTED = {
-    "house": {"name": "The Imprint Review", "accent": "#b5442c", "primary": "#1b2a41",
-              "body": "Source Serif 4", "headings": "Source Sans 3", "pdf_fonts": {"Source"},
-              "page_height": 842},  # A4
-    "harbour": {"name": "Harbour Institute", "accent": "#e36414", "primary": "#0f4c5c",
-                "body": "Literata", "headings": "Inter", "pdf_fonts": {"Literata", "Inter"},
-                "page_height": 792},  # Letter
+    "house": {
+        "name": "The Imprint Review",
+        "accent": "#b5442c",
+        "primary": "#1b2a41",
+        "body": "Source Serif 4",
+        "headings": "Source Sans 3",
+        "pdf_fonts": {"Source"},
+        "page_height": 842,
+    },  # A4
+    "harbour": {
+        "name": "Harbour Institute",
+        "accent": "#e36414",
+        "primary": "#0f4c5c",
+        "body": "Literata",
+        "headings": "Inter",
+        "pdf_fonts": {"Literata", "Inter"},
+        "page_height": 792,
+    },  # Letter
 }
 
 
@@ -85,8 +103,9 @@ def test_second_brand_changes_every_format(both):
         assert str(styles["Title"].font.color.rgb) == brand["primary"].lstrip("#").upper()
         assert str(styles["Excerpt"].font.color.rgb) == brand["primary"].lstrip("#").upper()
         # the page size follows the brand
-        assert round(float(PdfReader(outputs["pdf"]).pages[0].mediabox.height)) == \
-            brand["page_height"]
+        assert (
+            round(float(PdfReader(outputs["pdf"]).pages[0].mediabox.height)) == brand["page_height"]
+        )
 
 
 @pytest.mark.slow
@@ -113,7 +132,8 @@ def test_changing_two_tokens_changes_all_outputs(settings, tmp_path):
 def test_bad_brand_lists_every_problem_and_builds_nothing(settings, tmp_path):
     brand = tmp_path / "bad"
     brand.mkdir()
-    (brand / "brand.toml").write_text('''
+    (brand / "brand.toml").write_text(
+        """
 name = "Broken"
 logo = "missing.svg"
 shade = "unknown key"
@@ -127,15 +147,18 @@ background = "#fff"
 body = "No Such Family"
 headings = "Source Sans 3"
 monospace = "IBM Plex Mono"
-''', "utf-8")
+""",
+        "utf-8",
+    )
     with pytest.raises(ConfigError) as raised:
         load_brand(brand)
     lines = str(raised.value).splitlines()
     assert any("colors.accent: 'bleu' is not a CSS colour" in line for line in lines)
     assert any("logo.path: 'missing.svg' not found" in line for line in lines)
     assert any("shade: unknown key" in line for line in lines)
-    assert any("typography.body: font family 'No Such Family' is not installed" in line
-               for line in lines)
+    assert any(
+        "typography.body: font family 'No Such Family' is not installed" in line for line in lines
+    )
     assert all(line.startswith(f"{brand / 'brand.toml'}: config: ") for line in lines)
     with pytest.raises(ConfigError):
         build([POST], out=tmp_path / "out", settings=settings.with_overrides(brand=brand))

@@ -8,8 +8,9 @@ import docx
 
 
 def _docx(samples_build, slug):
-    return next(r.target for r in samples_build.built
-                if r.format == "docx" and r.target.stem == slug)
+    return next(
+        r.target for r in samples_build.built if r.format == "docx" and r.target.stem == slug
+    )
 
 
 def test_core_properties(samples_build):
@@ -27,12 +28,17 @@ def test_styles_on_the_right_paragraphs(samples_build):
     paragraphs = [(p.style.name, p.text) for p in document.paragraphs if p.text.strip()]
     assert paragraphs[0][0] == "Title" and paragraphs[1][0] == "Subtitle"
     excerpt = [text for style, text in paragraphs if style == "Excerpt"]
-    assert excerpt == ["Longer ice-free seasons are drawing more ships into Arctic waters. "
-                       "The rules they sail under were written for a quieter ocean."]
+    assert excerpt == [
+        "Longer ice-free seasons are drawing more ships into Arctic waters. "
+        "The rules they sail under were written for a quieter ocean."
+    ]
     bios = [text for style, text in paragraphs if style == "Author Bio"]
     assert [b.split(" ")[0] for b in bios] == ["Inès", "Mariana"]
     assert [text for style, text in paragraphs if style == "Heading 1"] == [
-        "The Rescue Gap", "What States Can Do Together", "Conclusion"]
+        "The Rescue Gap",
+        "What States Can Do Together",
+        "Conclusion",
+    ]
     assert document.styles["Excerpt"].font.name == "Source Serif 4"
 
 
@@ -54,6 +60,9 @@ def test_zip_entries_have_fixed_times(samples_build):
         if result.format == "docx":
             with zipfile.ZipFile(result.target) as archive:
                 assert {i.date_time for i in archive.infolist()} == {
-                    {"arctic-shipping": (2025, 11, 20, 0, 0, 0),
-                     "undersea-cables": (2025, 6, 12, 1, 30, 0),
-                     "monsoon-grids": (2025, 9, 3, 6, 0, 0)}[result.target.stem]}
+                    {
+                        "arctic-shipping": (2025, 11, 20, 0, 0, 0),
+                        "undersea-cables": (2025, 6, 12, 1, 30, 0),
+                        "monsoon-grids": (2025, 9, 3, 6, 0, 0),
+                    }[result.target.stem]
+                }

@@ -35,21 +35,26 @@ def test_nav_lists_sections(samples_build):
     path = next(p for p in _epubs(samples_build) if p.stem == "undersea-cables")
     files = epub_files(path)
     nav = etree.fromstring(files["EPUB/nav.xhtml"])
-    labels = [" ".join("".join(a.itertext()).split())
-              for a in nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=XHTML_NS)]
+    labels = [
+        " ".join("".join(a.itertext()).split())
+        for a in nav.xpath("//x:nav[@epub:type='toc']//x:a", namespaces=XHTML_NS)
+    ]
     assert labels[0].startswith("Cables Under Strain")
-    assert labels[1:] == ["Where the Risk Sits", "Repair Capacity as Public Infrastructure",
-                          "Recommendations"]
-    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type",
-                          namespaces=XHTML_NS)
+    assert labels[1:] == [
+        "Where the Risk Sits",
+        "Repair Capacity as Public Infrastructure",
+        "Recommendations",
+    ]
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=XHTML_NS)
     assert landmarks == ["cover", "toc", "bodymatter"]
 
 
 def test_image_in_manifest(samples_build):
     path = next(p for p in _epubs(samples_build) if p.stem == "monsoon-grids")
     opf = epub_opf(path)
-    images = opf.xpath("//opf:item[@media-type='image/png'][not(@properties)]/@href",
-                       namespaces=OPF_NS)
+    images = opf.xpath(
+        "//opf:item[@media-type='image/png'][not(@properties)]/@href", namespaces=OPF_NS
+    )
     assert len(images) == 1
     files = epub_files(path)
     assert files[f"EPUB/{images[0]}"].startswith(b"\x89PNG")
@@ -78,23 +83,22 @@ def test_accessibility_metadata_follows_the_content(samples_build):
         assert "textual" in _meta(opf, "schema:accessMode")
         assert _meta(opf, "schema:accessibilityHazard") == ["none"]
         assert {"tableOfContents", "readingOrder", "structuralNavigation"} <= set(
-            _meta(opf, "schema:accessibilityFeature"))
+            _meta(opf, "schema:accessibilityFeature")
+        )
         assert _meta(opf, "schema:accessibilitySummary")
     # the chart has alt text: alternativeText is claimed, and conformance
     charted = by_slug["monsoon-grids"]
     assert "alternativeText" in _meta(charted, "schema:accessibilityFeature")
     assert _meta(charted, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
     # no images in the body: nothing to describe, so no alternativeText claim
-    assert "alternativeText" not in _meta(by_slug["undersea-cables"],
-                                          "schema:accessibilityFeature")
+    assert "alternativeText" not in _meta(by_slug["undersea-cables"], "schema:accessibilityFeature")
 
 
 def test_notes_are_epub_notes_with_back_links(samples_build):
     path = next(p for p in _epubs(samples_build) if p.stem == "undersea-cables")
     chapter = etree.fromstring(epub_files(path)["EPUB/article.xhtml"])
     refs = chapter.xpath("//x:a[@epub:type='noteref']", namespaces=XHTML_NS)
-    notes = chapter.xpath("//*[@epub:type='endnotes']/x:ol/x:li",
-                         namespaces=XHTML_NS)
+    notes = chapter.xpath("//*[@epub:type='endnotes']/x:ol/x:li", namespaces=XHTML_NS)
     assert len(refs) == len(notes) == 3
     for ref, note in zip(refs, notes, strict=True):
         assert ref.get("href") == f"#{note.get('id')}"
@@ -124,27 +128,37 @@ def test_cover_and_embedded_fonts(samples_build):
         assert files[f"EPUB/{font}"][:4] == b"wOF2"
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ('<a href="/docs/conduct/">conduct</a>', "<span>conduct</span>"),
-    ('<a class="x" href="../about">about</a>', '<span class="x">about</span>'),
-    ('<a href="%7B%7B%20site.repository%20%7D%7D/issues/1">#1</a>', "<span>#1</span>"),
-    ('<a href="">empty</a>', '<a href="">empty</a>'),
-    ('<a href="#fn1" class="footnote-ref">1</a>', '<a href="#fn1" class="footnote-ref">1</a>'),
-    ('<a href="https://e.example/x">x</a>', '<a href="https://e.example/x">x</a>'),
-    ('<a href="mailto:a@e.example">a</a>', '<a href="mailto:a@e.example">a</a>'),
-    ('<img src="media/0123456789abcdef.png">', '<img src="media/0123456789abcdef.png">'),
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ('<a href="/docs/conduct/">conduct</a>', "<span>conduct</span>"),
+        ('<a class="x" href="../about">about</a>', '<span class="x">about</span>'),
+        ('<a href="%7B%7B%20site.repository%20%7D%7D/issues/1">#1</a>', "<span>#1</span>"),
+        ('<a href="">empty</a>', '<a href="">empty</a>'),
+        ('<a href="#fn1" class="footnote-ref">1</a>', '<a href="#fn1" class="footnote-ref">1</a>'),
+        ('<a href="https://e.example/x">x</a>', '<a href="https://e.example/x">x</a>'),
+        ('<a href="mailto:a@e.example">a</a>', '<a href="mailto:a@e.example">a</a>'),
+        ('<img src="media/0123456789abcdef.png">', '<img src="media/0123456789abcdef.png">'),
+    ],
+)
 def test_links_to_the_old_site_keep_only_their_words(html, expected):
     from imprint.renderers.epub import epub_body
 
     assert epub_body(html) == expected
 
 
-@pytest.mark.parametrize(("title", "lang", "direction"), [
-    ("South Korea’s Global Vision", "en", "ltr"), ("한국의 세계 전략", "ko", "ltr"),
-    ("چشم‌انداز جهانی", "fa", "rtl")], ids=["latin", "korean", "persian"])
-def test_covers_with_fonts_loaded_once_are_those_of_fonts_loaded_anew(settings, title, lang,
-                                                                      direction):
+@pytest.mark.parametrize(
+    ("title", "lang", "direction"),
+    [
+        ("South Korea’s Global Vision", "en", "ltr"),
+        ("한국의 세계 전략", "ko", "ltr"),
+        ("چشم‌انداز جهانی", "fa", "rtl"),
+    ],
+    ids=["latin", "korean", "persian"],
+)
+def test_covers_with_fonts_loaded_once_are_those_of_fonts_loaded_anew(
+    settings, title, lang, direction
+):
     from imprint.brand import cover
     from imprint.builder.project import Project
 

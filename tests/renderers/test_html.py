@@ -16,15 +16,20 @@ from ..tools import html_tree
 @pytest.fixture(scope="module")
 def standalone(settings, tmp_path_factory):
     """The samples as standalone pages: everything inline."""
-    report = build([CONTENT], formats=["html"], out=tmp_path_factory.mktemp("standalone"),
-                   settings=settings.with_overrides(content=CONTENT, html_mode="standalone"))
+    report = build(
+        [CONTENT],
+        formats=["html"],
+        out=tmp_path_factory.mktemp("standalone"),
+        settings=settings.with_overrides(content=CONTENT, html_mode="standalone"),
+    )
     assert report.ok, [r.error for r in report.failed]
     return report
 
 
 def _page(samples_build, slug):
-    return next(r.target for r in samples_build.built
-                if r.format == "html" and r.target.stem == slug)
+    return next(
+        r.target for r in samples_build.built if r.format == "html" and r.target.stem == slug
+    )
 
 
 def test_semantic_page(standalone):
@@ -33,7 +38,8 @@ def test_semantic_page(standalone):
     assert tree.xpath("//title")[0].text.startswith("Cables Under Strain")
     assert tree.xpath("//meta[@name='author']/@content") == ["Mariana Quist"]
     assert tree.xpath("//meta[@name='description']/@content") == [
-        "Repair capacity, not patrol ships, is the weak point of Pacific connectivity"]
+        "Repair capacity, not patrol ships, is the weak point of Pacific connectivity"
+    ]
     assert tree.xpath("//main/article/header/h1")
     assert len(tree.xpath("//*[contains(@class,'standfirst')]")) == 1
     assert len(tree.xpath("//aside[contains(@class,'author-bio')]")) == 1
@@ -47,8 +53,9 @@ def test_footnotes_and_table(samples_build):
     assert len(notes) == 3
     refs = tree.xpath("//a[contains(@class,'footnote-ref')]/@href")
     assert sorted(refs) == sorted(f"#{li.get('id')}" for li in notes)
-    assert tree.xpath("//table/caption")[0].text_content().startswith(
-        "Table 1: Illustrative exposure")
+    assert (
+        tree.xpath("//table/caption")[0].text_content().startswith("Table 1: Illustrative exposure")
+    )
     assert len(tree.xpath("//table/tbody/tr")) == 4
 
 
@@ -69,7 +76,8 @@ def test_byline_lists_every_author(samples_build):
     assert len(bios) == 2 and bios[0].strip().startswith("Inès Okafor directs")
     assert tree.xpath("//h1//em")[0].text == "Rules of the Road"
     assert tree.xpath("//title")[0].text == (
-        "Ice-Free Passages: Arctic Shipping and the Rules of the Road")
+        "Ice-Free Passages: Arctic Shipping and the Rules of the Road"
+    )
 
 
 def test_no_separator_or_comments(samples_build):
@@ -85,8 +93,10 @@ def test_share_metadata_and_json_ld(samples_build):
     import json
 
     tree = html_tree(_page(samples_build, "arctic-shipping"))
-    meta = {m.get("property") or m.get("name"): m.get("content")
-            for m in tree.xpath("//meta[@property or @name]")}
+    meta = {
+        m.get("property") or m.get("name"): m.get("content")
+        for m in tree.xpath("//meta[@property or @name]")
+    }
     assert meta["og:type"] == "article" and meta["og:locale"] == "en_GB"
     assert meta["og:title"] == meta["twitter:title"] == tree.xpath("//title")[0].text
     assert meta["article:published_time"] == "2025-11-20T08:00:00+08:00"
@@ -100,7 +110,8 @@ def test_share_metadata_and_json_ld(samples_build):
 def test_responsive_and_print_rules(standalone):
     tree = html_tree(_page(standalone, "undersea-cables"))
     assert tree.xpath("//meta[@name='viewport']/@content") == [
-        "width=device-width, initial-scale=1"]
+        "width=device-width, initial-scale=1"
+    ]
     css = tree.xpath("//style")[0].text
     assert "@media (max-width:" in css and "@media print" in css
     faces = re.findall(r'@font-face \{ font-family: "([^"]+)"; src: url\("data:font/woff2', css)

@@ -8,8 +8,9 @@ from ..tools import pdf_text
 
 
 def _pdf(samples_build, slug):
-    return next(r.target for r in samples_build.built
-                if r.format == "pdf" and r.target.stem == slug)
+    return next(
+        r.target for r in samples_build.built if r.format == "pdf" and r.target.stem == slug
+    )
 
 
 def _fonts(reader: PdfReader) -> set[str]:

@@ -58,8 +58,7 @@ def test_other_declarations_are_parsed_as_before(ffi, parsed):
         ffi.typeof("no_such_type[3]")  # cffi's own error, from its own parse
 
 
-def test_the_pdfs_are_the_same_bytes(ffi, parsed, settings, reference_post, corpus,
-                                     monkeypatch):
+def test_the_pdfs_are_the_same_bytes(ffi, parsed, settings, reference_post, corpus, monkeypatch):
     project = Project.open(settings)
     ctx = project.render_context()
     posts = [reference_post, *sorted(corpus.glob("*.md"))[:3], *sorted(CONTENT.glob("*.md"))[:2]]
@@ -67,9 +66,15 @@ def test_the_pdfs_are_the_same_bytes(ffi, parsed, settings, reference_post, corp
     ours = [PdfRenderer().render(doc, ctx) for doc in docs]
     assert not [cdecl for cdecl in parsed if pdf_ctypes.ARRAY.fullmatch(cdecl)]
     # cffi as it was: a plain record of what it has parsed, with no array of a length
-    monkeypatch.setattr(ffi, "_parsed_types", {
-        cdecl: made for cdecl, made in ffi._parsed_types.items()
-        if not (isinstance(cdecl, str) and pdf_ctypes.ARRAY.fullmatch(cdecl))})
+    monkeypatch.setattr(
+        ffi,
+        "_parsed_types",
+        {
+            cdecl: made
+            for cdecl, made in ffi._parsed_types.items()
+            if not (isinstance(cdecl, str) and pdf_ctypes.ARRAY.fullmatch(cdecl))
+        },
+    )
     theirs = [PdfRenderer().render(doc, ctx) for doc in docs]
     assert [cdecl for cdecl in parsed if pdf_ctypes.ARRAY.fullmatch(cdecl)]  # it parses
     for post, one, other in zip(posts, ours, theirs, strict=True):

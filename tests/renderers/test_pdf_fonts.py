@@ -30,10 +30,18 @@ Plain text, *italic*, **bold** and “quotes” — with a dash.
 
 
 def _export(post: Path, target: Path, cwd: Path) -> bytes:
-    done = subprocess.run([sys.executable, "-m", "imprint", "pdf", str(post), "-o", str(target)],
-                          cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src"),
-                               "XDG_CACHE_HOME": str(cwd / "user-cache")})
+    done = subprocess.run(
+        [sys.executable, "-m", "imprint", "pdf", str(post), "-o", str(target)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO / "src"),
+            "XDG_CACHE_HOME": str(cwd / "user-cache"),
+        },
+    )
     assert done.returncode == 0, done.stderr
     return target.read_bytes()
 
@@ -52,8 +60,9 @@ def _embedded_fonts(data: bytes) -> dict[str, TTFont]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("extra", ["", "Łódź, Ελληνικά and Кириллица too."],
-                         ids=["latin", "beyond-latin-1"])
+@pytest.mark.parametrize(
+    "extra", ["", "Łódź, Ελληνικά and Кириллица too."], ids=["latin", "beyond-latin-1"]
+)
 def test_pdf_fonts_are_static_and_bytes_do_not_depend_on_the_cache(tmp_path, extra):
     post = tmp_path / "pinned.md"
     post.write_text(POST.format(extra=extra), encoding="utf-8")

@@ -21,11 +21,9 @@ def context(settings):
     return project, project.render_context()
 
 
-def test_the_heads_are_given_widths_and_the_pdfs_are_the_same(context, reference_post,
-                                                              monkeypatch):
+def test_the_heads_are_given_widths_and_the_pdfs_are_the_same(context, reference_post, monkeypatch):
     project, ctx = context
-    posts = [project.load(reference_post)] + [project.load(p) for p in
-                                              sorted(CONTENT.glob("*.md"))]
+    posts = [project.load(reference_post)] + [project.load(p) for p in sorted(CONTENT.glob("*.md"))]
     renderer = PdfRenderer()
     assert renderer.running_heads(ctx, posts[0]) == ""  # a process's first PDF: no measure
     rule = renderer.running_heads(ctx, posts[0])
@@ -41,8 +39,11 @@ def test_the_heads_are_given_widths_and_the_pdfs_are_the_same(context, reference
 def test_a_long_label_and_a_right_to_left_page_share_the_line(context, reference_post):
     project, ctx = context
     doc = project.load(reference_post)
-    long_brand = replace(ctx.brand, series="A series name far too long to sit beside the "
-                         "title of a brief in the running head", digest="long-label")
+    long_brand = replace(
+        ctx.brand,
+        series="A series name far too long to sit beside the title of a brief in the running head",
+        digest="long-label",
+    )
     renderer = PdfRenderer()
     for _ in range(2):
         rule = renderer.running_heads(replace(ctx, brand=long_brand), doc)

@@ -112,12 +112,24 @@ def shapings(line_break, monkeypatch) -> dict[str, int]:
 
 
 def test_posts_are_the_same_bytes_and_their_lines_shaped_once_less(
-        line_break, shapings, settings, reference_post, corpus, monkeypatch):
+    line_break, shapings, settings, reference_post, corpus, monkeypatch
+):
     project = Project.open(settings)
     ctx = project.render_context()
-    posts = [reference_post, *(corpus / f"{name}.md" for name in (
-        "osg-ja-getting-paid", "osg-ko-metrics", "osg-fa-metrics", "pandoc-tables",
-        "mm-html-tags-and-formatting")), *sorted(CONTENT.glob("*.md"))]
+    posts = [
+        reference_post,
+        *(
+            corpus / f"{name}.md"
+            for name in (
+                "osg-ja-getting-paid",
+                "osg-ko-metrics",
+                "osg-fa-metrics",
+                "pandoc-tables",
+                "mm-html-tags-and-formatting",
+            )
+        ),
+        *sorted(CONTENT.glob("*.md")),
+    ]
     docs = [project.load(post) for post in posts]
     ours = [PdfRenderer().render(doc, ctx) for doc in docs]
     drawn, new = shapings["drawn"], shapings["new"]
@@ -130,7 +142,8 @@ def test_posts_are_the_same_bytes_and_their_lines_shaped_once_less(
 
 
 def test_text_with_attributes_separators_or_justification_is_drawn_the_same(
-        line_break, shapings, monkeypatch):
+    line_break, shapings, monkeypatch
+):
     from weasyprint import HTML
 
     def pdf() -> bytes:
@@ -153,7 +166,8 @@ def test_a_layout_is_kept_only_while_its_line_lives(line_break):
 
 
 def test_no_more_layouts_are_kept_than_the_limit_and_the_rest_drawn_the_same(
-        line_break, monkeypatch):
+    line_break, monkeypatch
+):
     from weasyprint import HTML
 
     page = "<p>" + "A line of words. " * 200 + "</p>"

@@ -56,17 +56,34 @@ def _assert_print_ready(path: Path, bleed_mm: float = 3.0) -> None:
 def _page_image(path: Path, tmp_path: Path) -> Image.Image:
     """Page 1 at 72 dpi (one pixel a point), the whole MediaBox."""
     require_tool("pdftoppm")
-    subprocess.run(["pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-png", str(path),
-                    str(tmp_path / "page")], check=True, timeout=120)
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "page")],
+        check=True,
+        timeout=120,
+    )
     return Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
 
 
 def test_reference_post_as_pdf_x4_with_crop_marks_outside_the_trim(reference_post, tmp_path):
     target = tmp_path / "brief.pdf"
-    done = subprocess.run([sys.executable, "-m", "imprint", "pdf", str(reference_post),
-                           "--pdf-standard", "x-4", "-o", str(target)], cwd=REPO,
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imprint",
+            "pdf",
+            str(reference_post),
+            "--pdf-standard",
+            "x-4",
+            "-o",
+            str(target),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     assert done.returncode == 0, done.stderr
     _assert_print_ready(target)
 
@@ -88,12 +105,16 @@ def test_reference_post_as_pdf_x4_with_crop_marks_outside_the_trim(reference_pos
                 in_bleed.append((x, y))
     assert not in_bleed  # nothing dark between the trim and the bleed: marks stay out
     # every mark lies on a trim line extended: the crop marks
-    on_lines = [(x, y) for x, y in marks
-                if min(abs(x - trim[0]), abs(x - trim[2]), abs(y - trim[1]),
-                       abs(y - trim[3])) <= 1.5]
+    on_lines = [
+        (x, y)
+        for x, y in marks
+        if min(abs(x - trim[0]), abs(x - trim[2]), abs(y - trim[1]), abs(y - trim[3])) <= 1.5
+    ]
     assert len(on_lines) == len(marks) and len(marks) >= 8
-    sides = {("left" if x < trim[0] else "right" if x > trim[2] else
-              "bottom" if y < trim[1] else "top") for x, y in marks}
+    sides = {
+        ("left" if x < trim[0] else "right" if x > trim[2] else "bottom" if y < trim[1] else "top")
+        for x, y in marks
+    }
     assert sides == {"left", "right", "top", "bottom"}
 
 
@@ -105,8 +126,9 @@ def test_brand_bleed_and_background_run_into_the_bleed(settings, tmp_path):
     toml = toml.replace('bleed = "3mm"', 'bleed = "5mm"')
     (brand / "brand.toml").write_text(toml, "utf-8")
     x4 = settings.with_overrides(brand=brand, pdf_standard="x-4")
-    report = build([CONTENT / "2025-09-03-monsoon-grids.md"], ["pdf"], out=tmp_path / "out",
-                   settings=x4)
+    report = build(
+        [CONTENT / "2025-09-03-monsoon-grids.md"], ["pdf"], out=tmp_path / "out", settings=x4
+    )
     assert report.ok, [r.error for r in report.failed]
     target = report.built[0].target
     _assert_print_ready(target, bleed_mm=5.0)
@@ -119,24 +141,30 @@ def test_brand_bleed_and_background_run_into_the_bleed(settings, tmp_path):
         red, green, blue = image.getpixel((round(x - media[0]), middle))
         assert abs(red - 0xE0) < 12 and abs(green - 0xC0) < 12 and abs(blue - 0x90) < 12
 
-    (brand / "brand.toml").write_text(toml.replace('bleed = "5mm"', 'bleed = "3 furlongs"'),
-                                      "utf-8")
+    (brand / "brand.toml").write_text(
+        toml.replace('bleed = "5mm"', 'bleed = "3 furlongs"'), "utf-8"
+    )
     with pytest.raises(ConfigError, match=r"print\.bleed: '3 furlongs' is not an absolute"):
         load_brand(brand)
 
 
 @pytest.mark.slow
-def test_collection_pdf_x4_cover_into_the_bleed_and_a_missing_intent_caught(settings,
-                                                                             tmp_path):
+def test_collection_pdf_x4_cover_into_the_bleed_and_a_missing_intent_caught(settings, tmp_path):
     (manifest,) = manifests(CONTENT / "collections")
     green = Image.new("RGB", (600, 900), (20, 200, 60))  # a cover no page shares a colour with
     green.save(tmp_path / "cover.png")
-    text = manifest.read_text("utf-8").replace('lang = "en-GB"',
-                                               'lang = "en-GB"\ncover = "cover.png"')
+    text = manifest.read_text("utf-8").replace(
+        'lang = "en-GB"', 'lang = "en-GB"\ncover = "cover.png"'
+    )
     text = text.replace('"../2025-*.md"', f'"{CONTENT.as_posix()}/2025-*.md"')
     (tmp_path / "book.toml").write_text(text, "utf-8")
-    report = build_collection(tmp_path / "book.toml", ["pdf"], out=tmp_path,
-                              settings=settings.with_overrides(pdf_standard="x-4"), force=True)
+    report = build_collection(
+        tmp_path / "book.toml",
+        ["pdf"],
+        out=tmp_path,
+        settings=settings.with_overrides(pdf_standard="x-4"),
+        force=True,
+    )
     assert report.ok, [r.error for r in report.failed]
     target = report.results[0].target
     _assert_print_ready(target)

@@ -37,10 +37,18 @@ def test_a_saved_manifest_reads_back_equal_and_is_not_written_again(tmp_path):
 def test_a_format_1_manifest_is_still_read(tmp_path):
     manifest = _manifest(tmp_path)
     [(source, entry)] = manifest.posts.items()
-    old = {"format": 1, "posts": {source: {
-        "outputs": {"html": {"key": "key-a", "file": vars_of(entry.outputs["html"].file)}},
-        "dependencies": [], "card": entry.card, "site": "",
-        "source": vars_of(entry.source)}}}
+    old = {
+        "format": 1,
+        "posts": {
+            source: {
+                "outputs": {"html": {"key": "key-a", "file": vars_of(entry.outputs["html"].file)}},
+                "dependencies": [],
+                "card": entry.card,
+                "site": "",
+                "source": vars_of(entry.source),
+            }
+        },
+    }
     manifest.path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
     again = Manifest.load(manifest.path)
     assert again.posts == manifest.posts

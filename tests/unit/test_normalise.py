@@ -24,10 +24,12 @@ SETTINGS = Settings()
 @pytest.fixture
 def make(tmp_path: Path):
     """Normalise post text written into a fresh content root."""
+
     def run(text: str, registry: AuthorRegistry | None = None) -> Document:
         source = parse_source(text.encode("utf-8"), tmp_path / "post.md")
         resolver = Resolver(Policy(content_root=tmp_path, remote=False))
         return normalise(source, SETTINGS, registry or AuthorRegistry(), resolver)
+
     return run
 
 
@@ -35,11 +37,14 @@ def post(front: str, body: str) -> str:
     return f"---\n{front}\n---\n{body}"
 
 
-@pytest.mark.parametrize(("front", "body"), [
-    ("title: T\nexcerpt_separator: <excerpt/>", "Intro words.\n<excerpt/>\n\nRest of body.\n"),
-    ("title: T", "Intro words.\n\n<!--more-->\n\nRest of body.\n"),
-    ("title: T", "Intro words.\n<!--more-->\nRest of body.\n\n<!--more-->\n"),
-])
+@pytest.mark.parametrize(
+    ("front", "body"),
+    [
+        ("title: T\nexcerpt_separator: <excerpt/>", "Intro words.\n<excerpt/>\n\nRest of body.\n"),
+        ("title: T", "Intro words.\n\n<!--more-->\n\nRest of body.\n"),
+        ("title: T", "Intro words.\n<!--more-->\nRest of body.\n\n<!--more-->\n"),
+    ],
+)
 def test_excerpt_from_separator(make, front: str, body: str) -> None:
     doc = make(post(front, body))
     assert doc.excerpt_html == "<p>Intro words.</p>"
@@ -88,8 +93,12 @@ def test_trailing_bio_moves_to_the_author(make, bold: str) -> None:
 
 
 def test_update_note_after_a_rule_stays_in_the_body(make) -> None:
-    doc = make(post("title: T\nauthor: Ha Chae Kyoun",
-                    BIO_BODY.format(bold="**Update:**").replace("is a fellow", "we fixed")))
+    doc = make(
+        post(
+            "title: T\nauthor: Ha Chae Kyoun",
+            BIO_BODY.format(bold="**Update:**").replace("is a fellow", "we fixed"),
+        )
+    )
     assert "<hr" in doc.body_html
     assert "<strong>Update:</strong> we fixed at RUSI." in doc.body_html
     assert doc.authors[0].bio_html == ""
@@ -112,34 +121,41 @@ def test_bio_from_front_matter(make) -> None:
 
 def test_bio_from_registry_and_trailing_bio_wins(make, tmp_path: Path) -> None:
     (tmp_path / "_authors.yml").write_text(
-        "jane:\n  name: Jane Roe\n  affiliation: RUSI\n  bio: Jane's **registry** bio.\n")
+        "jane:\n  name: Jane Roe\n  affiliation: RUSI\n  bio: Jane's **registry** bio.\n"
+    )
     registry = AuthorRegistry.load(tmp_path / "_authors.yml")
     doc = make(post("title: T\nauthor: Jane Roe", "One.\n\nTwo.\n"), registry)
     (jane,) = doc.authors
     assert jane.bio_html == "<p>Jane\u2019s <strong>registry</strong> bio.</p>"
     assert jane.affiliation == "RUSI"
-    doc = make(post("title: T\nauthor: Jane Roe", "One.\n\n---\n\n**Jane Roe** wrote this.\n"),
-               registry)
+    doc = make(
+        post("title: T\nauthor: Jane Roe", "One.\n\n---\n\n**Jane Roe** wrote this.\n"), registry
+    )
     assert doc.authors[0].bio_html == "<p><strong>Jane Roe</strong> wrote this.</p>"
 
 
 def test_registry_author_named_only_by_the_trailing_bio(make, tmp_path: Path) -> None:
-    (tmp_path / "_authors.yml").write_text("jane:\n  name: Jane Roe\n  bio: Registry.\n"
-                                           "zed:\n  name: Zed Unused\n  bio: Never.\n")
+    (tmp_path / "_authors.yml").write_text(
+        "jane:\n  name: Jane Roe\n  bio: Registry.\nzed:\n  name: Zed Unused\n  bio: Never.\n"
+    )
     registry = AuthorRegistry.load(tmp_path / "_authors.yml")
     doc = make(post("title: T", "One.\n\nTwo.\n\n---\n\n**Jane Roe** is here.\n"), registry)
     assert [(a.name, a.bio_html) for a in doc.authors] == [
-        ("Jane Roe", "<p><strong>Jane Roe</strong> is here.</p>")]
+        ("Jane Roe", "<p><strong>Jane Roe</strong> is here.</p>")
+    ]
 
 
-@pytest.mark.parametrize(("text", "levels"), [
-    (post("title: T", "Intro.\n\n### Only\n\nText.\n"), [2]),
-    (post("title: T", "Intro.\n\n#### Deep\n\n###### Deepest\n"), [2, 4]),
-    (post("title: T", "Intro.\n\n# Section\n\n## Sub\n\n### Subsub\n"), [2, 3, 4]),
-    ("# The Title\n\nIntro.\n\n## Section\n\n### Sub\n", [2, 3]),
-    ("# The Title\n\nIntro.\n\n# Part\n\n## Sub\n", [2, 3]),
-    (post("title: T", "Intro.\n\n# A\n\n###### F\n"), [2, 6]),  # h7 does not exist
-])
+@pytest.mark.parametrize(
+    ("text", "levels"),
+    [
+        (post("title: T", "Intro.\n\n### Only\n\nText.\n"), [2]),
+        (post("title: T", "Intro.\n\n#### Deep\n\n###### Deepest\n"), [2, 4]),
+        (post("title: T", "Intro.\n\n# Section\n\n## Sub\n\n### Subsub\n"), [2, 3, 4]),
+        ("# The Title\n\nIntro.\n\n## Section\n\n### Sub\n", [2, 3]),
+        ("# The Title\n\nIntro.\n\n# Part\n\n## Sub\n", [2, 3]),
+        (post("title: T", "Intro.\n\n# A\n\n###### F\n"), [2, 6]),  # h7 does not exist
+    ],
+)
 def test_heading_shift(make, text: str, levels: list[int]) -> None:
     doc = make(text)
     assert [h.level for h in doc.headings] == levels
@@ -149,9 +165,11 @@ def test_heading_shift(make, text: str, levels: list[int]) -> None:
 def test_outline_levels_and_ids(make) -> None:
     body = "Intro.\n\n# Why it matters\n\n## Costs {#costs}\n\n# Why it matters\n"
     doc = make(post("title: T", body))
-    assert doc.headings == (Heading(2, "why-it-matters", "Why it matters"),
-                            Heading(3, "costs", "Costs"),
-                            Heading(2, "why-it-matters-1", "Why it matters"))
+    assert doc.headings == (
+        Heading(2, "why-it-matters", "Why it matters"),
+        Heading(3, "costs", "Costs"),
+        Heading(2, "why-it-matters-1", "Why it matters"),
+    )
     for heading in doc.headings:
         assert f'id="{heading.id}"' in doc.body_html
 
@@ -164,13 +182,15 @@ def test_title_from_the_first_heading(make) -> None:
     assert doc.excerpt_html == "<p>First para.</p>"
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("Just text, no heading.\n", 1),
-    ("---\nauthor: Ann\n---\nJust text.\n", 4),
-    ("---\nauthor: Ann\n---\n## Only a section\n\nText.\n", 4),
-])
-def test_no_title_comes_from_the_file_name_with_a_warning(tmp_path, text: str,
-                                                          line: int) -> None:
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Just text, no heading.\n", 1),
+        ("---\nauthor: Ann\n---\nJust text.\n", 4),
+        ("---\nauthor: Ann\n---\n## Only a section\n\nText.\n", 4),
+    ],
+)
+def test_no_title_comes_from_the_file_name_with_a_warning(tmp_path, text: str, line: int) -> None:
     path = tmp_path / "2013-01-11-no-yaml_title.md"
     source = parse_source(text.encode("utf-8"), path)
     resolver = Resolver(Policy(content_root=tmp_path, remote=False))
@@ -246,7 +266,10 @@ def test_local_image_resolved(make, tmp_path: Path, ref: str) -> None:
 def test_title_from_heading_with_a_separator(make) -> None:
     doc = make("# The Title\n\nIntro words.\n\n<!--more-->\n\nRest.\n")
     assert (doc.title, doc.excerpt_html, doc.body_html) == (
-        "The Title", "<p>Intro words.</p>", "<p>Rest.</p>")
+        "The Title",
+        "<p>Intro words.</p>",
+        "<p>Rest.</p>",
+    )
 
 
 def test_separator_inside_a_code_block_is_text(make) -> None:
@@ -257,8 +280,10 @@ def test_separator_inside_a_code_block_is_text(make) -> None:
 
 
 def test_metadata_typography(make) -> None:
-    front = ("title: \"Zero\u200bwidth\"\nsubtitle: \"It's  --  \\\"quoted\\\"\"\n"
-             "author:\n  name: \" Ann\\n One \"\n  affiliation: Ann's---Lab")
+    front = (
+        'title: "Zero\u200bwidth"\nsubtitle: "It\'s  --  \\"quoted\\""\n'
+        'author:\n  name: " Ann\\n One "\n  affiliation: Ann\'s---Lab'
+    )
     doc = make(post(front, "Body.\n"))
     assert doc.title == "Zerowidth"
     assert doc.subtitle == "It\u2019s \u2013 \u201cquoted\u201d"

@@ -40,8 +40,10 @@ def test_markdown_to_html_gives_the_command_lines_bytes(corpus):
 
 
 def test_tabs_line_ends_and_a_byte_order_mark_read_as_on_the_command_line():
-    text = ("\ufeff# Title\r\n\r\n\tcode\tblock\r\n\r\n| a\t| b |\n|---|---|\n| 1 |\t2 |\n\n"
-            "- item\n\n\t- nested\tsub\n\nText\twith a tab. 漢字\tand more.\n")
+    text = (
+        "\ufeff# Title\r\n\r\n\tcode\tblock\r\n\r\n| a\t| b |\n|---|---|\n| 1 |\t2 |\n\n"
+        "- item\n\n\t- nested\tsub\n\nText\twith a tab. 漢字\tand more.\n"
+    )
     assert convert(HTML_JOB, text, HTML_ARGS) == run_pandoc(HTML_ARGS, text.encode())
 
 
@@ -59,8 +61,10 @@ def test_docx_gives_the_command_lines_bytes(corpus, settings, monkeypatch):
 def test_the_docx_embeds_no_local_file(tmp_path: Path, settings):
     secret = tmp_path / "secret.png"
     secret.write_bytes(png(7, 7, b"PANDOC-SECRET"))
-    html = (f'<h1>T <img src="{secret}"></h1><p>x</p><img src="{secret}" alt="gone">'
-            f'<img src="{secret.as_uri()}">')  # the first heading becomes the title
+    html = (
+        f'<h1>T <img src="{secret}"></h1><p>x</p><img src="{secret}" alt="gone">'
+        f'<img src="{secret.as_uri()}">'
+    )  # the first heading becomes the title
     reference = Project.open(settings).render_context()
     from imprint.brand.docx import reference_path
 
@@ -80,8 +84,12 @@ def test_a_tree_given_as_json_embeds_no_local_file(tmp_path: Path, settings):
     image = {"t": "Image", "c": [["", [], []], [{"t": "Str", "c": "gone"}], [str(secret), ""]]}
     tree = json.dumps({"meta": {}, "blocks": [{"t": "Para", "c": [image]}]})
     ctx = Project.open(settings).render_context()
-    request = {"job": "docx-json", "reference": str(reference_path(ctx.brand, ctx.cache_dir)),
-               "lang": "en", "shift": 0}
+    request = {
+        "job": "docx-json",
+        "reference": str(reference_path(ctx.brand, ctx.cache_dir)),
+        "lang": "en",
+        "shift": 0,
+    }
     data = pandoc.ask_resident(request, tree)
     assert data is not None
     docx = zipfile.ZipFile(io.BytesIO(data))
@@ -123,8 +131,9 @@ def test_pandocs_errors_read_as_on_the_command_line(tmp_path: Path):
     with pytest.raises(RenderError) as expected:
         run_pandoc(args, b"<p>x</p>")
     with pytest.raises(RenderError) as resident:
-        convert({"job": "docx", "reference": str(missing), "lang": "en", "shift": 0},
-                "<p>x</p>", args)
+        convert(
+            {"job": "docx", "reference": str(missing), "lang": "en", "shift": 0}, "<p>x</p>", args
+        )
     assert str(resident.value) == str(expected.value)
     assert pandoc._RESIDENT.process is not None  # still there for the next conversion
 
@@ -152,9 +161,17 @@ def test_a_resident_pandoc_that_is_stopped_leaves_no_file(tmp_path: Path):
     """Stopped with the end of its input, pandoc removes its interpreter's temporary file
     itself; nothing is left in the temporary folder of the process that ran it."""
     done = subprocess.run(
-        [sys.executable, "-c", "from imprint.source.pandoc import convert\n"
-         f"print(len(convert({HTML_JOB!r}, 'Some *text*.', {list(HTML_ARGS)!r})))"],
-        env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True, text=True,
-        check=False, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            "from imprint.source.pandoc import convert\n"
+            f"print(len(convert({HTML_JOB!r}, 'Some *text*.', {list(HTML_ARGS)!r})))",
+        ],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert done.returncode == 0 and int(done.stdout) > 0, done.stderr
     assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,6 @@ def test_docx_from_html_cannot_embed_local_files(tmp_path: Path) -> None:
     secret = tmp_path / "secret.png"
     secret.write_bytes(png(7, 7, b"PANDOC-SECRET"))
     html = f'<p>x</p><img src="{secret}"><img src="{secret.as_uri()}">'.encode()
-    docx = zipfile.ZipFile(io.BytesIO(run_pandoc(["--from=html", "--to=docx", "--output=-"],
-                                                 html)))
+    docx = zipfile.ZipFile(io.BytesIO(run_pandoc(["--from=html", "--to=docx", "--output=-"], html)))
     assert not [name for name in docx.namelist() if name.startswith("word/media/")]
     assert not any(b"PANDOC-SECRET" in docx.read(name) for name in docx.namelist())

@@ -25,34 +25,111 @@ from imprint.source.resources import Policy, Resolver
 
 PATH = Path("posts/2025-01-02-post.md")
 SETTINGS = Settings()
-FAST = settings(max_examples=200, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
-WITH_PANDOC = settings(max_examples=30, deadline=None, database=None,
-                       suppress_health_check=[HealthCheck.too_slow,
-                                              HealthCheck.function_scoped_fixture])
+FAST = settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+WITH_PANDOC = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # Keys the normaliser reads, so generated values land on the fields that matter.
-KEYS = sorted({key for keys in ALIASES.values() for key in keys}
-              | {"author", "authors", "bio", "author_bio", "published", "draft", "header"})
+KEYS = sorted(
+    {key for keys in ALIASES.values() for key in keys}
+    | {"author", "authors", "bio", "author_bio", "published", "draft", "header"}
+)
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
-                    st.text(max_size=30), st.dates(), st.datetimes(),
-                    st.sampled_from(["3.0", "no", "10:00", "9999-12-31", "2/13/2022",
-                                     "2025-13-45", "~", "", "<script>x</script>",
-                                     "{{ site.baseurl }}/a.png", "../../etc/passwd", "CON"]))
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
-                      | st.dictionaries(st.sampled_from(["name", "bio", "url", "image"])
-                                        | st.text(max_size=8), inner, max_size=3),
-                      max_leaves=10)
-front_matter = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=12), values,
-                               max_size=8)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=30),
+    st.dates(),
+    st.datetimes(),
+    st.sampled_from(
+        [
+            "3.0",
+            "no",
+            "10:00",
+            "9999-12-31",
+            "2/13/2022",
+            "2025-13-45",
+            "~",
+            "",
+            "<script>x</script>",
+            "{{ site.baseurl }}/a.png",
+            "../../etc/passwd",
+            "CON",
+        ]
+    ),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["name", "bio", "url", "image"]) | st.text(max_size=8),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=10,
+)
+front_matter = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=12), values, max_size=8)
 
 # Markdown and HTML pieces that have broken converters before, mixed with any text.
-TOKENS = ["# ", "## ", "\n", "\n\n", "*", "_", "`", "```", "~~~", "[", "]", "(", ")", "![a](",
-          "<", ">", "</", "<div>", "</div>", "<script>", "<img src=x onerror=y>", "<!--",
-          "-->", "<!--more-->", "---", "...", "|", "|---|", "{: .x}", "{{ site.baseurl }}",
-          "{% raw %}", "[^1]", "[^1]: n", "<<<<<<< a", "=======", ">>>>>>> b", "> ", "- ",
-          "1. ", "    ", "\t", "\r\n", "\u200b", "\ufeff", "&amp;", "&#0;", "\\"]
+TOKENS = [
+    "# ",
+    "## ",
+    "\n",
+    "\n\n",
+    "*",
+    "_",
+    "`",
+    "```",
+    "~~~",
+    "[",
+    "]",
+    "(",
+    ")",
+    "![a](",
+    "<",
+    ">",
+    "</",
+    "<div>",
+    "</div>",
+    "<script>",
+    "<img src=x onerror=y>",
+    "<!--",
+    "-->",
+    "<!--more-->",
+    "---",
+    "...",
+    "|",
+    "|---|",
+    "{: .x}",
+    "{{ site.baseurl }}",
+    "{% raw %}",
+    "[^1]",
+    "[^1]: n",
+    "<<<<<<< a",
+    "=======",
+    ">>>>>>> b",
+    "> ",
+    "- ",
+    "1. ",
+    "    ",
+    "\t",
+    "\r\n",
+    "\u200b",
+    "\ufeff",
+    "&amp;",
+    "&#0;",
+    "\\",
+]
 markdown = st.lists(st.sampled_from(TOKENS) | st.text(max_size=12), max_size=40).map("".join)
 
 

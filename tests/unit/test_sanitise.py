@@ -25,20 +25,32 @@ from ..tools import png
 # (raw HTML, a string the result must contain, strings it must not)
 CLEANED = [
     ("<p>a<script>alert(1)</script>b</p>", "<p>ab</p>", ["script", "alert"]),
-    ('<img src="media/0123456789abcdef.png" onerror="alert(1)" alt="x">',
-     'src="media/0123456789abcdef.png"', ["onerror", "alert"]),
+    (
+        '<img src="media/0123456789abcdef.png" onerror="alert(1)" alt="x">',
+        'src="media/0123456789abcdef.png"',
+        ["onerror", "alert"],
+    ),
     ('<a href="javascript:alert(1)">x</a>', "<a>x</a>", ["javascript"]),
     ('<a href=" JaVaScRiPt:alert(1)">x</a>', "<a>x</a>", ["alert"]),
     ('<a href="file:///etc/passwd">x</a>', "<a>x</a>", ["file:"]),
     ('<a href="data:text/html,<script>x</script>">x</a>', "<a>x</a>", ["data:"]),
-    ('<a href="https://e.example/p" rel="attachment" target="_blank">x</a>',
-     '<a href="https://e.example/p">x</a>', ["rel", "target"]),
+    (
+        '<a href="https://e.example/p" rel="attachment" target="_blank">x</a>',
+        '<a href="https://e.example/p">x</a>',
+        ["rel", "target"],
+    ),
     ('<iframe src="https://e.example"></iframe><p>kept</p>', "<p>kept</p>", ["iframe"]),
     ('<object data="x.swf"><embed src="x.swf"></object>t', "t", ["object", "embed"]),
-    ('<form action="https://e.example/steal"><input name="q">Name</form>', "Name",
-     ["form", "input", "action"]),
-    ('<link rel="stylesheet" href="/etc/passwd"><meta http-equiv="refresh" content="0">x',
-     "x", ["link", "meta", "passwd"]),
+    (
+        '<form action="https://e.example/steal"><input name="q">Name</form>',
+        "Name",
+        ["form", "input", "action"],
+    ),
+    (
+        '<link rel="stylesheet" href="/etc/passwd"><meta http-equiv="refresh" content="0">x',
+        "x",
+        ["link", "meta", "passwd"],
+    ),
     ("<style>body{background:url(file:///etc/passwd)}</style>x", "x", ["style", "url("]),
     ('<div style="background:url(/etc/passwd)">x</div>', "<div>x</div>", ["style", "url("]),
     ('<p style="color:red; text-align:center">x</p>', "<p>x</p>", ["style"]),
@@ -46,27 +58,52 @@ CLEANED = [
     ('<base href="https://e.example/">x', "x", ["base"]),
     ('<img src="data:image/png;base64,AAAA" alt="">', 'src="data:image/png;base64,AAAA"', []),
     ('<img src="data:text/html;base64,AAAA" alt="">', "<img", ["data:"]),
-    ('<p id="x" class="note" lang="fr" dir="rtl" title="t">x</p>',
-     '<p id="x" class="note" lang="fr" dir="rtl" title="t">x</p>', []),
+    (
+        '<p id="x" class="note" lang="fr" dir="rtl" title="t">x</p>',
+        '<p id="x" class="note" lang="fr" dir="rtl" title="t">x</p>',
+        [],
+    ),
     ('<p lang="x y" dir="sideways" data-x="1">x</p>', "<p>x</p>", ["lang", "dir", "data-"]),
-    ('<aside class="pquote"><figure><figcaption>c</figcaption></figure></aside>',
-     '<aside class="pquote"><figure><figcaption>c</figcaption></figure></aside>', []),
+    (
+        '<aside class="pquote"><figure><figcaption>c</figcaption></figure></aside>',
+        '<aside class="pquote"><figure><figcaption>c</figcaption></figure></aside>',
+        [],
+    ),
     ("<details open><summary>s</summary>d</details>", "<details open", []),
-    ('<abbr title="HyperText Markup Language">HTML</abbr>',
-     '<abbr title="HyperText Markup Language">HTML</abbr>', []),
-    ('<table><tr><th style="text-align: left;">h</th><td colspan="2">d</td></tr></table>',
-     '<th style="text-align: left;">h</th>', []),
-    ('<table><colgroup><col style="width: 43%; background: url(x)"></colgroup>'
-     "<tr><td>d</td></tr></table>", '<col style="width: 43%;">', ["url", "background"]),
-    ('<table><tr><td style="text-align: left; background: url(x)">d</td></tr></table>',
-     '<td style="text-align: left;">d</td>', ["url", "background"]),
+    (
+        '<abbr title="HyperText Markup Language">HTML</abbr>',
+        '<abbr title="HyperText Markup Language">HTML</abbr>',
+        [],
+    ),
+    (
+        '<table><tr><th style="text-align: left;">h</th><td colspan="2">d</td></tr></table>',
+        '<th style="text-align: left;">h</th>',
+        [],
+    ),
+    (
+        '<table><colgroup><col style="width: 43%; background: url(x)"></colgroup>'
+        "<tr><td>d</td></tr></table>",
+        '<col style="width: 43%;">',
+        ["url", "background"],
+    ),
+    (
+        '<table><tr><td style="text-align: left; background: url(x)">d</td></tr></table>',
+        '<td style="text-align: left;">d</td>',
+        ["url", "background"],
+    ),
     ('<ol start="3" type="i"><li>x</li></ol>', '<ol start="3" type="i">', []),
-    ('<section id="footnotes" class="footnotes" role="doc-endnotes">n</section>',
-     'role="doc-endnotes"', []),
+    (
+        '<section id="footnotes" class="footnotes" role="doc-endnotes">n</section>',
+        'role="doc-endnotes"',
+        [],
+    ),
     ('<span role="button" aria-hidden="true">x</span>', 'aria-hidden="true"', ["button"]),
     ('<img src="a.png" width="" height="12px" alt="">', "<img", ["width", "height"]),
-    ("<center><font color=red>old</font></center><strike>s</strike>", "old", ["center", "font",
-                                                                              "strike"]),
+    (
+        "<center><font color=red>old</font></center><strike>s</strike>",
+        "old",
+        ["center", "font", "strike"],
+    ),
 ]
 
 
@@ -88,6 +125,7 @@ def make(tmp_path: Path):
         with collecting() as found:
             doc = normalise(source, Settings(), AuthorRegistry(), resolver)
         return doc, [str(w) for w in found if w.code != "lint"]  # lint is tested apart
+
     return run
 
 
@@ -95,7 +133,8 @@ def test_every_fragment_is_cleaned(make) -> None:
     doc, warnings = make(
         "---\ntitle: T <em>e</em>\nexcerpt: 'Ex <img src=ok.png onerror=alert(1)>'\n"
         "author: {name: A, bio: 'Bio <script>alert(2)</script>'}\n---\n"
-        "Body <b onclick='alert(3)'>b</b>.[^1]\n\n[^1]: Note <iframe src=x></iframe>.\n")
+        "Body <b onclick='alert(3)'>b</b>.[^1]\n\n[^1]: Note <iframe src=x></iframe>.\n"
+    )
     fragments = [doc.title_html, doc.excerpt_html, doc.body_html, doc.authors[0].bio_html]
     for fragment in fragments:
         for word in ("alert", "onerror", "onclick", "<script", "<iframe"):
@@ -109,8 +148,10 @@ def test_every_fragment_is_cleaned(make) -> None:
 
 
 def test_obsolete_tags_are_renamed_everywhere(make) -> None:
-    doc, _ = make("---\ntitle: 'A <strike>b</strike> <tt>c</tt>'\n---\n"
-                  "Body <strike>x</strike> <tt>y</tt> <acronym title='t'>z</acronym>.\n")
+    doc, _ = make(
+        "---\ntitle: 'A <strike>b</strike> <tt>c</tt>'\n---\n"
+        "Body <strike>x</strike> <tt>y</tt> <acronym title='t'>z</acronym>.\n"
+    )
     assert doc.title_html == "A <s>b</s> <code>c</code>"
     assert doc.excerpt_html == '<p>Body <s>x</s> <code>y</code> <abbr title="t">z</abbr>.</p>'
 
@@ -122,11 +163,13 @@ def test_a_script_in_the_title_is_text(make) -> None:
 
 
 def test_each_removed_reference_is_a_warning_on_its_line(make) -> None:
-    text = ("---\ntitle: T\n---\nIntro.\n\n"  # body starts on line 4
-            '<link rel="stylesheet" href="../x.css">\n\n'
-            '<div style="background: url(/etc/passwd)">a</div>\n\n'
-            "<style>p { background: url('../../secret.png') }</style>\n\n"
-            '<iframe src="file:///etc/hostname"></iframe>\n')
+    text = (
+        "---\ntitle: T\n---\nIntro.\n\n"  # body starts on line 4
+        '<link rel="stylesheet" href="../x.css">\n\n'
+        '<div style="background: url(/etc/passwd)">a</div>\n\n'
+        "<style>p { background: url('../../secret.png') }</style>\n\n"
+        '<iframe src="file:///etc/hostname"></iframe>\n'
+    )
     _, warnings = make(text)
     lines = text.split("\n")
 
@@ -140,23 +183,29 @@ def test_each_removed_reference_is_a_warning_on_its_line(make) -> None:
 
 
 def test_liquid_is_never_evaluated(make) -> None:
-    doc, _ = make("---\ntitle: '{{ 7*7 }}'\n---\n"
-                  "Text {{ site.baseurl }} and {% raw %}{{ x }}{% endraw %} {{ 7*7 }}.\n")
+    doc, _ = make(
+        "---\ntitle: '{{ 7*7 }}'\n---\n"
+        "Text {{ site.baseurl }} and {% raw %}{{ x }}{% endraw %} {{ 7*7 }}.\n"
+    )
     assert doc.title == "{{ 7*7 }}"
     assert "{{ site.baseurl }}" in doc.excerpt_html and "{% raw %}" in doc.excerpt_html
     assert "49" not in doc.excerpt_html + doc.title
 
 
 def test_liquid_prefixed_images_resolve_from_the_root(make, tmp_path: Path) -> None:
-    doc, warnings = make("---\ntitle: T\n---\nIntro.\n\n![a]({{ site.baseurl }}/ok.png)\n\n"
-                         '<img src="{{site.baseurl}}/ok.png" alt="b">\n')
+    doc, warnings = make(
+        "---\ntitle: T\n---\nIntro.\n\n![a]({{ site.baseurl }}/ok.png)\n\n"
+        '<img src="{{site.baseurl}}/ok.png" alt="b">\n'
+    )
     assert warnings == []
     assert len(doc.resources) == 1 and doc.body_html.count('src="media/') == 2
 
 
 def test_duplicate_ids_become_unique(make) -> None:
-    doc, _ = make("---\ntitle: T\n---\nIntro.\n\n## Footnotes\n\n"
-                  '<hr id="bar"><hr id="bar"><p id="fn1">raw</p>\n\nText.[^a]\n\n[^a]: Note.\n')
+    doc, _ = make(
+        "---\ntitle: T\n---\nIntro.\n\n## Footnotes\n\n"
+        '<hr id="bar"><hr id="bar"><p id="fn1">raw</p>\n\nText.[^a]\n\n[^a]: Note.\n'
+    )
     tree = parse(doc.body_html)
     ids = [el.get("id") for el in tree.iter() if el.get("id")]
     assert len(ids) == len(set(ids)), ids
@@ -167,33 +216,41 @@ def test_duplicate_ids_become_unique(make) -> None:
 
 
 def test_links_to_missing_anchors_keep_their_words(make) -> None:
-    doc, warnings = make("---\ntitle: T\n---\nIntro.\n\n## Part\n\n"
-                         "[up](#top), [part](#part), [self](#), [note](#fn1).[^1]\n\n[^1]: N.\n")
+    doc, warnings = make(
+        "---\ntitle: T\n---\nIntro.\n\n## Part\n\n"
+        "[up](#top), [part](#part), [self](#), [note](#fn1).[^1]\n\n[^1]: N.\n"
+    )
     assert "<a>up</a>" in doc.body_html and '<a href="#part">part</a>' in doc.body_html
     assert '<a href="#">self</a>' in doc.body_html and '<a href="#fn1">note</a>' in doc.body_html
     (dead,) = [w for w in warnings if "no such anchor" in w]
     assert "post.md:8: warning: link to #top" in dead
 
 
-@pytest.mark.parametrize(("ids", "expected"), [
-    (["a", "a", "a"], ["a", "a-2", "a-3"]),
-    (["a", "a", "a-2"], ["a", "a-3", "a-2"]),  # a later original keeps its own id
-    ([" x y ", "x-y"], ["x-y", "x-y-2"]),
-])
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["a", "a", "a"], ["a", "a-2", "a-3"]),
+        (["a", "a", "a-2"], ["a", "a-3", "a-2"]),  # a later original keeps its own id
+        ([" x y ", "x-y"], ["x-y", "x-y-2"]),
+    ],
+)
 def test_make_unique(ids: list[str], expected: list[str]) -> None:
     root = parse("".join(f'<p id="{i}">p</p>' for i in ids))
     make_unique([root])
     assert [el.get("id") for el in root] == expected
 
 
-@pytest.mark.parametrize(("html", "expected"), [
-    ("<p>Text.\n{: .notice}</p>", "<p>Text.</p>"),
-    ('<p><a href="#">B</a>{: .btn .btn–primary}</p>', '<p><a href="#">B</a></p>'),
-    ("<p>{: .small}</p><p>x</p>", "<p>x</p>"),
-    ("<p><code>{: .notice}</code></p>", "<p><code>{: .notice}</code></p>"),
-    ("<pre><code>[x](#){: .btn}</code></pre>", "<pre><code>[x](#){: .btn}</code></pre>"),
-    ("<p>{{ site.baseurl }} and {% raw %}</p>", "<p>{{ site.baseurl }} and {% raw %}</p>"),
-])
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<p>Text.\n{: .notice}</p>", "<p>Text.</p>"),
+        ('<p><a href="#">B</a>{: .btn .btn–primary}</p>', '<p><a href="#">B</a></p>'),
+        ("<p>{: .small}</p><p>x</p>", "<p>x</p>"),
+        ("<p><code>{: .notice}</code></p>", "<p><code>{: .notice}</code></p>"),
+        ("<pre><code>[x](#){: .btn}</code></pre>", "<pre><code>[x](#){: .btn}</code></pre>"),
+        ("<p>{{ site.baseurl }} and {% raw %}</p>", "<p>{{ site.baseurl }} and {% raw %}</p>"),
+    ],
+)
 def test_kramdown_attribute_lists_are_dropped(html: str, expected: str) -> None:
     root = parse(html)
     drop_attribute_lists(root)
@@ -201,20 +258,27 @@ def test_kramdown_attribute_lists_are_dropped(html: str, expected: str) -> None:
 
 
 def test_merge_conflict_markers_warn_on_their_line(make) -> None:
-    text = ("---\ntitle: T\n---\nIntro.\n\n<<<<<<< HEAD\nOurs.\n=======\nTheirs.\n"
-            ">>>>>>> branch\n\n```\n<<<<<<< HEAD\nin code\n=======\nx\n>>>>>>> b\n```\n")
+    text = (
+        "---\ntitle: T\n---\nIntro.\n\n<<<<<<< HEAD\nOurs.\n=======\nTheirs.\n"
+        ">>>>>>> branch\n\n```\n<<<<<<< HEAD\nin code\n=======\nx\n>>>>>>> b\n```\n"
+    )
     _, warnings = make(text)
     conflicts = [w for w in warnings if "merge-conflict" in w]
-    assert conflicts == [f"{Path(conflicts[0].split(':')[0])}:6: warning: a merge-conflict "
-                         "marker: both sides of an unresolved conflict are in the post"]
+    assert conflicts == [
+        f"{Path(conflicts[0].split(':')[0])}:6: warning: a merge-conflict "
+        "marker: both sides of an unresolved conflict are in the post"
+    ]
 
 
-@pytest.mark.parametrize(("text", "lines"), [
-    ("<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n", [0]),
-    ("text\n=======\n", []),  # a setext heading underline alone is not a conflict
-    ("<<<<<<< a\nx\n>>>>>>> b\n", []),
-    ("~~~\n<<<<<<< a\n=======\n>>>>>>> b\n~~~\n", []),
-])
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("<<<<<<< a\nx\n=======\ny\n>>>>>>> b\n", [0]),
+        ("text\n=======\n", []),  # a setext heading underline alone is not a conflict
+        ("<<<<<<< a\nx\n>>>>>>> b\n", []),
+        ("~~~\n<<<<<<< a\n=======\n>>>>>>> b\n~~~\n", []),
+    ],
+)
 def test_conflict_lines(text: str, lines: list[int]) -> None:
     assert conflict_lines(text) == lines
 
@@ -222,19 +286,24 @@ def test_conflict_lines(text: str, lines: list[int]) -> None:
 def test_conflict_in_front_matter_is_the_error(tmp_path: Path) -> None:
     from imprint.errors import SourceError
 
-    raw = b"---\ntitle: T\n<<<<<<< HEAD\ndate: 2025-01-01\n=======\ndate: 2025-01-02\n" \
-          b">>>>>>> b\n---\nBody\n"
+    raw = (
+        b"---\ntitle: T\n<<<<<<< HEAD\ndate: 2025-01-01\n=======\ndate: 2025-01-02\n"
+        b">>>>>>> b\n---\nBody\n"
+    )
     with pytest.raises(SourceError) as caught:
         parse_source(raw, tmp_path / "p.md")
     assert caught.value.line == 3 and "merge-conflict marker" in caught.value.message
 
 
-@pytest.mark.parametrize(("title", "html"), [
-    ("A <em>b</em> c", "A <em>b</em> c"),
-    ("<div>x</div>", "&lt;div&gt;x&lt;/div&gt;"),
-    ("a < b", "a &lt; b"),
-    ("x <br> y", "x <br> y"),
-])
+@pytest.mark.parametrize(
+    ("title", "html"),
+    [
+        ("A <em>b</em> c", "A <em>b</em> c"),
+        ("<div>x</div>", "&lt;div&gt;x&lt;/div&gt;"),
+        ("a < b", "a &lt; b"),
+        ("x <br> y", "x <br> y"),
+    ],
+)
 def test_title_keeps_inline_html_only(title: str, html: str) -> None:
     (piece,) = render_pieces([as_heading(title)]).pieces
     assert f">{html}</h1>" in piece

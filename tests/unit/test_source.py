@@ -28,15 +28,18 @@ def error_of(raw: bytes) -> SourceError:
     return caught.value
 
 
-@pytest.mark.parametrize(("raw", "title", "body", "body_line"), [
-    (b"---\ntitle: A\n---\nBody\n", "A", "Body\n", 4),
-    (b"\xef\xbb\xbf---\ntitle: A\n---\nBody\n", "A", "Body\n", 4),  # BOM dropped
-    (b"---\r\ntitle: A\r\n---\r\nBody\r\nmore\r\n", "A", "Body\nmore\n", 4),  # CRLF
-    (b"---\rtitle: A\r---\rBody\r", "A", "Body\n", 4),  # old Mac CR
-    (b"---\ntitle: A\n...\nBody\n", "A", "Body\n", 4),  # pandoc's closing fence
-    (b"---  \ntitle: A\n---\t\nBody\n", "A", "Body\n", 4),  # trailing blanks on fences
-    (b"---\ntitle: A\nn: 1\n---\n\n\nBody\n", "A", "\n\nBody\n", 5),
-])
+@pytest.mark.parametrize(
+    ("raw", "title", "body", "body_line"),
+    [
+        (b"---\ntitle: A\n---\nBody\n", "A", "Body\n", 4),
+        (b"\xef\xbb\xbf---\ntitle: A\n---\nBody\n", "A", "Body\n", 4),  # BOM dropped
+        (b"---\r\ntitle: A\r\n---\r\nBody\r\nmore\r\n", "A", "Body\nmore\n", 4),  # CRLF
+        (b"---\rtitle: A\r---\rBody\r", "A", "Body\n", 4),  # old Mac CR
+        (b"---\ntitle: A\n...\nBody\n", "A", "Body\n", 4),  # pandoc's closing fence
+        (b"---  \ntitle: A\n---\t\nBody\n", "A", "Body\n", 4),  # trailing blanks on fences
+        (b"---\ntitle: A\nn: 1\n---\n\n\nBody\n", "A", "\n\nBody\n", 5),
+    ],
+)
 def test_front_matter_split(raw: bytes, title: str, body: str, body_line: int) -> None:
     source = parse_source(raw, PATH)
     assert source.meta["title"] == title
@@ -67,8 +70,9 @@ def test_unclosed_front_matter_points_at_line_1() -> None:
     assert "never closed" in err.message
 
 
-@pytest.mark.parametrize(("block", "kind"), [("- a\n- b", "a list"),
-                                             ("just words", "a single value")])
+@pytest.mark.parametrize(
+    ("block", "kind"), [("- a\n- b", "a list"), ("just words", "a single value")]
+)
 def test_front_matter_must_be_a_mapping(block: str, kind: str) -> None:
     err = error_of(f"---\n{block}\n---\nBody\n".encode())
     assert "not a mapping" in err.message
@@ -76,12 +80,15 @@ def test_front_matter_must_be_a_mapping(block: str, kind: str) -> None:
     assert err.line == 2
 
 
-@pytest.mark.parametrize(("lines", "culprit"), [
-    (["title: A", "author: [x", "date: 1"], "date: 1"),  # the flow list runs into 'date'
-    (["title: A", "bad: : :", "date: 1"], "bad: : :"),
-    (["title: A", "\tkey: v"], "\tkey: v"),
-    (["title: A", "tags:", "  - a", " - b"], " - b"),
-])
+@pytest.mark.parametrize(
+    ("lines", "culprit"),
+    [
+        (["title: A", "author: [x", "date: 1"], "date: 1"),  # the flow list runs into 'date'
+        (["title: A", "bad: : :", "date: 1"], "bad: : :"),
+        (["title: A", "\tkey: v"], "\tkey: v"),
+        (["title: A", "tags:", "  - a", " - b"], " - b"),
+    ],
+)
 def test_broken_yaml_names_the_file_line(lines: list[str], culprit: str) -> None:
     text = "---\n" + "\n".join(lines) + "\n---\nBody\n"
     err = error_of(text.encode())
@@ -99,11 +106,14 @@ def test_unfinished_quote_names_where_it_began() -> None:
     assert "{" not in err.message
 
 
-@pytest.mark.parametrize(("raw", "line", "column"), [
-    (b"---\ntitle: A\n---\nok\nbad \xff here\n", 5, 5),
-    (b"\xe9t\xe9\n", 1, 1),  # Latin-1
-    (b"---\r\ntitle: caf\xe9\r\n---\r\n", 2, 11),
-])
+@pytest.mark.parametrize(
+    ("raw", "line", "column"),
+    [
+        (b"---\ntitle: A\n---\nok\nbad \xff here\n", 5, 5),
+        (b"\xe9t\xe9\n", 1, 1),  # Latin-1
+        (b"---\r\ntitle: caf\xe9\r\n---\r\n", 2, 11),
+    ],
+)
 def test_not_utf8_names_the_line(raw: bytes, line: int, column: int) -> None:
     err = error_of(raw)
     assert err.line == line
@@ -120,8 +130,10 @@ def test_nul_bytes_refused() -> None:
 
 def test_python_tags_are_refused_and_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
-    for raw in (f'---\ntitle: !!python/object/apply:os.system ["touch {marker}"]\n---\n',
-                f"---\n!!python/object/apply:os.system\nargs: ['touch {marker}']\n---\n"):
+    for raw in (
+        f'---\ntitle: !!python/object/apply:os.system ["touch {marker}"]\n---\n',
+        f"---\n!!python/object/apply:os.system\nargs: ['touch {marker}']\n---\n",
+    ):
         err = error_of(raw.encode())
         assert "!!python/object/apply:os.system" in err.message
         assert "not allowed" in err.message
@@ -144,16 +156,19 @@ def test_deep_nesting_refused() -> None:
     assert "deep" in err.message
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("version: 3.0", "3.0"),
-    ("published: no", "no"),
-    ("time: 10:00", "10:00"),
-    ("title: 1e3", "1e3"),
-    ("n: 0o17", "0o17"),
-    ("date: 2025-05-08", "2025-05-08"),
-    ("date: 2025-05-08 12:00:00 +08:00", "2025-05-08 12:00:00 +08:00"),
-    ("flag: yes", "yes"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("version: 3.0", "3.0"),
+        ("published: no", "no"),
+        ("time: 10:00", "10:00"),
+        ("title: 1e3", "1e3"),
+        ("n: 0o17", "0o17"),
+        ("date: 2025-05-08", "2025-05-08"),
+        ("date: 2025-05-08 12:00:00 +08:00", "2025-05-08 12:00:00 +08:00"),
+        ("flag: yes", "yes"),
+    ],
+)
 def test_unquoted_scalars_keep_their_text(line: str, expected: str) -> None:
     value = parse(f"---\n{line}\n---\n").meta[line.split(":")[0]]
     assert value == expected
@@ -164,13 +179,16 @@ def test_unquoted_scalars_are_plain(line: str) -> None:
     assert isinstance(parse(f"---\n{line}\n---\n").meta[line.split(":")[0]], Plain)
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("version: '3.0'", "3.0"),
-    ('published: "no"', "no"),
-    ("title: '~'", "~"),
-    ("title: ''", ""),
-    ("title: \"1e3\"", "1e3"),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("version: '3.0'", "3.0"),
+        ('published: "no"', "no"),
+        ("title: '~'", "~"),
+        ("title: ''", ""),
+        ('title: "1e3"', "1e3"),
+    ],
+)
 def test_quoted_scalars_are_plain_str(line: str, expected: str) -> None:
     value = parse(f"---\n{line}\n---\n").meta[line.split(":")[0]]
     assert type(value) is str
@@ -213,8 +231,9 @@ def test_control_characters_are_removed_with_a_warning() -> None:
     from imprint.diagnostics import collecting
 
     with collecting() as warnings:
-        source = parse_source(b"---\ntitle: A\x1bB\nsub: \"C\\eD\"\n---\nok\nText\x0c here\x1f\n",
-                              PATH)
+        source = parse_source(
+            b'---\ntitle: A\x1bB\nsub: "C\\eD"\n---\nok\nText\x0c here\x1f\n', PATH
+        )
     assert (source.meta["title"], source.meta["sub"]) == ("AB", "CD")  # the escape too
     assert source.body == "ok\nText here\n"
     (warning,) = warnings

@@ -32,8 +32,13 @@ def _fontconfig_file(family: str, bold: bool) -> tuple[str, int] | None:
     """(file, index) of an installed family, via fc-match; None if fontconfig lacks it."""
     pattern = f"{family}:weight={'bold' if bold else 'regular'}"
     try:
-        out = subprocess.run(["fc-match", "-f", "%{family}\t%{file}\t%{index}", pattern],
-                             capture_output=True, text=True, timeout=10, check=False).stdout
+        out = subprocess.run(
+            ["fc-match", "-f", "%{family}\t%{file}\t%{index}", pattern],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return None
     parts = out.split("\t")
@@ -64,8 +69,9 @@ def _truetype(font: bytes | str, size: int, index: int = 0):
     FreeType unpacks a WOFF2 again on every load, a fifth of the time a cover took."""
     from PIL import ImageFont
 
-    return ImageFont.truetype(io.BytesIO(font) if isinstance(font, bytes) else font, size,
-                              index=index)
+    return ImageFont.truetype(
+        io.BytesIO(font) if isinstance(font, bytes) else font, size, index=index
+    )
 
 
 class _Fonts:
@@ -154,16 +160,29 @@ def _svg_to_png(brand: Brand) -> bytes | None:
         return stored.read_bytes()
 
     svg_uri = brand.logo.as_uri()
-    page = (f'<style>@page {{ size: 400px 400px; margin: 0; '
-            f'background: {brand.colors["primary"]} }} img {{ width: 400px; '
-            f'height: 400px; display: block }}</style><img src="{svg_uri}">')
+    page = (
+        f"<style>@page {{ size: 400px 400px; margin: 0; "
+        f"background: {brand.colors['primary']} }} img {{ width: 400px; "
+        f'height: 400px; display: block }}</style><img src="{svg_uri}">'
+    )
     with tempfile.TemporaryDirectory() as folder:
         pdf = Path(folder) / "logo.pdf"
         weasyprint.HTML(string=page).write_pdf(pdf)
         try:
-            subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile",
-                            str(pdf), str(Path(folder) / "logo")], check=True,
-                           capture_output=True, timeout=60)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "150",
+                    "-singlefile",
+                    str(pdf),
+                    str(Path(folder) / "logo"),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
         except (OSError, subprocess.SubprocessError):
             return None
         data = (Path(folder) / "logo.png").read_bytes()
@@ -184,8 +203,7 @@ class CoverText:
 
     @classmethod
     def of(cls, doc: Document) -> CoverText:
-        return cls(doc.title, doc.subtitle, doc.author_names, doc.date_display, doc.lang,
-                   doc.dir)
+        return cls(doc.title, doc.subtitle, doc.author_names, doc.date_display, doc.lang, doc.dir)
 
 
 def make_cover(doc: Document | CoverText, brand: Brand) -> bytes:
@@ -210,8 +228,12 @@ def make_cover(doc: Document | CoverText, brand: Brand) -> bytes:
     draw.text((MARGIN, y), brand.name, font=fonts.font_for(brand.name, 700, 64), fill=light)
     y += 110
     if brand.series:
-        draw.text((MARGIN, y), brand.series.upper(), fill=accent,
-                  font=fonts.font_for(brand.series, 700, 52))
+        draw.text(
+            (MARGIN, y),
+            brand.series.upper(),
+            fill=accent,
+            font=fonts.font_for(brand.series, 700, 52),
+        )
     draw.rectangle((MARGIN, 760, MARGIN + 220, 776), fill=accent)
 
     y = 860
@@ -220,6 +242,7 @@ def make_cover(doc: Document | CoverText, brand: Brand) -> bytes:
         lines = _wrap(draw, doc.title, font, width)
         if len(lines) * size * 1.2 <= 900:
             break
+
     def put(line: str, font, fill, y: int) -> None:
         x = MARGIN
         if direction == "rtl":  # right-to-left lines start at the right margin

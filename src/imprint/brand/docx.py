@@ -20,8 +20,16 @@ from ..source.pandoc import run_pandoc
 from . import store
 from .tokens import Brand, colour_hex
 
-_UNIT_PT = {"pt": 1.0, "px": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0,
-            "em": 12.0, "rem": 12.0}
+_UNIT_PT = {
+    "pt": 1.0,
+    "px": 0.75,
+    "mm": 72 / 25.4,
+    "cm": 72 / 2.54,
+    "in": 72.0,
+    "pc": 12.0,
+    "em": 12.0,
+    "rem": 12.0,
+}
 
 
 def length_pt(css: str) -> float:
@@ -44,8 +52,9 @@ def _set_fonts(style, family: str, east_asian: str | None) -> None:
         fonts.attrib.pop(qn(theme), None)
 
 
-def _left_rule(style, colour: str, size_eighths: int = 24,
-               sides: tuple[str, ...] = ("left",)) -> None:
+def _left_rule(
+    style, colour: str, size_eighths: int = 24, sides: tuple[str, ...] = ("left",)
+) -> None:
     """A coloured rule down the left edge of a paragraph style (the bio's accent bar), or
     on the ``sides`` given (a callout's box)."""
     from docx.oxml import OxmlElement
@@ -56,8 +65,12 @@ def _left_rule(style, colour: str, size_eighths: int = 24,
     for side in sides:
         rule = OxmlElement(f"w:{side}")
         width = size_eighths if side == "left" else max(4, size_eighths // 4)
-        for key, value in (("w:val", "single"), ("w:sz", str(width)), ("w:space", "8"),
-                           ("w:color", colour)):
+        for key, value in (
+            ("w:val", "single"),
+            ("w:sz", str(width)),
+            ("w:space", "8"),
+            ("w:color", colour),
+        ):
             rule.set(qn(key), value)
         borders.append(rule)
     ppr.append(borders)
@@ -127,19 +140,26 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
     _left_rule(bio, colour_hex(brand.colors["accent"]))
     callout = paragraph_style("Callout")  # a box in the brand's colours, as in the CSS
     callout.paragraph_format.left_indent = Pt(size)
-    _left_rule(callout, colour_hex(brand.colors["primary"]),
-               sides=("top", "left", "bottom", "right"))
+    _left_rule(
+        callout, colour_hex(brand.colors["primary"]), sides=("top", "left", "bottom", "right")
+    )
     references = paragraph_style("Bibliography")  # hanging indent, as in the CSS
     references.paragraph_format.left_indent = Pt(size * 2)
     references.paragraph_format.first_line_indent = Pt(-size * 2)
     references.paragraph_format.space_after = Pt(size * 0.5)
 
     section = docx.sections[0]
-    header = section.header.paragraphs[0] if section.header.paragraphs else \
-        section.header.add_paragraph()
+    header = (
+        section.header.paragraphs[0]
+        if section.header.paragraphs
+        else section.header.add_paragraph()
+    )
     header.text = brand.series or brand.name
-    footer = section.footer.paragraphs[0] if section.footer.paragraphs else \
-        section.footer.add_paragraph()
+    footer = (
+        section.footer.paragraphs[0]
+        if section.footer.paragraphs
+        else section.footer.add_paragraph()
+    )
     footer.text = brand.footer
     out = io.BytesIO()
     docx.save(out)

@@ -28,9 +28,18 @@ from .tokens import Brand, Font
 # extensions), Greek, Cyrillic, general punctuation, currency, arrows, and the
 # typographic symbols posts use.
 WEB_RANGES: tuple[tuple[int, int], ...] = (
-    (0x0020, 0x024F), (0x0259, 0x0259), (0x02B0, 0x02FF), (0x0300, 0x036F),
-    (0x0370, 0x03FF), (0x0400, 0x04FF), (0x1E00, 0x1EFF), (0x2000, 0x206F),
-    (0x20A0, 0x20BF), (0x2100, 0x214F), (0x2190, 0x21FF), (0x2212, 0x2215),
+    (0x0020, 0x024F),
+    (0x0259, 0x0259),
+    (0x02B0, 0x02FF),
+    (0x0300, 0x036F),
+    (0x0370, 0x03FF),
+    (0x0400, 0x04FF),
+    (0x1E00, 0x1EFF),
+    (0x2000, 0x206F),
+    (0x20A0, 0x20BF),
+    (0x2100, 0x214F),
+    (0x2190, 0x21FF),
+    (0x2212, 0x2215),
     (0xFB00, 0xFB06),
 )
 
@@ -48,8 +57,11 @@ class Face:
 
 CUT_FORMAT = "2"  # part of a cut's cache name: bump when cutting changes its output
 FACES: tuple[Face, ...] = (
-    Face("body", "normal", 400), Face("body", "italic", 400), Face("body", "normal", 700),
-    Face("headings", "normal", 400), Face("headings", "normal", 700),
+    Face("body", "normal", 400),
+    Face("body", "italic", 400),
+    Face("body", "normal", 700),
+    Face("headings", "normal", 400),
+    Face("headings", "normal", 700),
     Face("monospace", "normal", 400),
 )
 
@@ -89,8 +101,9 @@ def cut(path: Path, weight: int, pin: bool) -> bytes:
     if pin:
         for axis in face.axis_infos:
             value = float(weight) if axis.tag == "wght" else axis.default_value
-            request.pin_axis_location(face, axis.tag, min(max(value, axis.min_value),
-                                                          axis.max_value))
+            request.pin_axis_location(
+                face, axis.tag, min(max(value, axis.min_value), axis.max_value)
+            )
     subset = hb.subset(face, request)
     # keep the source font's own head.modified: a cut is a function of its inputs only
     font = TTFont(io.BytesIO(bytes(subset.blob.data)), recalcTimestamp=False)
@@ -131,8 +144,9 @@ class FontKit:
         path, variable = _source_file(self.brand.fonts[face.role], face)
         stored = None
         if self.folder is not None:
-            name = store.entry_name(CUT_FORMAT, store.file_digest(path), face.weight, variable,
-                                    WEB_RANGES, _versions())
+            name = store.entry_name(
+                CUT_FORMAT, store.file_digest(path), face.weight, variable, WEB_RANGES, _versions()
+            )
             stored = self.folder / f"{name}.woff2"
         return store.get_or_make(stored, lambda: cut(path, face.weight, variable))
 
@@ -141,9 +155,11 @@ class FontKit:
         rules = []
         for face in faces:
             family = self.brand.fonts[face.role].family
-            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{url_for(face)}") '
-                         f'format("woff2"); font-style: {face.style}; '
-                         f"font-weight: {face.weight}; font-display: swap; }}")
+            rules.append(
+                f'@font-face {{ font-family: "{family}"; src: url("{url_for(face)}") '
+                f'format("woff2"); font-style: {face.style}; '
+                f"font-weight: {face.weight}; font-display: swap; }}"
+            )
         return "\n".join(rules) + "\n"
 
     def data_url(self, face: Face) -> str:

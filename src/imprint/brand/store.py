@@ -29,8 +29,9 @@ TMP_SUFFIX = ".tmp"
 def put(path: Path, data: bytes) -> None:
     """Store ``data`` at ``path``, whole or not at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("wb", dir=path.parent, prefix=TMP_PREFIX,
-                                     suffix=TMP_SUFFIX, delete=False) as handle:
+    with tempfile.NamedTemporaryFile(
+        "wb", dir=path.parent, prefix=TMP_PREFIX, suffix=TMP_SUFFIX, delete=False
+    ) as handle:
         try:
             handle.write(data)
             handle.flush()

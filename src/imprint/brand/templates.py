@@ -15,8 +15,15 @@ import jinja2
 
 from ..model import Document
 
-_AND = {"en": " and ", "fr": " et ", "de": " und ", "es": " y ", "it": " e ", "nl": " en ",
-        "pt": " e "}
+_AND = {
+    "en": " and ",
+    "fr": " et ",
+    "de": " und ",
+    "es": " y ",
+    "it": " e ",
+    "nl": " en ",
+    "pt": " e ",
+}
 
 
 def join_names(doc: Document) -> str:

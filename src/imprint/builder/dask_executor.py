@@ -34,24 +34,28 @@ POLL_SECONDS = 1.0  # how often to ask the scheduler which jobs have started
 class DaskExecutor:
     name = "dask"
 
-    def __init__(self, project: Project, formats: Sequence[str], scheduler: Any,
-                 timeout: float | None):
+    def __init__(
+        self, project: Project, formats: Sequence[str], scheduler: Any, timeout: float | None
+    ):
         try:
             from distributed import Client
         except ImportError:
-            raise ConfigError("the Dask executor needs the optional extra: "
-                              "pip install 'imprint[dask]'") from None
+            raise ConfigError(
+                "the Dask executor needs the optional extra: pip install 'imprint[dask]'"
+            ) from None
         if isinstance(scheduler, Client):
             self.client, self._own_client = scheduler, False
         else:
             if not scheduler:
-                raise ConfigError("--executor dask needs --scheduler ADDRESS "
-                                  "(for example tcp://scheduler:8786)")
+                raise ConfigError(
+                    "--executor dask needs --scheduler ADDRESS (for example tcp://scheduler:8786)"
+                )
             try:
                 self.client = Client(scheduler, timeout="20s")
             except OSError as exc:
-                raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") \
-                    from None
+                raise ConfigError(
+                    f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+                ) from None
             self._own_client = True
         self.workers = len(self.client.scheduler_info().get("workers", {}))
         self._formats = tuple(formats)
@@ -66,9 +70,17 @@ class DaskExecutor:
     def submit(self, job: str, *args: Any, priority: int = 0) -> int:
         ticket = self._count
         self._count += 1
-        future = self.client.submit(jobs.in_project, self._project, self._formats, job, *args,
-                                    key=f"imprint-{job}-{self._run}-{ticket}", pure=False,
-                                    priority=-priority, retries=0)
+        future = self.client.submit(
+            jobs.in_project,
+            self._project,
+            self._formats,
+            job,
+            *args,
+            key=f"imprint-{job}-{self._run}-{ticket}",
+            pure=False,
+            priority=-priority,
+            retries=0,
+        )
         self._futures[future] = ticket
         return ticket
 
@@ -96,9 +108,15 @@ class DaskExecutor:
                     if began is not None and now - began > self._timeout:
                         ticket = self._futures.pop(future)
                         future.cancel()
-                        yield Outcome(ticket, TIMEOUT, detail=(
-                            f"took longer than {self._timeout:g} s on the cluster and was "
-                            "cancelled"), seconds=now - began)
+                        yield Outcome(
+                            ticket,
+                            TIMEOUT,
+                            detail=(
+                                f"took longer than {self._timeout:g} s on the cluster and was "
+                                "cancelled"
+                            ),
+                            seconds=now - began,
+                        )
 
     def _collect(self, future: Any) -> Outcome:
         ticket = self._futures.pop(future)

@@ -51,7 +51,8 @@ class InlineExecutor:
     def __init__(self, project: Project, formats: Sequence[str]):
         jobs.use_project(project)
         self._warming: threading.Thread | None = threading.Thread(
-            target=self._warm, args=(project, formats), name="imprint-warm", daemon=True)
+            target=self._warm, args=(project, formats), name="imprint-warm", daemon=True
+        )
         self._warming.start()
         self._done: list[Outcome] = []
         self._count = 0
@@ -61,7 +62,7 @@ class InlineExecutor:
     def _warm(project: Project, formats: Sequence[str]) -> None:
         try:
             jobs.warm_renderers(project, formats)
-        except Exception:  # noqa: BLE001 - the render job meets the same error and reports it
+        except Exception:
             pass
 
     def submit(self, job: str, *args: Any, priority: int = 0) -> int:
@@ -73,7 +74,7 @@ class InlineExecutor:
         started = time.perf_counter()
         try:
             outcome = Outcome(ticket, OK, jobs.JOBS[job](*args))
-        except Exception:  # noqa: BLE001 - jobs return failures; this is a bug
+        except Exception:
             outcome = Outcome(ticket, ERROR, detail=traceback.format_exc())
         outcome.seconds = time.perf_counter() - started
         self._done.append(outcome)
@@ -94,8 +95,15 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, project: Project, formats: Sequence[str], workers: int,
-                 timeout: float | None, memory_mb: int | None, server: bool = False):
+    def __init__(
+        self,
+        project: Project,
+        formats: Sequence[str],
+        workers: int,
+        timeout: float | None,
+        memory_mb: int | None,
+        server: bool = False,
+    ):
         """``server``: start the workers from the fork server (:func:`start_server`),
         which loaded the renderers' libraries (WeasyPrint above all) while the build
         planned. Otherwise they are imported here, once, and reach every worker forked
@@ -103,8 +111,14 @@ class LocalExecutor:
         server's start)."""
         if not server:
             jobs.preload(formats)
-        self._pool = WorkerPool(workers, jobs.init_pool_worker, (project, tuple(formats)),
-                                timeout=timeout, memory_mb=memory_mb, server=server)
+        self._pool = WorkerPool(
+            workers,
+            jobs.init_pool_worker,
+            (project, tuple(formats)),
+            timeout=timeout,
+            memory_mb=memory_mb,
+            server=server,
+        )
         self._pool.start()  # a build has work for each (their number is capped by it)
 
     @property

@@ -117,10 +117,12 @@ def cpu_seconds() -> float:
     """CPU time (user + system) of this process, of the child processes it has waited
     for (pandoc) and of its resident pandoc: a job's difference is its own cost,
     whatever else the machine is doing."""
-    own, children = (resource.getrusage(who) for who in
-                     (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
-    return (own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-            + resident_cpu_seconds())
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return (
+        own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime + resident_cpu_seconds()
+    )
 
 
 def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
@@ -132,7 +134,7 @@ def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
             doc, files = _PROJECT.load_tracked(path, raw)
             _settle("normalise")
             return doc, None, found, files, cpu_seconds() - cpu
-        except Exception as exc:  # noqa: BLE001 - reported per post, the build goes on
+        except Exception as exc:
             if isinstance(exc, ImprintError):
                 exc.located(path)
             return None, failure_of(exc), found, [], cpu_seconds() - cpu
@@ -147,15 +149,15 @@ def render_job(doc: Document, fmt: str) -> RenderResult:
             data = get_renderer(fmt).render(doc, _PROJECT.render_context())
             _settle(fmt)
             return data, None, found, time.perf_counter() - start, cpu_seconds() - cpu
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if isinstance(exc, ImprintError):
                 exc.located(doc.source_path)
-            return (None, failure_of(exc), found, time.perf_counter() - start,
-                    cpu_seconds() - cpu)
+            return (None, failure_of(exc), found, time.perf_counter() - start, cpu_seconds() - cpu)
 
 
-def in_project(project: Project, formats: Sequence[str], job: str,
-               *args: object) -> NormaliseResult | RenderResult:
+def in_project(
+    project: Project, formats: Sequence[str], job: str, *args: object
+) -> NormaliseResult | RenderResult:
     """Run ``job`` on a worker that may not have been set up (a Dask worker).
 
     The project travels with the task; a worker initialises itself the first

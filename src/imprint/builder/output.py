@@ -53,8 +53,11 @@ def remove_stale_temporaries(folders: Iterable[Path]) -> int:
         except OSError:
             continue
         with entries:
-            stale = [entry.path for entry in entries
-                     if entry.name.startswith(TMP_PREFIX) and entry.name.endswith(TMP_SUFFIX)]
+            stale = [
+                entry.path
+                for entry in entries
+                if entry.name.startswith(TMP_PREFIX) and entry.name.endswith(TMP_SUFFIX)
+            ]
         for path in stale:
             Path(path).unlink(missing_ok=True)
             removed += 1

@@ -44,11 +44,14 @@ from .site import finish as finish_site
 
 LOGGER = logging.getLogger("imprint.build")
 
+
 def manifest_path(settings: Settings, out: Path) -> Path:
     """Where the cache manifest of one output folder lives: in the project's cache, so
     the output folder holds outputs only (each recorded output is re-checked on disk)."""
     name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:20]
     return settings.cache_dir / "builds" / f"{name}.json"
+
+
 INDEX_NAME = "index.html"
 SAVE_EVERY = 2.0  # seconds between manifest saves while building
 READ_AHEAD = 4  # posts being read or rendered at once, per worker
@@ -71,14 +74,22 @@ def target_for(out: Path, doc: Document, fmt: str, flat: bool = False) -> Path:
 def index_card(doc: Document) -> dict[str, Any]:
     """What the site shows of a post besides its page (index entries, navigation, feed,
     sitemap); kept in the manifest for unchanged posts."""
-    card = {"slug": doc.slug, "identifier": doc.identifier, "title": doc.title,
-            "title_html": doc.title_html, "authors": list(doc.author_names),
-            "lang": doc.lang, "dir": doc.dir,
-            "date": doc.date.isoformat() if doc.date else None,
-            "modified": doc.modified.isoformat() if doc.modified else None,
-            "date_display": doc.date_display, "excerpt_html": doc.excerpt_html,
-            "tags": list(doc.tags), "categories": list(doc.categories),
-            "media": sorted(media_assets(doc))}
+    card = {
+        "slug": doc.slug,
+        "identifier": doc.identifier,
+        "title": doc.title,
+        "title_html": doc.title_html,
+        "authors": list(doc.author_names),
+        "lang": doc.lang,
+        "dir": doc.dir,
+        "date": doc.date.isoformat() if doc.date else None,
+        "modified": doc.modified.isoformat() if doc.modified else None,
+        "date_display": doc.date_display,
+        "excerpt_html": doc.excerpt_html,
+        "tags": list(doc.tags),
+        "categories": list(doc.categories),
+        "media": sorted(media_assets(doc)),
+    }
     card["digest"] = card_digest(card)  # the site pass compares cards by it
     return card
 
@@ -95,10 +106,19 @@ class _Post:
 class _Build:
     """The state of one build run; see :func:`build`."""
 
-    def __init__(self, project: Project, formats: Sequence[str], out: Path, *, site: bool,
-                 force: bool, targets: dict[str, Path], flat: bool,
-                 on_result: OnResult | None,
-                 on_document: Callable[[Document], None] | None = None):
+    def __init__(
+        self,
+        project: Project,
+        formats: Sequence[str],
+        out: Path,
+        *,
+        site: bool,
+        force: bool,
+        targets: dict[str, Path],
+        flat: bool,
+        on_result: OnResult | None,
+        on_document: Callable[[Document], None] | None = None,
+    ):
         self.project, self.formats, self.out = project, list(formats), out
         self.site, self.force, self.targets, self.flat = site, force, targets, flat
         self.on_result = on_result
@@ -122,11 +142,20 @@ class _Build:
         if self.on_result is not None:
             self.on_result(result, self.report.recorded(), self.report.planned)
 
-    def fail_post(self, path: Path, formats: Iterable[str], error: str, code: int,
-                  warnings: list[Diagnostic] | None = None) -> None:
+    def fail_post(
+        self,
+        path: Path,
+        formats: Iterable[str],
+        error: str,
+        code: int,
+        warnings: list[Diagnostic] | None = None,
+    ) -> None:
         for fmt in formats:
-            self.record(JobResult(path, fmt, "failed", error=error, exit_code=code,
-                                  warnings=list(warnings or [])))
+            self.record(
+                JobResult(
+                    path, fmt, "failed", error=error, exit_code=code, warnings=list(warnings or [])
+                )
+            )
 
     # --- planning ---------------------------------------------------------------------------
     def remove_deleted(self, sources: list[Path]) -> None:
@@ -156,8 +185,11 @@ class _Build:
             except ImprintError as exc:
                 self.fail_post(path, self.formats, str(exc), exc.exit_code)
                 continue
-            keys = self.keys.keys(path, stamp.sha256, self.formats) if self.keys else \
-                dict.fromkeys(self.formats, "")
+            keys = (
+                self.keys.keys(path, stamp.sha256, self.formats)
+                if self.keys
+                else dict.fromkeys(self.formats, "")
+            )
             stale = list(self.formats)
             if trust and entry and entry.dependencies_unchanged():
                 stale = []
@@ -168,8 +200,9 @@ class _Build:
                         continue
                     self.owners[built.file.path] = path
                     self.present.add(built.file.path)
-                    self.report.unchanged(path, fmt, built.file.path, built.file.size,
-                                          built.file.sha256)
+                    self.report.unchanged(
+                        path, fmt, built.file.path, built.file.size, built.file.sha256
+                    )
             if stale:  # its bytes are read again when it is sent: an archive's are not held
                 posts.append(_Post(path, None, keys, stale, stamp))
         return posts
@@ -198,8 +231,13 @@ class _Build:
             info = path.stat()
         except OSError:
             info = None  # read_bytes says what is wrong
-        if (info is not None and known is not None and not self.force
-                and known.size == info.st_size and known.mtime_ns == info.st_mtime_ns):
+        if (
+            info is not None
+            and known is not None
+            and not self.force
+            and known.size == info.st_size
+            and known.mtime_ns == info.st_mtime_ns
+        ):
             return None, known
         raw = read_bytes(path)
         digest = hashlib.sha256(raw).hexdigest()
@@ -261,15 +299,17 @@ class _Build:
             self.fail_post(post.path, post.stale, str(exc), exc.exit_code)
             return False
         if stamp.sha256 != post.stamp.sha256:
-            post.keys = self.keys.keys(post.path, stamp.sha256, self.formats) if self.keys \
+            post.keys = (
+                self.keys.keys(post.path, stamp.sha256, self.formats)
+                if self.keys
                 else dict.fromkeys(self.formats, "")
+            )
         post.stamp = stamp
         return True
 
     def normalised(self, executor: Executor, post: _Post, outcome: Outcome) -> None:
         if not outcome.ok:
-            self.fail_post(post.path, post.stale, _outcome_error(outcome, post.path, "reading"),
-                           70)
+            self.fail_post(post.path, post.stale, _outcome_error(outcome, post.path, "reading"), 70)
             return
         doc, failure, found, files, cpu = outcome.value
         self.report.normalised += 1
@@ -285,45 +325,76 @@ class _Build:
                 if entry is not None and fmt in entry.outputs:
                     entry.outputs[fmt].key = ""
                     self.manifest.changed(source_id(post.path))
-            self.cards[str(post.path)] = (index_card(doc),
-                                          [FileStamp.of(f) for f in files if f.is_file()])
+            self.cards[str(post.path)] = (
+                index_card(doc),
+                [FileStamp.of(f) for f in files if f.is_file()],
+            )
             if "html" in post.stale and self.project.settings.html_mode == "site":
                 self.write_media(doc)
         for fmt in post.stale:
             target = self.targets.get(fmt) or target_for(self.out, doc, fmt, self.flat)
             claimed = self.owners.setdefault(str(target), post.path)
             if claimed != post.path:
-                self.record(JobResult(post.path, fmt, "failed", target, error=(
-                    f"{post.path}: source: slug '{doc.slug}' is also the slug of {claimed}; "
-                    "give one of them a 'slug:' in its front matter"), exit_code=65,
-                    warnings=found))
+                self.record(
+                    JobResult(
+                        post.path,
+                        fmt,
+                        "failed",
+                        target,
+                        error=(
+                            f"{post.path}: source: slug '{doc.slug}' is also the slug of "
+                            f"{claimed}; "
+                            "give one of them a 'slug:' in its front matter"
+                        ),
+                        exit_code=65,
+                        warnings=found,
+                    )
+                )
                 continue
             ticket = executor.submit("render", doc, fmt, priority=PRIORITY.get(fmt, 5))
             self.pending[ticket] = ("render", post, fmt, target, found)
 
-    def rendered(self, post: _Post, fmt: str, target: Path, found: list[Diagnostic],
-                 outcome: Outcome) -> None:
+    def rendered(
+        self, post: _Post, fmt: str, target: Path, found: list[Diagnostic], outcome: Outcome
+    ) -> None:
         if not outcome.ok:
-            self.record(JobResult(post.path, fmt, "failed", target,
-                                  _outcome_error(outcome, post.path, f"rendering {fmt}"), 70,
-                                  found, outcome.seconds))
+            self.record(
+                JobResult(
+                    post.path,
+                    fmt,
+                    "failed",
+                    target,
+                    _outcome_error(outcome, post.path, f"rendering {fmt}"),
+                    70,
+                    found,
+                    outcome.seconds,
+                )
+            )
             return
         data, failure, rendered, seconds, cpu = outcome.value
         warnings = list(dict.fromkeys(found + rendered))
         if failure is None and self.project.settings.strict and warnings:
-            failure = (f"{post.path}: strict: {len(warnings)} warning(s) for {fmt}; "
-                       "nothing written", 1)
+            failure = (
+                f"{post.path}: strict: {len(warnings)} warning(s) for {fmt}; nothing written",
+                1,
+            )
         if failure is not None:
-            self.record(JobResult(post.path, fmt, "failed", target, failure[0], failure[1],
-                                  warnings, seconds))
+            self.record(
+                JobResult(
+                    post.path, fmt, "failed", target, failure[0], failure[1], warnings, seconds
+                )
+            )
             return
         digest = hashlib.sha256(data).hexdigest()
         with uninterrupted():  # Ctrl-C here would leave a whole file the cache did not know
             write_atomic(target, data)
             if self.site:
                 self.remember(post, fmt, target, digest)
-        self.record(JobResult(post.path, fmt, "built", target, None, 0, warnings, seconds,
-                              len(data), digest, cpu))
+        self.record(
+            JobResult(
+                post.path, fmt, "built", target, None, 0, warnings, seconds, len(data), digest, cpu
+            )
+        )
 
     def write_media(self, doc: Document) -> None:
         """A site page's images, each once, under the name its bytes give it."""
@@ -353,16 +424,27 @@ def _outcome_error(outcome: Outcome, path: Path, doing: str) -> str:
     """The report line for a job whose worker failed it (timeout, crash, memory, bug)."""
     if outcome.status == "error":
         return f"{path}: render: internal error while {doing}:\n{outcome.detail}"
-    return f"{path}: render: {doing}: the job {outcome.detail}" if outcome.status == "timeout" \
+    return (
+        f"{path}: render: {doing}: the job {outcome.detail}"
+        if outcome.status == "timeout"
         else f"{path}: render: {doing}: {outcome.detail}"
+    )
 
 
-def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FORMATS,
-          out: Path | None = None, settings: Settings | None = None,
-          jobs: int | None = None, on_result: OnResult | None = None,
-          on_document: Callable[[Document], None] | None = None,
-          targets: dict[str, Path] | None = None, flat: bool = False, force: bool = False,
-          executor: str = "local", scheduler: Any = None) -> BuildReport:
+def build(
+    paths: Iterable[str | Path] | None = None,
+    formats: Sequence[str] = FORMATS,
+    out: Path | None = None,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    on_result: OnResult | None = None,
+    on_document: Callable[[Document], None] | None = None,
+    targets: dict[str, Path] | None = None,
+    flat: bool = False,
+    force: bool = False,
+    executor: str = "local",
+    scheduler: Any = None,
+) -> BuildReport:
     """Build ``formats`` for every post under ``paths`` (default: the content folder).
 
     ``targets`` maps a format to an exact output path and ``flat`` puts outputs
@@ -374,17 +456,40 @@ def build(paths: Iterable[str | Path] | None = None, formats: Sequence[str] = FO
     """
     started = time.perf_counter()
     try:
-        return _build(paths, formats, out, settings, jobs, on_result, on_document, targets,
-                      flat, force, executor, scheduler, started)
+        return _build(
+            paths,
+            formats,
+            out,
+            settings,
+            jobs,
+            on_result,
+            on_document,
+            targets,
+            flat,
+            force,
+            executor,
+            scheduler,
+            started,
+        )
     finally:
         gc.unfreeze()  # see _build: the manifest's objects are the collector's again
 
 
-def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path | None,
-           settings: Settings | None, jobs: int | None, on_result: OnResult | None,
-           on_document: Callable[[Document], None] | None, targets: dict[str, Path] | None,
-           flat: bool, force: bool, executor: str, scheduler: Any,
-           started: float) -> BuildReport:
+def _build(
+    paths: Iterable[str | Path] | None,
+    formats: Sequence[str],
+    out: Path | None,
+    settings: Settings | None,
+    jobs: int | None,
+    on_result: OnResult | None,
+    on_document: Callable[[Document], None] | None,
+    targets: dict[str, Path] | None,
+    flat: bool,
+    force: bool,
+    executor: str,
+    scheduler: Any,
+    started: float,
+) -> BuildReport:
     settings = settings or load_settings()
     targets = targets or {}
     site = not targets and not flat
@@ -393,26 +498,41 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
     project = Project.open(settings)
     out = (out or settings.out).resolve()
     sources = discover([Path(p) for p in (paths or [settings.content])])
-    run = _Build(project, formats, out, site=site, force=force, targets=targets, flat=flat,
-                 on_result=on_result, on_document=on_document)
+    run = _Build(
+        project,
+        formats,
+        out,
+        site=site,
+        force=force,
+        targets=targets,
+        flat=flat,
+        on_result=on_result,
+        on_document=on_document,
+    )
     # An archive's manifest is a few hundred thousand objects that live as long as the
     # build: set aside from the cyclic collector, which would otherwise walk them all
     # again and again while planning and laying out the site (a third of a no-op's time)
     gc.freeze()
     run.report.planned = len(sources) * len(formats)
-    remove_stale_temporaries([out, manifest_path(settings, out).parent,
-                              settings.cache_dir / "docx"] +
-                             [out / fmt for fmt in formats] + [out / "html" / ASSETS] +
-                             [t.parent for t in targets.values()])
+    remove_stale_temporaries(
+        [out, manifest_path(settings, out).parent, settings.cache_dir / "docx"]
+        + [out / fmt for fmt in formats]
+        + [out / "html" / ASSETS]
+        + [t.parent for t in targets.values()]
+    )
     if site:
         run.remove_deleted(sources)
     # An archive takes a while to plan: if a post changed, workers will be needed, and a
     # fork server loads their libraries meanwhile (see LocalExecutor)
-    server = site and executor == "local" and len(sources) >= SERVER_POSTS and \
-        run.sources_changed(sources) and start_server([PRELOAD])
+    server = (
+        site
+        and executor == "local"
+        and len(sources) >= SERVER_POSTS
+        and run.sources_changed(sources)
+        and start_server([PRELOAD])
+    )
     posts = run.plan(sources)
-    chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts,
-                       server)
+    chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts, server)
     try:
         if chosen is not None:
             run.report.executor = chosen.name
@@ -436,8 +556,9 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
             lines.extend(job_lines(run.report))
 
         try:  # the site pass saves the manifest (once: an archive's is large)
-            run.report.index_path, written = finish_site(out, run.manifest, project, shared,
-                                                          run.present, meanwhile)
+            run.report.index_path, written = finish_site(
+                out, run.manifest, project, shared, run.present, meanwhile
+            )
         except BaseException:
             run.manifest.save()
             raise
@@ -446,8 +567,15 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
         changed = written.saved
         run.report.seconds = time.perf_counter() - started
         report = run.report
-        if changed or report.built or report.failed or report.removed or written.files \
-                or written.removed or not (out / REPORT_NAME).is_file():
+        if (
+            changed
+            or report.built
+            or report.failed
+            or report.removed
+            or written.files
+            or written.removed
+            or not (out / REPORT_NAME).is_file()
+        ):
             report.report_path = write_report(out / REPORT_NAME, report, lines or None)
         else:  # nothing changed: the folder is left exactly as it was, report.json too
             report.report_path = out / REPORT_NAME
@@ -455,9 +583,17 @@ def _build(paths: Iterable[str | Path] | None, formats: Sequence[str], out: Path
     return run.report
 
 
-def _executor(kind: str, project: Project, formats: Sequence[str], jobs: int | None,
-              settings: Settings, scheduler: Any, site: bool, posts: list[_Post],
-              server: bool = False) -> Executor | None:
+def _executor(
+    kind: str,
+    project: Project,
+    formats: Sequence[str],
+    jobs: int | None,
+    settings: Settings,
+    scheduler: Any,
+    site: bool,
+    posts: list[_Post],
+    server: bool = False,
+) -> Executor | None:
     if not posts:
         return None  # nothing to build: start no worker, import no renderer
     if kind == "dask":
@@ -466,17 +602,19 @@ def _executor(kind: str, project: Project, formats: Sequence[str], jobs: int | N
         return DaskExecutor(project, formats, scheduler, settings.job_timeout)
     if not site:
         return InlineExecutor(project, formats)
-    workers = min(jobs if jobs is not None else settings.worker_count,
-                  sum(len(p.stale) for p in posts))
-    return LocalExecutor(project, formats, workers, settings.job_timeout, settings.memory_mb,
-                         server=server)
+    workers = min(
+        jobs if jobs is not None else settings.worker_count, sum(len(p.stale) for p in posts)
+    )
+    return LocalExecutor(
+        project, formats, workers, settings.job_timeout, settings.memory_mb, server=server
+    )
 
 
-def export_one(path: Path, fmt: str, output: Path | None = None,
-               settings: Settings | None = None) -> BuildReport:
+def export_one(
+    path: Path, fmt: str, output: Path | None = None, settings: Settings | None = None
+) -> BuildReport:
     """The author's path: one post, one format, rendered in this process."""
     settings = settings or load_settings()
     if output is None or output.is_dir():
-        return build([path], [fmt], out=output or Path.cwd(), settings=settings, jobs=1,
-                     flat=True)
+        return build([path], [fmt], out=output or Path.cwd(), settings=settings, jobs=1, flat=True)
     return build([path], [fmt], settings=settings, jobs=1, targets={fmt: output.resolve()})

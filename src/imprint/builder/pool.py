@@ -136,9 +136,14 @@ def _use_scratch(folder: str) -> None:
     tempfile.tempdir = folder
 
 
-def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...], memory_mb: int | None, scratch: str,
-                 environment: dict[str, str] | None = None) -> None:
+def _worker_main(
+    conn: Connection,
+    initializer: Callable[..., None] | None,
+    initargs: tuple[Any, ...],
+    memory_mb: int | None,
+    scratch: str,
+    environment: dict[str, str] | None = None,
+) -> None:
     _die_with_parent()
     if memory_mb:
         _one_malloc_arena()  # before anything starts a thread
@@ -153,7 +158,7 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
     try:
         if initializer is not None:
             initializer(*initargs)
-    except Exception:  # noqa: BLE001 - reported with every job this worker is given
+    except Exception:
         init_error = traceback.format_exc()
     _cap_memory(memory_mb)  # after the imports: the cap is for jobs, not for start-up
     while True:
@@ -173,7 +178,7 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
                 value = fn(*args)
             except MemoryError:
                 status, detail = MEMORY, "ran out of memory"
-            except Exception:  # noqa: BLE001 - a bug in a job; the parent reports it
+            except Exception:
                 status, detail = ERROR, traceback.format_exc()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         message = Outcome(ticket, status, value, detail, time.perf_counter() - started, peak)
@@ -181,23 +186,30 @@ def _worker_main(conn: Connection, initializer: Callable[..., None] | None,
             conn.send(message)
         except (BrokenPipeError, EOFError, OSError):
             return
-        except Exception:  # noqa: BLE001 - the value would not pickle
-            conn.send(Outcome(ticket, ERROR, None, traceback.format_exc(),
-                              message.seconds, peak))
+        except Exception:
+            conn.send(Outcome(ticket, ERROR, None, traceback.format_exc(), message.seconds, peak))
         if status == MEMORY:
             return  # a process that hit its cap may be left in a bad state: start afresh
 
 
 class _Worker:
-    def __init__(self, ctx: Any, initializer: Callable[..., None] | None,
-                 initargs: tuple[Any, ...], memory_mb: int | None, scratch: str):
+    def __init__(
+        self,
+        ctx: Any,
+        initializer: Callable[..., None] | None,
+        initargs: tuple[Any, ...],
+        memory_mb: int | None,
+        scratch: str,
+    ):
         self.conn, child = ctx.Pipe(duplex=True)
         # a forked worker has this process's environment; one from the fork server is
         # given it, since the server's is the one it started with
         environment = dict(os.environ) if ctx.get_start_method() == "forkserver" else None
-        self.process = ctx.Process(target=_worker_main, daemon=True,
-                                   args=(child, initializer, initargs, memory_mb, scratch,
-                                         environment))
+        self.process = ctx.Process(
+            target=_worker_main,
+            daemon=True,
+            args=(child, initializer, initargs, memory_mb, scratch, environment),
+        )
         self.process.start()
         child.close()
         self.job: tuple[int, float, float] | None = None  # ticket, started, deadline
@@ -226,15 +238,26 @@ class _Worker:
 class WorkerPool:
     """``size`` warm worker processes; jobs run in priority order (lower first)."""
 
-    def __init__(self, size: int, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = (), timeout: float | None = None,
-                 memory_mb: int | None = None, server: bool = False):
+    def __init__(
+        self,
+        size: int,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+        timeout: float | None = None,
+        memory_mb: int | None = None,
+        server: bool = False,
+    ):
         """``server``: start workers from the fork server (see :func:`start_server`),
         which has the renderers' libraries loaded; otherwise fork them from this
         process, with what it has imported."""
         methods = multiprocessing.get_all_start_methods()
-        method = "forkserver" if server and "forkserver" in methods else \
-            "fork" if "fork" in methods else None
+        method = (
+            "forkserver"
+            if server and "forkserver" in methods
+            else "fork"
+            if "fork" in methods
+            else None
+        )
         self._ctx = multiprocessing.get_context(method)
         self.scratch = tempfile.mkdtemp(prefix="imprint-workers-")
         self._spawn_args = (initializer, initargs, memory_mb, self.scratch)
@@ -277,8 +300,16 @@ class WorkerPool:
             try:
                 idle.conn.send((ticket, fn, args))
             except (BrokenPipeError, OSError):
-                lost.append(self._replace(idle, Outcome(ticket, DIED, detail=(
-                    "the worker process was gone before the job started"))))
+                lost.append(
+                    self._replace(
+                        idle,
+                        Outcome(
+                            ticket,
+                            DIED,
+                            detail=("the worker process was gone before the job started"),
+                        ),
+                    )
+                )
                 continue
             idle.job = (ticket, now, deadline)
         return lost
@@ -328,9 +359,16 @@ class WorkerPool:
             for worker in self._running():
                 ticket, started, deadline = worker.job  # type: ignore[misc]
                 if id(worker) not in finished and now >= deadline:
-                    yield self._replace(worker, Outcome(
-                        ticket, TIMEOUT, detail=f"took longer than {self.timeout:g} s and was "
-                                                "stopped", seconds=now - started), kill=True)
+                    yield self._replace(
+                        worker,
+                        Outcome(
+                            ticket,
+                            TIMEOUT,
+                            detail=f"took longer than {self.timeout:g} s and was stopped",
+                            seconds=now - started,
+                        ),
+                        kill=True,
+                    )
 
     def _collect(self, worker: _Worker) -> Outcome:
         ticket, started, _ = worker.job  # type: ignore[misc]
@@ -341,11 +379,21 @@ class WorkerPool:
         except (EOFError, OSError):
             worker.process.join(timeout=1)
             code = worker.process.exitcode
-            how = (f"was killed by signal {-code}" if code is not None and code < 0
-                   else f"exited with status {code}")
-            return self._replace(worker, Outcome(
-                ticket, DIED, detail=f"the worker process {how}",
-                seconds=time.monotonic() - started), kill=True)
+            how = (
+                f"was killed by signal {-code}"
+                if code is not None and code < 0
+                else f"exited with status {code}"
+            )
+            return self._replace(
+                worker,
+                Outcome(
+                    ticket,
+                    DIED,
+                    detail=f"the worker process {how}",
+                    seconds=time.monotonic() - started,
+                ),
+                kill=True,
+            )
         worker.job = None
         self.peak_rss_kb = max(self.peak_rss_kb, outcome.peak_rss_kb)
         if outcome.status == MEMORY:
@@ -367,4 +415,3 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

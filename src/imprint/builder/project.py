@@ -29,8 +29,7 @@ SOURCE_SUFFIXES = (".md", ".markdown", ".mdown", ".qmd")
 class Project:
     settings: Settings
     brand: Brand
-    _registries: dict[Path, AuthorRegistry] = field(default_factory=dict, compare=False,
-                                                    repr=False)
+    _registries: dict[Path, AuthorRegistry] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Project:
@@ -56,8 +55,16 @@ class Project:
 
     def resolver(self, root: Path) -> Resolver:
         s = self.settings
-        return Resolver(Policy(root, s.remote_resources, s.resource_timeout,
-                               s.resource_max_bytes, s.cache_dir, s.resource_trusted_networks))
+        return Resolver(
+            Policy(
+                root,
+                s.remote_resources,
+                s.resource_timeout,
+                s.resource_max_bytes,
+                s.cache_dir,
+                s.resource_trusted_networks,
+            )
+        )
 
     def load(self, path: Path) -> Document:
         """Read and normalise one post."""
@@ -69,8 +76,13 @@ class Project:
         root = self.content_root(path)
         source = parse_source(read_bytes(path) if raw is None else raw, path)
         resolver = self.resolver(root)
-        doc = normalise(source, self.settings, self.registry(root), resolver,
-                        citation_style=self.brand.citation_style)
+        doc = normalise(
+            source,
+            self.settings,
+            self.registry(root),
+            resolver,
+            citation_style=self.brand.citation_style,
+        )
         return doc, list(dict.fromkeys(resolver.files_read))
 
     def render(self, doc: Document, fmt: str) -> bytes:
@@ -88,10 +100,17 @@ class Project:
 
     def render_context(self) -> RenderContext:
         s = self.settings
-        return RenderContext(self.brand, s.templates, s.cache_dir, s.source_date_epoch,
-                             s.pdf_standard, user_cache_dir=s.user_cache_dir,
-                             timeout=s.job_timeout, html_mode=s.html_mode or "standalone",
-                             base_url=s.base_url)
+        return RenderContext(
+            self.brand,
+            s.templates,
+            s.cache_dir,
+            s.source_date_epoch,
+            s.pdf_standard,
+            user_cache_dir=s.user_cache_dir,
+            timeout=s.job_timeout,
+            html_mode=s.html_mode or "standalone",
+            base_url=s.base_url,
+        )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -151,4 +170,3 @@ def _search(folder: str, posts: list[str]) -> None:
                 continue  # not a post, or a folder's notes to its editors
             if entry.is_file():
                 posts.append(entry.path)
-

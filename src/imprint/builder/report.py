@@ -72,7 +72,8 @@ class BuildReport:
         if self._unchanged:
             self._results[:0] = [
                 JobResult(source, fmt, "skipped", Path(output), size=size, sha256=sha256)
-                for source, fmt, output, size, sha256 in self._unchanged]
+                for source, fmt, output, size, sha256 in self._unchanged
+            ]
             self._unchanged = []
         return self._results
 
@@ -130,8 +131,9 @@ class BuildReport:
 def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
     """CPU seconds in the workers per stage (normalising, then each format built):
     the jobs run and their total."""
-    stages = {"normalise": {"jobs": report.normalised,
-                            "total": round(report.normalise_cpu_seconds, 3)}}
+    stages = {
+        "normalise": {"jobs": report.normalised, "total": round(report.normalise_cpu_seconds, 3)}
+    }
     for result in report.built:
         stage = stages.setdefault(result.format, {"jobs": 0, "total": 0.0})
         stage["jobs"] += 1
@@ -142,25 +144,36 @@ def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
 def _job_line(r: JobResult) -> str:
     """One job of ``report.json``, as ``json.dumps`` writes it."""
     if r.status == "skipped" and not r.warnings and r.error is None:
-        return _skipped_line(str(r.source), r.format, str(r.target) if r.target else None,
-                             r.size, r.sha256)
-    return json.dumps({
-        "source": str(r.source), "format": r.format, "status": r.status,
-        "seconds": round(r.seconds, 4), "cpu_seconds": round(r.cpu_seconds, 4),
-        "output": str(r.target) if r.target else None,
-        "size": r.size, "sha256": r.sha256 or None, "error": r.error,
-        "warnings": [str(w) for w in r.warnings],
-    }, ensure_ascii=False)
+        return _skipped_line(
+            str(r.source), r.format, str(r.target) if r.target else None, r.size, r.sha256
+        )
+    return json.dumps(
+        {
+            "source": str(r.source),
+            "format": r.format,
+            "status": r.status,
+            "seconds": round(r.seconds, 4),
+            "cpu_seconds": round(r.cpu_seconds, 4),
+            "output": str(r.target) if r.target else None,
+            "size": r.size,
+            "sha256": r.sha256 or None,
+            "error": r.error,
+            "warnings": [str(w) for w in r.warnings],
+        },
+        ensure_ascii=False,
+    )
 
 
 def _skipped_line(source: str, fmt: str, output: str | None, size: int, sha256: str) -> str:
     """A skipped job's line (an archive has tens of thousands), as _job_line would make
     it, without building a dictionary first."""
-    return (f'{{"source": {_text(source)}, "format": {_text(fmt)}, "status": "skipped", '
-            f'"seconds": 0.0, "cpu_seconds": 0.0, '
-            f'"output": {_text(output) if output else "null"}, "size": {size}, '
-            f'"sha256": {_text(sha256) if sha256 else "null"}, "error": null, '
-            '"warnings": []}')
+    return (
+        f'{{"source": {_text(source)}, "format": {_text(fmt)}, "status": "skipped", '
+        f'"seconds": 0.0, "cpu_seconds": 0.0, '
+        f'"output": {_text(output) if output else "null"}, "size": {size}, '
+        f'"sha256": {_text(sha256) if sha256 else "null"}, "error": null, '
+        '"warnings": []}'
+    )
 
 
 _text = json.JSONEncoder(ensure_ascii=False).encode  # a string as json.dumps writes it
@@ -169,8 +182,10 @@ _text = json.JSONEncoder(ensure_ascii=False).encode  # a string as json.dumps wr
 def job_lines(report: BuildReport) -> list[str]:
     """The report's jobs, a line each, in order of source and format."""
     lines = [((str(r.source), r.format), _job_line(r)) for r in report._results]
-    lines += [((str(source), fmt), _skipped_line(str(source), fmt, output, size, sha256))
-              for source, fmt, output, size, sha256 in report._unchanged]
+    lines += [
+        ((str(source), fmt), _skipped_line(str(source), fmt, output, size, sha256))
+        for source, fmt, output, size, sha256 in report._unchanged
+    ]
     lines.sort(key=lambda line: line[0])
     return [line for _, line in lines]
 
@@ -183,14 +198,20 @@ def write_report(path: Path, report: BuildReport, lines: list[str] | None = None
         "executor": report.executor or "none",
         "workers": report.workers,
         "peak_worker_rss_mb": round(report.peak_rss_kb / 1024, 1),
-        "summary": {"built": len(report.built), "skipped": report.skipped_count,
-                    "failed": len(report.failed), "warnings": len(report.warnings),
-                    "removed": len(report.removed)},
+        "summary": {
+            "built": len(report.built),
+            "skipped": report.skipped_count,
+            "failed": len(report.failed),
+            "warnings": len(report.warnings),
+            "removed": len(report.removed),
+        },
         "cpu_seconds": cpu_by_stage(report),
         "removed": [str(p) for p in report.removed],
-        "site": {"seconds": round(report.site_seconds, 3),
-                 "laid_out": [str(p) for p in report.laid_out],
-                 "indexed": [str(p) for p in report.indexed]},
+        "site": {
+            "seconds": round(report.site_seconds, 3),
+            "laid_out": [str(p) for p in report.laid_out],
+            "indexed": [str(p) for p in report.indexed],
+        },
     }
     # one job a line: an archive's report holds tens of thousands, and json's indenting
     # encoder is many times slower than its compact one

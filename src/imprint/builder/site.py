@@ -59,8 +59,12 @@ from .project import Project
 LOGGER = logging.getLogger("imprint.site")
 INDEX_TEMPLATE = "index.html"
 # by format: the link's type attribute (kept here so the index imports no renderer)
-MEDIA_TYPES = {"html": "text/html", "pdf": "application/pdf", "epub": "application/epub+zip",
-               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+MEDIA_TYPES = {
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "epub": "application/epub+zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 LABELS = {"html": "Web page", "pdf": "PDF", "epub": "EPUB", "docx": "Word"}
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SEARCH = "pagefind"  # the search index's folder: one Pagefind bundle per shard inside
@@ -105,8 +109,15 @@ class Post:
         """Of what an index entry shows of the post (asked for once its page's size is
         final, after the navigation is filled in)."""
         sizes = self.sizes
-        shown = "\x1f".join([self.card_digest, *(
-            f"{fmt}\x1e{file}\x1e{human_size(sizes[fmt])}" for fmt, file in self.files.items())])
+        shown = "\x1f".join(
+            [
+                self.card_digest,
+                *(
+                    f"{fmt}\x1e{file}\x1e{human_size(sizes[fmt])}"
+                    for fmt, file in self.files.items()
+                ),
+            ]
+        )
         return hashlib.sha256(shown.encode()).hexdigest()
 
 
@@ -134,8 +145,9 @@ def human_size(size: int) -> str:
     return f"{size / 1000 / 1000:.1f} MB"
 
 
-def _posts(out: Path, manifest: Manifest, present: set[str] | frozenset[str] = frozenset()
-           ) -> list[Post]:
+def _posts(
+    out: Path, manifest: Manifest, present: set[str] | frozenset[str] = frozenset()
+) -> list[Post]:
     """Posts that still have outputs, newest first (title breaks ties). ``present``: files
     the build has just seen or written, not looked for again."""
     posts = []
@@ -151,8 +163,9 @@ def _posts(out: Path, manifest: Manifest, present: set[str] | frozenset[str] = f
             posts.append(Post(source, entry.card, files, sizes))
     posts.sort(key=lambda p: p.card["title"].casefold())
     undated = datetime.min.replace(tzinfo=UTC)
-    posts.sort(key=lambda p: datetime.fromisoformat(p.date) if p.date else undated,
-               reverse=True)  # stable: title breaks ties
+    posts.sort(
+        key=lambda p: datetime.fromisoformat(p.date) if p.date else undated, reverse=True
+    )  # stable: title breaks ties
     return posts
 
 
@@ -166,9 +179,11 @@ def _order(posts: list[Post], base: str) -> str:
     shown = [base]
     for post in posts:
         card = post.card
-        shown.append(f"{post.source}\x1e{post.files}\x1e{card.get('title_html')}\x1e"
-                     f"{card.get('date')}\x1e{card.get('modified')}\x1e{card.get('tags')}\x1e"
-                     f"{card.get('categories')}")
+        shown.append(
+            f"{post.source}\x1e{post.files}\x1e{card.get('title_html')}\x1e"
+            f"{card.get('date')}\x1e{card.get('modified')}\x1e{card.get('tags')}\x1e"
+            f"{card.get('categories')}"
+        )
     return hashlib.sha256("\x1f".join(shown).encode()).hexdigest()
 
 
@@ -183,15 +198,27 @@ def _term_page(out: Path, kind: str, term: str) -> Path:
 
 
 def _entries(posts: list[Post], page: Path) -> list[dict[str, Any]]:
-    return [{**p.card, "links": {fmt: _href(path, page) for fmt, path in p.outputs.items()},
-             "sizes": {fmt: human_size(size) for fmt, size in p.sizes.items()}}
-            for p in posts]
+    return [
+        {
+            **p.card,
+            "links": {fmt: _href(path, page) for fmt, path in p.outputs.items()},
+            "sizes": {fmt: human_size(size) for fmt, size in p.sizes.items()},
+        }
+        for p in posts
+    ]
 
 
 class Site:
-    def __init__(self, out: Path, manifest: Manifest, project: Project, base: str = "",
-                 known: dict[str, list[Any]] | None = None,
-                 present: set[str] | frozenset[str] = frozenset(), order: str = ""):
+    def __init__(
+        self,
+        out: Path,
+        manifest: Manifest,
+        project: Project,
+        base: str = "",
+        known: dict[str, list[Any]] | None = None,
+        present: set[str] | frozenset[str] = frozenset(),
+        order: str = "",
+    ):
         self.out, self.manifest, self.project = out, manifest, project
         self.settings = project.settings
         self.mode = self.settings.html_mode or "site"
@@ -209,8 +236,7 @@ class Site:
         self.made: dict[str, list[Any]] = {}
         self.index_pages: list[str] = []  # index and topic pages, relative to ``out``
         self.assets = site_assets(project.brand) if self.mode == "site" else {}
-        self.stylesheet = (out / "html" / ASSETS / next(iter(self.assets))
-                           if self.assets else None)
+        self.stylesheet = out / "html" / ASSETS / next(iter(self.assets)) if self.assets else None
 
     def run(self, meanwhile: Callable[[], None] | None = None) -> Path:
         """Lay out what changed; the first index page. ``meanwhile`` is called once the
@@ -257,22 +283,32 @@ class Site:
         editions = "".join(
             f'<li><a href="{_href(path, page)}" type="{MEDIA_TYPES[fmt]}">{LABELS[fmt]}</a> '
             f'<span class="size">{human_size(post.sizes[fmt])}</span></li>'
-            for fmt, path in post.outputs.items() if fmt != "html")
+            for fmt, path in post.outputs.items()
+            if fmt != "html"
+        )
         parts = ['<nav class="site-nav" aria-label="This post elsewhere" data-pagefind-ignore>']
         if editions:
             parts.append(f'<p class="label">Download</p><ul class="editions">{editions}</ul>')
-        terms = [(kind, term) for kind, field_ in (("tags", "tags"), ("categories", "categories"))
-                 for term in post.card.get(field_, [])]
+        terms = [
+            (kind, term)
+            for kind, field_ in (("tags", "tags"), ("categories", "categories"))
+            for term in post.card.get(field_, [])
+        ]
         if terms:
-            links = "".join(f'<li><a rel="tag" href="{_href(_term_page(self.out, k, t), page)}">'
-                            f"{escape(t)}</a></li>" for k, t in terms)
+            links = "".join(
+                f'<li><a rel="tag" href="{_href(_term_page(self.out, k, t), page)}">'
+                f"{escape(t)}</a></li>"
+                for k, t in terms
+            )
             parts.append(f'<p class="label">Topics</p><ul class="terms">{links}</ul>')
         pager = []
         for rel, word, other in (("prev", "Previous", older), ("next", "Next", newer)):
             if other is not None:
                 href = _href(other.outputs["html"], page)
-                pager.append(f'<li class="{rel}"><a rel="{rel}" href="{href}">'
-                             f'{word}: {other.card["title_html"]}</a></li>')
+                pager.append(
+                    f'<li class="{rel}"><a rel="{rel}" href="{href}">'
+                    f"{word}: {other.card['title_html']}</a></li>"
+                )
         pager.append(f'<li><a href="{_href(self.out / INDEX_TEMPLATE, page)}">All posts</a></li>')
         pager.append(f'<li><a href="{_href(self.out / "search.html", page)}">Search</a></li>')
         parts.append(f'<ul class="pager">{"".join(pager)}</ul>')
@@ -293,11 +329,20 @@ class Site:
             # what the navigation shows: the post's editions and sizes, its topics (in
             # its card), and its neighbours' pages and titles
             sizes = post.sizes
-            shown = "\x1f".join([post.card_digest, *(
-                f"{fmt}\x1e{file}\x1e{human_size(sizes[fmt])}"
-                for fmt, file in post.files.items() if fmt != "html"), *(
-                f"{p.files['html']}\x1e{p.card['title_html']}" if p else ""
-                for p in (newer, older))])
+            shown = "\x1f".join(
+                [
+                    post.card_digest,
+                    *(
+                        f"{fmt}\x1e{file}\x1e{human_size(sizes[fmt])}"
+                        for fmt, file in post.files.items()
+                        if fmt != "html"
+                    ),
+                    *(
+                        f"{p.files['html']}\x1e{p.card['title_html']}" if p else ""
+                        for p in (newer, older)
+                    ),
+                ]
+            )
             digest = hashlib.sha256(shown.encode()).hexdigest()
             if entry.site == digest:
                 continue  # the page holds this navigation already
@@ -353,23 +398,37 @@ class Site:
         self.made[name] = [self.made[name][0], info.st_size, info.st_mtime_ns]
         self.written.rendered.append(page)
 
-    def index_page(self, page: Path, posts: list[Post], title: str | None,
-                   pager: dict[str, str]) -> None:
+    def index_page(
+        self, page: Path, posts: list[Post], title: str | None, pager: dict[str, str]
+    ) -> None:
         brand = self.project.brand
         root = Path(os.path.relpath(self.out, page.parent)).as_posix()  # "." or ".."
         data = self._render(
-            INDEX_TEMPLATE, version=__version__, lang=self.settings.lang,
+            INDEX_TEMPLATE,
+            version=__version__,
+            lang=self.settings.lang,
             stylesheet=_href(self.stylesheet, page) if self.stylesheet else None,
             css=None if self.stylesheet else brand.stylesheet("screen"),
-            logo_src=self._logo(page), posts=_entries(posts, page), heading=title,
-            labels=LABELS, types=MEDIA_TYPES, pager=pager,
-            search=_href(self.out / "search.html", page), home=f"{root}/index.html")
+            logo_src=self._logo(page),
+            posts=_entries(posts, page),
+            heading=title,
+            labels=LABELS,
+            types=MEDIA_TYPES,
+            pager=pager,
+            search=_href(self.out / "search.html", page),
+            home=f"{root}/index.html",
+        )
         _write(page, data.encode("utf-8"), self.written)
         self.made_page(page)
 
     def _render(self, template: str, **context: Any) -> str:
-        return render(self.settings.templates, template, self.settings.user_cache_dir,
-                      brand=self.project.brand, **context)
+        return render(
+            self.settings.templates,
+            template,
+            self.settings.user_cache_dir,
+            brand=self.project.brand,
+            **context,
+        )
 
     def _logo(self, page: Path) -> str | None:
         logo = next((n for n in self.assets if n.startswith("logo.")), None)
@@ -380,8 +439,7 @@ class Site:
     def write_indexes(self) -> Path:
         """The index (``index.html``, ``page/<n>.html``) and a page per tag and category
         (``tags/<tag>.html``, ``tags/<tag>/<n>.html``), each ``page_size`` posts long."""
-        pages = self.paginated(self.posts, self.out / INDEX_TEMPLATE, self.out / "page",
-                               None)
+        pages = self.paginated(self.posts, self.out / INDEX_TEMPLATE, self.out / "page", None)
         keep = set(pages)
         for kind, label in (("tags", "Tag"), ("categories", "Category")):
             terms: dict[Path, tuple[str, list[Post]]] = {}
@@ -389,24 +447,24 @@ class Site:
                 for term in post.card.get(kind, []):
                     terms.setdefault(_term_page(self.out, kind, term), (term, []))[1].append(post)
             for page, (term, posts) in sorted(terms.items()):
-                keep.update(self.paginated(posts, page, page.with_suffix(""),
-                                           f"{label}: {term}"))
+                keep.update(self.paginated(posts, page, page.with_suffix(""), f"{label}: {term}"))
         for folder in (self.out / "page", self.out / "tags", self.out / "categories"):
-            for stale in (sorted(folder.rglob("*.html")) if folder.is_dir() else []):
+            for stale in sorted(folder.rglob("*.html")) if folder.is_dir() else []:
                 if stale not in keep:
                     stale.unlink()
                     self.written.removed.append(stale)
-            for empty in (sorted(folder.glob("*/"), reverse=True) if folder.is_dir() else []):
+            for empty in sorted(folder.glob("*/"), reverse=True) if folder.is_dir() else []:
                 if empty.is_dir() and not any(empty.iterdir()):
                     empty.rmdir()
         self.index_pages = [p.relative_to(self.out).as_posix() for p in sorted(keep)]
         return pages[0]
 
-    def paginated(self, posts: list[Post], first: Path, more: Path,
-                  title: str | None) -> list[Path]:
+    def paginated(
+        self, posts: list[Post], first: Path, more: Path, title: str | None
+    ) -> list[Path]:
         """``posts`` on ``first`` and, past ``page_size``, on ``more/2.html`` …"""
         size = self.settings.page_size
-        chunks = [posts[i:i + size] for i in range(0, len(posts), size)] or [[]]
+        chunks = [posts[i : i + size] for i in range(0, len(posts), size)] or [[]]
         pages = [first] + [more / f"{n}.html" for n in range(2, len(chunks) + 1)]
         for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
             heading = title if number == 0 else f"{title or 'Posts'}, page {number + 1}"
@@ -431,19 +489,26 @@ class Site:
         feed, sitemap = self.out / "feed.xml", self.out / "sitemap.xml"
         if not self.settings.base_url:
             if self.posts:
-                LOGGER.warning("feed.xml and sitemap.xml skipped: they need absolute links; "
-                               "set [site] base_url in imprint.toml")
+                LOGGER.warning(
+                    "feed.xml and sitemap.xml skipped: they need absolute links; "
+                    "set [site] base_url in imprint.toml"
+                )
             return
-        latest = [p for p in self.posts if p.date][:self.settings.feed_size]
-        shown = [(p.digest, p.sizes.get("pdf"),
-                  self._page_sha(p) if self.settings.feed_full else None) for p in latest]
+        latest = [p for p in self.posts if p.date][: self.settings.feed_size]
+        shown = [
+            (p.digest, p.sizes.get("pdf"), self._page_sha(p) if self.settings.feed_full else None)
+            for p in latest
+        ]
         if not self.unchanged(feed, shown):
             _write(feed, self.feed(), self.written)
             self.made_page(feed)
         if self.settled and self.carry(sitemap):
             return  # its pages, their names and dates: as last time
-        pages = [(p.name("html"), p.card.get("modified") or p.date)
-                 for p in self.posts if "html" in p.files]
+        pages = [
+            (p.name("html"), p.card.get("modified") or p.date)
+            for p in self.posts
+            if "html" in p.files
+        ]
         if not self.unchanged(sitemap, pages, self.index_pages):
             _write(sitemap, self.sitemap(), self.written)
             self.made_page(sitemap)
@@ -463,7 +528,7 @@ class Site:
         generator.link(href=self._url(self.out / INDEX_TEMPLATE), rel="alternate")
         generator.language(self.settings.lang)
         generator.generator("imprint", __version__)
-        latest = [p for p in self.posts if p.date][:self.settings.feed_size]
+        latest = [p for p in self.posts if p.date][: self.settings.feed_size]
         newest = max((_moment(p) for p in latest), default=datetime.fromtimestamp(0, UTC))
         generator.updated(newest)
         for post in reversed(latest):  # feedgen puts the last added first
@@ -482,8 +547,12 @@ class Site:
             if self.settings.feed_full and "html" in post.outputs:
                 entry.content(_article(post.outputs["html"]), type="html")
             if "pdf" in post.outputs:
-                entry.link(href=self._url(post.outputs["pdf"]), rel="enclosure",
-                           type=MEDIA_TYPES["pdf"], length=str(post.sizes["pdf"]))
+                entry.link(
+                    href=self._url(post.outputs["pdf"]),
+                    rel="enclosure",
+                    type=MEDIA_TYPES["pdf"],
+                    length=str(post.sizes["pdf"]),
+                )
             for term in card.get("tags", []) + card.get("categories", []):
                 entry.category(term=term)
         return _with_link_attributes(generator.atom_str(pretty=True), self._links(latest))
@@ -493,21 +562,29 @@ class Site:
         links = {}
         for post in posts:
             if "html" in post.outputs:
-                links[self._url(post.outputs["html"])] = {"rel": "alternate",
-                                                          "type": MEDIA_TYPES["html"]}
+                links[self._url(post.outputs["html"])] = {
+                    "rel": "alternate",
+                    "type": MEDIA_TYPES["html"],
+                }
             if "pdf" in post.outputs:
                 links[self._url(post.outputs["pdf"])] = {
-                    "rel": "enclosure", "type": MEDIA_TYPES["pdf"],
-                    "length": str(post.sizes["pdf"])}
+                    "rel": "enclosure",
+                    "type": MEDIA_TYPES["pdf"],
+                    "length": str(post.sizes["pdf"]),
+                }
         return links
 
     def sitemap(self) -> bytes:
-        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        ]
         newest = max((_moment(p) for p in self.posts if p.date), default=None)
         pages: list[tuple[Path, datetime | None]] = [
             (p.outputs["html"], _moment(p) if p.date else None)
-            for p in self.posts if "html" in p.outputs]
+            for p in self.posts
+            if "html" in p.outputs
+        ]
         for name in self.index_pages:
             pages.append((self.out / name, newest))
         for path, moment in pages:
@@ -517,19 +594,26 @@ class Site:
         return "\n".join(lines).encode("utf-8")
 
     # --- search -------------------------------------------------------------------------------
-    def start_search(self) -> tuple[threading.Thread, list[Path], list[int],
-                                    list[BaseException]] | None:
+    def start_search(
+        self,
+    ) -> tuple[threading.Thread, list[Path], list[int], list[BaseException]] | None:
         """Start indexing, in a thread, the search shards (``pagefind/<n>/``) whose pages
         changed; :meth:`finish_search` waits for it. None: the site has no pages."""
         isfile, present = os.path.isfile, self.present
         # a page's article is what its cache key and the files it shows (its images, by
         # their bytes) say it is; its navigation is not indexed, so a neighbour's new
         # title does not index the shard again
-        pages = [(os.path.basename(built.file.path), built.file.path,
-                  f"{built.key}|{'|'.join(d.sha256 for d in entry.dependencies)}")
-                 for entry in self.manifest.posts.values()
-                 if entry.card and (built := entry.outputs.get("html")) is not None
-                 and (built.file.path in present or isfile(built.file.path))]
+        pages = [
+            (
+                os.path.basename(built.file.path),
+                built.file.path,
+                f"{built.key}|{'|'.join(d.sha256 for d in entry.dependencies)}",
+            )
+            for entry in self.manifest.posts.values()
+            if entry.card
+            and (built := entry.outputs.get("html")) is not None
+            and (built.file.path in present or isfile(built.file.path))
+        ]
         if not pages:
             return None
         count = shard_count(len(pages), self.settings.search_shard_size)
@@ -543,23 +627,27 @@ class Site:
             members = sorted((name, key) for name, _, key in shards[number])
             primary = number == order[0]  # the bundle with Pagefind's scripts
             if not self.unchanged(bundle / "pagefind-entry.json", primary, members):
-                todo.append((bundle, sorted(Path(file) for _, file, _ in shards[number]),
-                             primary))
+                todo.append((bundle, sorted(Path(file) for _, file, _ in shards[number]), primary))
         failed: list[BaseException] = []
 
         def index() -> None:
             try:
                 for bundle, files, primary in todo:
                     _pagefind(self.out, bundle, files, scripts=primary)
-            except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            except BaseException as exc:
                 failed.append(exc)
 
         thread = threading.Thread(target=index, name="imprint-search", daemon=True)
         thread.start()
         return thread, [bundle for bundle, _, _ in todo], order, failed
 
-    def finish_search(self, thread: threading.Thread, indexed: list[Path], order: list[int],
-                      failed: list[BaseException]) -> None:
+    def finish_search(
+        self,
+        thread: threading.Thread,
+        indexed: list[Path],
+        order: list[int],
+        failed: list[BaseException],
+    ) -> None:
         """Wait for the shards being indexed; remove shards no longer made; write
         ``search.html``, which merges the shards."""
         thread.join()
@@ -577,11 +665,15 @@ class Site:
                 self.written.removed.append(stale)
         page = self.out / "search.html"
         data = self._render(
-            "search.html", version=__version__, lang=self.settings.lang,
+            "search.html",
+            version=__version__,
+            lang=self.settings.lang,
             stylesheet=_href(self.stylesheet, page) if self.stylesheet else None,
             css=None if self.stylesheet else self.project.brand.stylesheet("screen"),
-            logo_src=self._logo(page), home="index.html",
-            bundles=[f"{SEARCH}/{n}/" for n in order])
+            logo_src=self._logo(page),
+            home="index.html",
+            bundles=[f"{SEARCH}/{n}/" for n in order],
+        )
         _write(page, data.encode("utf-8"), self.written)
 
 
@@ -616,8 +708,16 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
                 os.link(page, site / "html" / page.name)
             except OSError:
                 shutil.copyfile(page, site / "html" / page.name)
-    command = [*_pagefind_command(), "--site", str(site), "--glob", pattern,
-               "--output-path", str(fresh), "--silent"]
+    command = [
+        *_pagefind_command(),
+        "--site",
+        str(site),
+        "--glob",
+        pattern,
+        "--output-path",
+        str(fresh),
+        "--silent",
+    ]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -634,8 +734,10 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
     entry = fresh / "pagefind-entry.json"
     if entry.is_file():
         data = json.loads(entry.read_text(encoding="utf-8"))
-        entry.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True,
-                                    separators=(",", ":")), encoding="utf-8")
+        entry.write_text(
+            json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
+            encoding="utf-8",
+        )
     if not scripts:
         for pattern in SHARD_UI:
             for script in fresh.glob(pattern):
@@ -670,8 +772,9 @@ def _shard_glob(out: Path, pages: list[Path]) -> str | None:
     where they are, with nothing linked or copied; None if a name would need escaping."""
     folder = out / "html"
     names = [page.name for page in pages]
-    if not names or any(page.parent != folder or not GLOB_NAME.fullmatch(page.name)
-                        for page in pages):
+    if not names or any(
+        page.parent != folder or not GLOB_NAME.fullmatch(page.name) for page in pages
+    ):
         return None
     pattern = f"html/{{{','.join(names)}}}"
     return pattern if len(pattern) < GLOB_MAX else None
@@ -701,9 +804,14 @@ def _article(page: Path) -> str:
     return lxml.html.tostring(found, encoding="unicode") if found is not None else ""
 
 
-def finish(out: Path, manifest: Manifest, project: Project, shared: str,
-           present: set[str] | frozenset[str] = frozenset(),
-           meanwhile: Callable[[Written], None] | None = None) -> tuple[Path, Written]:
+def finish(
+    out: Path,
+    manifest: Manifest,
+    project: Project,
+    shared: str,
+    present: set[str] | frozenset[str] = frozenset(),
+    meanwhile: Callable[[Written], None] | None = None,
+) -> tuple[Path, Written]:
     """Everything around the posts' outputs; see the module's docstring. ``meanwhile``
     is given what the pass wrote, once only the search index may still be in the making
     (the build prepares its report then).
@@ -721,11 +829,21 @@ def finish(out: Path, manifest: Manifest, project: Project, shared: str,
     state = _read_state(record)
     base = f"|{project.settings!r}|{shared}|{out}"
     # nothing touched and the manifest as the last pass saw it: the site is as it was
-    if not manifest.touched and _site_key(manifest.digest(), base) == state.get("key") and \
-            (out / INDEX_TEMPLATE).is_file():
+    if (
+        not manifest.touched
+        and _site_key(manifest.digest(), base) == state.get("key")
+        and (out / INDEX_TEMPLATE).is_file()
+    ):
         return out / INDEX_TEMPLATE, Written(skipped=True)
-    site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(),
-                state.get("pages"), present, state.get("order", ""))
+    site = Site(
+        out,
+        manifest,
+        project,
+        hashlib.sha256(base.encode()).hexdigest(),
+        state.get("pages"),
+        present,
+        state.get("order", ""),
+    )
 
     def settle() -> None:  # while Pagefind indexes, if it does
         site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
@@ -733,10 +851,15 @@ def finish(out: Path, manifest: Manifest, project: Project, shared: str,
             meanwhile(site.written)
 
     index = site.run(settle)
-    data = json.dumps({"format": STATE_FORMAT, "key": _site_key(manifest.digest(saved=True),
-                                                                base),
-                       "order": site.order, "pages": dict(sorted(site.made.items()))},
-                      separators=(",", ":")).encode()
+    data = json.dumps(
+        {
+            "format": STATE_FORMAT,
+            "key": _site_key(manifest.digest(saved=True), base),
+            "order": site.order,
+            "pages": dict(sorted(site.made.items())),
+        },
+        separators=(",", ":"),
+    ).encode()
     if data != _read(record):
         write_atomic(record, data)
     return index, site.written

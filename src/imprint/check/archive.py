@@ -98,9 +98,15 @@ def metadata(doc: Document, publisher: str, files: dict[str, tuple[bytes, str]])
     (``files``: name in the post's folder → bytes and media type)."""
     excerpt = plain_excerpt(doc) or doc.description
     when = doc.date.isoformat() if doc.date else None
-    outputs = {name: {"mediaType": media_type, "bytes": len(data), "sha256": _digest(data),
-                      "sha512": _digest(data, "sha512")}
-               for name, (data, media_type) in sorted(files.items())}
+    outputs = {
+        name: {
+            "mediaType": media_type,
+            "bytes": len(data),
+            "sha256": _digest(data),
+            "sha512": _digest(data, "sha512"),
+        }
+        for name, (data, media_type) in sorted(files.items())
+    }
     dublin_core = {
         "dcterms:title": doc.title,
         "dcterms:creator": list(doc.author_names),
@@ -123,10 +129,16 @@ def metadata(doc: Document, publisher: str, files: dict[str, tuple[bytes, str]])
         "inLanguage": doc.lang,
         "abstract": excerpt,
         "publisher": {"@type": "Organization", "name": publisher},
-        "encoding": [{"@type": "MediaObject", "contentUrl": name,
-                      "encodingFormat": facts["mediaType"], "contentSize": facts["bytes"],
-                      "sha256": facts["sha256"]}
-                     for name, facts in outputs.items()],
+        "encoding": [
+            {
+                "@type": "MediaObject",
+                "contentUrl": name,
+                "encodingFormat": facts["mediaType"],
+                "contentSize": facts["bytes"],
+                "sha256": facts["sha256"],
+            }
+            for name, facts in outputs.items()
+        ],
     }
     return {"slug": doc.slug, "dublinCore": dublin_core, "jsonLd": json_ld, "files": outputs}
 
@@ -137,14 +149,21 @@ def _place(folder: Path, name: str, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def _stage_posts(paths: Sequence[Path], settings: Settings, work: Path, payload: Path,
-                 publisher: str) -> list[str]:
+def _stage_posts(
+    paths: Sequence[Path], settings: Settings, work: Path, payload: Path, publisher: str
+) -> list[str]:
     sources = discover(list(paths))
     if not sources:
         raise ImprintError("no posts to archive here", paths[0] if paths else None)
     docs: dict[Path, Document] = {}  # the build's own Documents: each post read once
-    report = build(sources, FORMATS, out=work / "build", settings=settings, force=True,
-                   on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc))
+    report = build(
+        sources,
+        FORMATS,
+        out=work / "build",
+        settings=settings,
+        force=True,
+        on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc),
+    )
     if report.failed:
         raise _Failed(report.failed)
     built = {(r.source.resolve(), r.format): r.target for r in report.built}
@@ -158,8 +177,10 @@ def _stage_posts(paths: Sequence[Path], settings: Settings, work: Path, payload:
         files = {source.name: (source.read_bytes(), "text/markdown")}
         for fmt in FORMATS:
             target = built[(source.resolve(), fmt)]
-            files[f"{doc.slug}{target.suffix}"] = (target.read_bytes(),
-                                                   get_renderer(fmt).media_type)
+            files[f"{doc.slug}{target.suffix}"] = (
+                target.read_bytes(),
+                get_renderer(fmt).media_type,
+            )
         names = _image_names(doc)
         for resource in doc.all_resources():
             files[f"images/{names[resource.name]}"] = (resource.data, resource.media_type)
@@ -189,15 +210,25 @@ def _json(value: object) -> bytes:
 
 def _validation(rows: list[Row], payload: Path) -> bytes:
     """``imprint check``'s verdicts, with paths relative to the payload (data/)."""
+
     def plain(text: str) -> str:
         return text.replace(str(payload) + os.sep, "").replace(str(payload), "")
 
-    return _json({"validators": [
-        {"file": r.path.relative_to(payload).as_posix(), "validator": r.validator,
-         "status": "not run" if r.errors is None else "failed" if r.failed else "passed",
-         "errors": r.errors, "warnings": r.warnings,
-         "messages": [plain(m) for m in r.messages]}
-        for r in rows]})
+    return _json(
+        {
+            "validators": [
+                {
+                    "file": r.path.relative_to(payload).as_posix(),
+                    "validator": r.validator,
+                    "status": "not run" if r.errors is None else "failed" if r.failed else "passed",
+                    "errors": r.errors,
+                    "warnings": r.warnings,
+                    "messages": [plain(m) for m in r.messages],
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 def bagging_date(settings: Settings) -> str:
@@ -211,14 +242,16 @@ def _make_bag(folder: Path, info: dict[str, str]) -> None:
     sorted, so equal payloads give equal bags."""
     bagit = _bagit()
     bagit.make_bag(str(folder), dict(info), checksums=list(CHECKSUMS))
-    (folder / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n",
-                                      encoding="utf-8")
+    (folder / "bagit.txt").write_text(
+        "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8"
+    )
     bagit.Bag(str(folder)).save()  # bag-info and the tag manifests again, by the library
     for algorithm in CHECKSUMS:
         tags = folder / f"tagmanifest-{algorithm}.txt"
         lines = tags.read_text(encoding="utf-8").splitlines(keepends=True)
-        tags.write_text("".join(sorted(lines, key=lambda line: line.split(" ", 1)[1])),
-                        encoding="utf-8")  # by file name, as the manifests are
+        tags.write_text(
+            "".join(sorted(lines, key=lambda line: line.split(" ", 1)[1])), encoding="utf-8"
+        )  # by file name, as the manifests are
 
 
 def _bag_count_ok(text: str) -> bool:
@@ -244,19 +277,25 @@ def _replace(staged: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def archive(paths: Sequence[Path] | None, out: Path, settings: Settings,
-            bag_count: str | None = None) -> ArchiveReport:
+def archive(
+    paths: Sequence[Path] | None, out: Path, settings: Settings, bag_count: str | None = None
+) -> ArchiveReport:
     """Build, validate and bag every post under ``paths`` (default: the content folder)
     and every collection in content/collections/, as a bag at ``out``. ``bag_count``
     (``"2 of 3"``, ``"2 of ?"``) says which of a group of bags this one is."""
     from ..brand.tokens import load_brand
 
     if bag_count is not None and not _bag_count_ok(bag_count):
-        raise ConfigError(f"--bag-count {bag_count!r} must be like '2 of 3' (or '2 of ?' "
-                          "while the total is not known)")
+        raise ConfigError(
+            f"--bag-count {bag_count!r} must be like '2 of 3' (or '2 of ?' "
+            "while the total is not known)"
+        )
     out = out.resolve()
-    if out.exists() and not (out / "bagit.txt").is_file() and (
-            not out.is_dir() or any(out.iterdir())):
+    if (
+        out.exists()
+        and not (out / "bagit.txt").is_file()
+        and (not out.is_dir() or any(out.iterdir()))
+    ):
         raise ConfigError("--out exists and is not a bag; choose an empty or new folder", out)
     out.parent.mkdir(parents=True, exist_ok=True)
     publisher = load_brand(settings.brand).name
@@ -270,23 +309,28 @@ def archive(paths: Sequence[Path] | None, out: Path, settings: Settings,
         payload = staged / "payload"  # bagit moves what is here into data/
         payload.mkdir()
         report = ArchiveReport(out)
-        report.posts = _stage_posts(paths or [settings.content], settings, work, payload,
-                                    publisher)
+        report.posts = _stage_posts(paths or [settings.content], settings, work, payload, publisher)
         report.collections = _stage_collections(settings, work, payload)
         rows = check([payload])
         _place(payload, "validation.json", _validation(rows, payload))
-        report.rows = [replace(r, path=out / "data" / r.path.relative_to(payload))
-                       for r in rows]  # where each file will be, in the bag
+        report.rows = [
+            replace(r, path=out / "data" / r.path.relative_to(payload)) for r in rows
+        ]  # where each file will be, in the bag
         for child in sorted(payload.iterdir()):
             os.rename(child, staged / child.name)
         payload.rmdir()
-        described = (f"{len(report.posts)} post(s) and {len(report.collections)} "
-                     f"collection(s) from {publisher}: per post the Markdown source, "
-                     "PDF/A-3b with the source attached, EPUB 3, HTML, DOCX, images and "
-                     "metadata.json; validators' reports in data/validation.json")
-        info = {"Source-Organization": publisher, "Bagging-Date": bagging_date(settings),
-                "External-Description": described,
-                "Bag-Software-Agent": f"imprint {__version__}"}
+        described = (
+            f"{len(report.posts)} post(s) and {len(report.collections)} "
+            f"collection(s) from {publisher}: per post the Markdown source, "
+            "PDF/A-3b with the source attached, EPUB 3, HTML, DOCX, images and "
+            "metadata.json; validators' reports in data/validation.json"
+        )
+        info = {
+            "Source-Organization": publisher,
+            "Bagging-Date": bagging_date(settings),
+            "External-Description": described,
+            "Bag-Software-Agent": f"imprint {__version__}",
+        }
         if bag_count is not None:  # only a bag that is one of a group has a Bag-Count
             info["Bag-Count"] = " ".join(bag_count.split())
         _make_bag(staged, info)
@@ -309,8 +353,10 @@ class ArchiveError(ImprintError):
 
 def _detail(bagit, detail) -> str:
     if isinstance(detail, bagit.ChecksumMismatch):
-        return (f"{detail.algorithm} checksum differs from the manifest "
-                f"(expected {detail.expected[:12]}…, found {detail.found[:12]}…)")
+        return (
+            f"{detail.algorithm} checksum differs from the manifest "
+            f"(expected {detail.expected[:12]}…, found {detail.found[:12]}…)"
+        )
     if isinstance(detail, bagit.FileMissing):
         return "listed in the manifest but missing"
     if isinstance(detail, bagit.UnexpectedFile):
@@ -336,8 +382,7 @@ def verify(folder: Path) -> list[str]:
                 except bagit.BagValidationError as more:
                     details += more.details or []
         details.sort(key=lambda d: (d.path, getattr(d, "algorithm", "")))
-        return problems + [str(ArchiveError(_detail(bagit, d), folder / d.path))
-                           for d in details]
+        return problems + [str(ArchiveError(_detail(bagit, d), folder / d.path)) for d in details]
     except bagit.BagError as exc:
         return [str(ArchiveError(str(exc), folder))]
     return []

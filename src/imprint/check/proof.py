@@ -25,8 +25,12 @@ def render_pages(pdf: Path, pages: int, folder: Path) -> list[Path]:
     if tool is None:
         raise ToolError("pdftoppm is not installed (make system-deps installs poppler-utils)")
     prefix = folder / pdf.stem
-    subprocess.run([tool, "-png", "-r", "60", "-f", "1", "-l", str(pages), str(pdf),
-                    str(prefix)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [tool, "-png", "-r", "60", "-f", "1", "-l", str(pages), str(pdf), str(prefix)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return sorted(folder.glob(f"{pdf.stem}-*.png"))
 
 

@@ -35,15 +35,19 @@ def outputs(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES
-                            and p.is_file() and not p.name.startswith("."))
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUFFIXES and p.is_file() and not p.name.startswith(".")
+            )
         elif path.suffix.lower() in SUFFIXES:
             found.append(path)
     return list(dict.fromkeys(found))
 
 
-def _batch(name: str, files: list[Path],
-           run: Callable[[list[Path]], list[validate.Validation]]) -> list[Row]:
+def _batch(
+    name: str, files: list[Path], run: Callable[[list[Path]], list[validate.Validation]]
+) -> list[Row]:
     if not files:
         return []
     try:
@@ -63,10 +67,12 @@ def _pdfs(files: list[Path]) -> list[validate.Validation]:
 def check(paths: Iterable[Path]) -> list[Row]:
     files = outputs(paths)
     by_kind = {suffix: [f for f in files if f.suffix.lower() == suffix] for suffix in SUFFIXES}
-    rows = (_batch("epubcheck", by_kind[".epub"], validate.epubcheck_many)
-            + _batch("ace", by_kind[".epub"], validate.ace_many)
-            + _batch("nu-html", by_kind[".html"], validate.nu_check)
-            + _batch("pdf-ua", by_kind[".pdf"], _pdfs)
-            + _batch("libreoffice", by_kind[".docx"], validate.libreoffice))
+    rows = (
+        _batch("epubcheck", by_kind[".epub"], validate.epubcheck_many)
+        + _batch("ace", by_kind[".epub"], validate.ace_many)
+        + _batch("nu-html", by_kind[".html"], validate.nu_check)
+        + _batch("pdf-ua", by_kind[".pdf"], _pdfs)
+        + _batch("libreoffice", by_kind[".docx"], validate.libreoffice)
+    )
     order = {f: i for i, f in enumerate(files)}
     return sorted(rows, key=lambda r: order.get(r.path, 0))  # stable: Ace after EPUBCheck

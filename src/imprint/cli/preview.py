@@ -46,10 +46,14 @@ VIEWS = ("html", "print")
 DOWNLOADS = ("pdf", "epub", "docx")
 PAGE_SCALE = 96 / 72  # CSS pixels per PDF point: pages at their printed size on screen
 # the published page may show only what it carries inline; it runs no script
-HTML_POLICY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
-               "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
-UI_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-             "frame-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
+HTML_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+)
+UI_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "frame-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'"
+)
 
 
 @dataclass
@@ -74,9 +78,15 @@ class Post:
     downloads: dict[str, tuple[int, bytes]] = field(default_factory=dict)
 
     def state(self) -> dict[str, Any]:
-        return {"type": "state", "post": self.key, "error": self.error,
-                "warnings": self.warnings, "html": self.html_version,
-                "print": self.print_version, "pages": len(self.pages)}
+        return {
+            "type": "state",
+            "post": self.key,
+            "error": self.error,
+            "warnings": self.warnings,
+            "html": self.html_version,
+            "print": self.print_version,
+            "pages": len(self.pages),
+        }
 
 
 @dataclass
@@ -147,8 +157,10 @@ class Preview:
         """Folders to watch: where the posts and their images live, the brand, templates."""
         content = self.settings.content.resolve()  # as Project.content_root, without
         # opening the brand, which may be broken until the author fixes it
-        folders = {content if p.is_relative_to(content) else p.parent
-                   for p in (post.path.resolve() for post in self.posts.values())}
+        folders = {
+            content if p.is_relative_to(content) else p.parent
+            for p in (post.path.resolve() for post in self.posts.values())
+        }
         if self.folder is not None:
             folders.add(self.folder.resolve())
         folders |= {self.settings.brand.resolve(), self.settings.templates.resolve()}
@@ -157,14 +169,21 @@ class Preview:
     def affected(self, changed: set[Path]) -> tuple[list[Post], bool]:
         """The posts a set of changed files concerns, and whether the post list changed."""
         shared = [self.settings.brand.resolve(), self.settings.templates.resolve()]
-        everything = any(p.name == REGISTRY_NAME or any(p.is_relative_to(s) for s in shared)
-                         for p in changed)
+        everything = any(
+            p.name == REGISTRY_NAME or any(p.is_relative_to(s) for s in shared) for p in changed
+        )
         if everything:
             self.project = None  # the brand, templates or author registry are read anew
-        listed = self.folder is not None and any(
-            p.suffix.lower() in SOURCE_SUFFIXES for p in changed) and self.scan()
-        hit = [post for post in self.posts.values()
-               if everything or post.path.resolve() in changed or post.deps & changed]
+        listed = (
+            self.folder is not None
+            and any(p.suffix.lower() in SOURCE_SUFFIXES for p in changed)
+            and self.scan()
+        )
+        hit = [
+            post
+            for post in self.posts.values()
+            if everything or post.path.resolve() in changed or post.deps & changed
+        ]
         for post in hit:
             post.generation += 1
         return hit, listed
@@ -235,8 +254,9 @@ class Preview:
         return data
 
     def open_views(self, key: str) -> set[str]:
-        return {view for viewer in self.viewers.values() if viewer.key == key
-                for view in viewer.views}
+        return {
+            view for viewer in self.viewers.values() if viewer.key == key for view in viewer.views
+        }
 
     async def run(self, function: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
@@ -275,15 +295,17 @@ class Preview:
         import watchfiles
 
         ignore = watchfiles.DefaultFilter(
-            ignore_dirs=(*watchfiles.DefaultFilter.ignore_dirs, ".imprint-cache"))
-        async for changes in watchfiles.awatch(*self.roots(), watch_filter=ignore,
-                                               stop_event=stop, step=20, debounce=400):
+            ignore_dirs=(*watchfiles.DefaultFilter.ignore_dirs, ".imprint-cache")
+        )
+        async for changes in watchfiles.awatch(
+            *self.roots(), watch_filter=ignore, stop_event=stop, step=20, debounce=400
+        ):
             hit, listed = self.affected({Path(path).resolve() for _, path in changes})
             if listed:
                 self.tell_list()
             for post in hit:
                 if self.open_views(post.key):
-                    asyncio.create_task(self.refresh(post))
+                    asyncio.create_task(self.refresh(post))  # noqa: RUF006
 
 
 # --- the web app ----------------------------------------------------------------------------
@@ -389,7 +411,8 @@ function connect() {
   };
 }
 
-document.querySelectorAll("input[name=view]").forEach((box) => box.addEventListener("change", connect));
+document.querySelectorAll("input[name=view]")
+  .forEach((box) => box.addEventListener("change", connect));
 connect();
 """
 
@@ -441,8 +464,11 @@ def create_app(preview: Preview, allowed_hosts: list[str]) -> Any:
     )
     from starlette.routing import Route
 
-    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-               "Referrer-Policy": "no-referrer"}
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
 
     def ui(text: str) -> HTMLResponse:
         return HTMLResponse(text, headers={**headers, "Content-Security-Policy": UI_POLICY})
@@ -460,25 +486,45 @@ def create_app(preview: Preview, allowed_hosts: list[str]) -> Any:
             return RedirectResponse(f"/post/{next(iter(preview.posts))}", 303)
         items = "".join(
             f'<li><a href="/post/{key}">{escape(str(post.path.relative_to(preview.folder)))}'
-            f'</a></li>' if preview.folder else f'<li><a href="/post/{key}">{key}</a></li>'
-            for key, post in preview.posts.items())
-        return ui(LIST_PAGE.format(client=uuid.uuid4().hex, items=items or "<li>no posts</li>",
-                                   folder=escape(str(preview.target))))
+            f"</a></li>"
+            if preview.folder
+            else f'<li><a href="/post/{key}">{key}</a></li>'
+            for key, post in preview.posts.items()
+        )
+        return ui(
+            LIST_PAGE.format(
+                client=uuid.uuid4().hex,
+                items=items or "<li>no posts</li>",
+                folder=escape(str(preview.target)),
+            )
+        )
 
     async def post_page(request: Request) -> Response:
         post = post_of(request)
         back = '<a href="/">all posts</a>' if preview.folder else ""
-        links = " ".join(f'<a href="/post/{post.key}/download/{fmt}" download>{fmt.upper()}</a>'
-                         for fmt in DOWNLOADS)
-        return ui(POST_PAGE.format(key=post.key, name=escape(post.path.name), back=back,
-                                   downloads=links, client=uuid.uuid4().hex))
+        links = " ".join(
+            f'<a href="/post/{post.key}/download/{fmt}" download>{fmt.upper()}</a>'
+            for fmt in DOWNLOADS
+        )
+        return ui(
+            POST_PAGE.format(
+                key=post.key,
+                name=escape(post.path.name),
+                back=back,
+                downloads=links,
+                client=uuid.uuid4().hex,
+            )
+        )
 
     async def html(request: Request) -> Response:
         post = post_of(request)
         if post.html is None:
             return PlainTextResponse("not built yet", 404, headers=headers)
-        return Response(post.html, media_type="text/html; charset=utf-8",
-                        headers={**headers, "Content-Security-Policy": HTML_POLICY})
+        return Response(
+            post.html,
+            media_type="text/html; charset=utf-8",
+            headers={**headers, "Content-Security-Policy": HTML_POLICY},
+        )
 
     async def page(request: Request) -> Response:
         post, number = post_of(request), request.path_params["number"]
@@ -496,22 +542,24 @@ def create_app(preview: Preview, allowed_hosts: list[str]) -> Any:
         from ..renderers import get_renderer
 
         name = (post.doc.slug if post.doc else post.key) + get_renderer(fmt).suffix
-        return Response(data, media_type=get_renderer(fmt).media_type, headers={
-            **headers, "Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            data,
+            media_type=get_renderer(fmt).media_type,
+            headers={**headers, "Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
     async def events(request: Request) -> Response:
         key = request.query_params.get("post")
         post = preview.posts.get(key) if key else None
         if key and post is None:
             return PlainTextResponse("Not Found", 404, headers=headers)
-        views = frozenset(v for v in request.query_params.get("views", "").split(",")
-                          if v in VIEWS)
+        views = frozenset(v for v in request.query_params.get("views", "").split(",") if v in VIEWS)
         client = request.query_params.get("client") or uuid.uuid4().hex
         viewer = Viewer(key, views)
         preview.viewers[client] = viewer  # a reconnecting page replaces its old stream
         if post is not None:
             viewer.queue.put_nowait(post.state())
-            asyncio.create_task(preview.refresh(post))
+            asyncio.create_task(preview.refresh(post))  # noqa: RUF006
 
         async def stream() -> AsyncIterator[str]:
             try:
@@ -565,11 +613,15 @@ def create_app(preview: Preview, allowed_hosts: list[str]) -> Any:
         Route("/events", events),
         Route("/_preview/{name}", asset),
     ]
-    return Starlette(routes=routes, lifespan=lifespan,
-                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)],
+    )
 
 
 # --- serving --------------------------------------------------------------------------------
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -591,8 +643,7 @@ def bind(host: str, port: int) -> socket.socket:
         except OSError as exc:
             sock.close()
             if candidate == 0 or exc.errno not in (errno.EADDRINUSE, errno.EACCES):
-                raise ConfigError(f"cannot listen on {host}:{candidate}: {exc.strerror}") \
-                    from None
+                raise ConfigError(f"cannot listen on {host}:{candidate}: {exc.strerror}") from None
             continue
         sock.listen(128)
         sock.set_inheritable(True)
@@ -600,8 +651,13 @@ def bind(host: str, port: int) -> socket.socket:
     raise AssertionError("unreachable")
 
 
-def serve(path: Path | None, settings: Settings, host: str = "127.0.0.1", port: int = 8000,
-          open_browser: bool = False) -> int:
+def serve(
+    path: Path | None,
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    open_browser: bool = False,
+) -> int:
     """Run the preview until Ctrl-C."""
     import uvicorn
 
@@ -612,18 +668,24 @@ def serve(path: Path | None, settings: Settings, host: str = "127.0.0.1", port: 
     if not preview.posts:
         raise ImprintError("no posts here (Markdown files)", target)
     if not _is_loopback(host):
-        print(f"imprint: warning: listening on {host}: anyone who can reach this machine "
-              "can read the drafts being previewed", file=sys.stderr)
+        print(
+            f"imprint: warning: listening on {host}: anyone who can reach this machine "
+            "can read the drafts being previewed",
+            file=sys.stderr,
+        )
     sock = bind(host, port)
     actual = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{actual}/"
     # on 127.0.0.1 only those names may be asked for: no DNS rebinding onto the drafts
     # (Starlette's check cannot read a bracketed IPv6 Host, so IPv6 is not limited)
-    allowed = ["127.0.0.1", "localhost", host] if _is_loopback(host) and ":" not in host \
-        else ["*"]
-    config = uvicorn.Config(create_app(preview, allowed), log_level="warning",
-                            timeout_graceful_shutdown=3, lifespan="on")
+    allowed = ["127.0.0.1", "localhost", host] if _is_loopback(host) and ":" not in host else ["*"]
+    config = uvicorn.Config(
+        create_app(preview, allowed),
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        lifespan="on",
+    )
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:

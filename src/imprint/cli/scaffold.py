@@ -46,8 +46,9 @@ def _quoted(text: str) -> str:
 def default_author() -> str:
     """The name git knows the author by, else the login name."""
     try:
-        done = subprocess.run(["git", "config", "user.name"], capture_output=True, text=True,
-                              timeout=5, check=False)
+        done = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
         if done.returncode == 0 and done.stdout.strip():
             return done.stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
@@ -67,22 +68,30 @@ def post_date(text: str | None, settings: Settings) -> datetime:
 
 
 def front_matter(title: str, author: str, moment: datetime, description: str) -> str:
-    return "\n".join([
-        "---",
-        "layout: post",
-        f"title: {_quoted(title)}",
-        f"author: {_quoted(author)}",
-        f"date: {moment.strftime('%Y-%m-%d %H:%M:%S %z')}",
-        f"description: {_quoted(description)}",
-        f"excerpt_separator: {EXCERPT_SEPARATOR}",
-        "bio:",
-        "---",
-        "",
-    ])
+    return "\n".join(
+        [
+            "---",
+            "layout: post",
+            f"title: {_quoted(title)}",
+            f"author: {_quoted(author)}",
+            f"date: {moment.strftime('%Y-%m-%d %H:%M:%S %z')}",
+            f"description: {_quoted(description)}",
+            f"excerpt_separator: {EXCERPT_SEPARATOR}",
+            "bio:",
+            "---",
+            "",
+        ]
+    )
 
 
-def write_post(folder: Path, title: str, author: str, moment: datetime,
-               description: str = "", body: str = NEW_BODY) -> Path:
+def write_post(
+    folder: Path,
+    title: str,
+    author: str,
+    moment: datetime,
+    description: str = "",
+    body: str = NEW_BODY,
+) -> Path:
     """Write a new post as ``folder/YYYY-MM-DD-slug.md``; never over an existing file."""
     if not title.strip():
         raise ConfigError("a post needs a title")
@@ -90,23 +99,29 @@ def write_post(folder: Path, title: str, author: str, moment: datetime,
     if not slug:
         raise ConfigError(f"the title {title!r} gives no file name; use letters or digits")
     path = folder / f"{moment:%Y-%m-%d}-{slug}.md"
-    text = front_matter(title.strip(), author, moment, description or title.strip()) + "\n" \
+    text = (
+        front_matter(title.strip(), author, moment, description or title.strip())
+        + "\n"
         + body.format(separator=EXCERPT_SEPARATOR)
+    )
     folder.mkdir(parents=True, exist_ok=True)
     try:
         with path.open("x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
     except FileExistsError:
-        raise ImprintError("already exists; not overwritten (choose another title or "
-                           "date)", path) from None
+        raise ImprintError(
+            "already exists; not overwritten (choose another title or date)", path
+        ) from None
     return path
 
 
-def new_post(title: str, author: str | None, date: str | None, folder: Path | None,
-             settings: Settings) -> Path:
+def new_post(
+    title: str, author: str | None, date: str | None, folder: Path | None, settings: Settings
+) -> Path:
     """``imprint new``: the post's path."""
-    return write_post(folder or settings.content, title, author or default_author(),
-                      post_date(date, settings))
+    return write_post(
+        folder or settings.content, title, author or default_author(), post_date(date, settings)
+    )
 
 
 # --- imprint init ------------------------------------------------------------------------
@@ -226,8 +241,7 @@ def init_project(folder: Path, force: bool = False) -> list[Path]:
         "README.md": README.format(name=folder.resolve().name),
         "content/_authors.yml": AUTHORS,
         "styles/brand.toml": "# A copy of imprint's default brand: change it to make it "
-                             "yours. Stylesheets\n# not in this folder come from imprint.\n\n"
-                             + brand,
+        "yours. Stylesheets\n# not in this folder come from imprint.\n\n" + brand,
     }
     written = []
     for name, text in files.items():
@@ -240,6 +254,14 @@ def init_project(folder: Path, force: bool = False) -> list[Path]:
     moment = datetime.now().astimezone().replace(microsecond=0)
     sample = folder / "content" / f"{moment:%Y-%m-%d}-welcome.md"
     sample.unlink(missing_ok=True)  # --force: the sample is ours to replace
-    written.append(write_post(folder / "content", "Welcome", SAMPLE_AUTHOR, moment,
-                              "What an imprint post looks like", SAMPLE_BODY))
+    written.append(
+        write_post(
+            folder / "content",
+            "Welcome",
+            SAMPLE_AUTHOR,
+            moment,
+            "What an imprint post looks like",
+            SAMPLE_BODY,
+        )
+    )
     return written

@@ -41,15 +41,16 @@ MANIFEST_SUFFIXES = (".toml", ".yml", ".yaml")
 
 
 def moment_of(docs: Sequence[Document], ctx: RenderContext) -> datetime:
-    """"Now" for a collection: SOURCE_DATE_EPOCH, else its newest post's date."""
+    """ "Now" for a collection: SOURCE_DATE_EPOCH, else its newest post's date."""
     if ctx.source_date_epoch is not None:
         return datetime.fromtimestamp(ctx.source_date_epoch, UTC)
     dates = [d.date for d in docs if d.date]
     return max(dates).astimezone(UTC) if dates else EPOCH_FALLBACK
 
 
-def _whole(project: Project, fmt: str, manifest: Manifest, docs: Sequence[Document],
-           moment: datetime) -> bytes:
+def _whole(
+    project: Project, fmt: str, manifest: Manifest, docs: Sequence[Document], moment: datetime
+) -> bytes:
     """The EPUB or the DOCX of the collection (a job)."""
     ctx = project.render_context()
     if fmt == "epub":
@@ -88,11 +89,15 @@ def _key(manifest: Manifest, docs: Sequence[Document], shared: str, fmt: str) ->
     return digest.hexdigest()
 
 
-def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
-                     out: Path | None = None, settings: Settings | None = None,
-                     force: bool = False,
-                     on_result: Callable[[JobResult], None] | None = None,
-                     jobs: int | None = None) -> BuildReport:
+def build_collection(
+    manifest_path: Path,
+    formats: Sequence[str] = FORMATS,
+    out: Path | None = None,
+    settings: Settings | None = None,
+    force: bool = False,
+    on_result: Callable[[JobResult], None] | None = None,
+    jobs: int | None = None,
+) -> BuildReport:
     """Build one collection in ``formats`` to ``out/collections/<manifest name>.<ext>``,
     with ``jobs`` worker processes (default: the project's worker count)."""
     started = time.perf_counter()
@@ -101,8 +106,10 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
     manifest = load_manifest(manifest_path)
     workers = jobs if jobs is not None else settings.worker_count
     report = BuildReport()
-    with Runner(project, formats, workers, settings) as runner, \
-            tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch:
+    with (
+        Runner(project, formats, workers, settings) as runner,
+        tempfile.TemporaryDirectory(prefix="imprint-collection-") as scratch,
+    ):
         with collecting() as found:
             docs = select(manifest, project, runner.load_all)
         ctx = project.render_context()
@@ -112,16 +119,22 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
         moment = moment_of(docs, ctx)
         targets = {fmt: folder / f"{manifest.slug}{SUFFIX[fmt]}" for fmt in formats}
         keys = {fmt: _key(manifest, docs, shared, fmt) for fmt in formats}
-        stale = [fmt for fmt in formats if force or not targets[fmt].is_file()
-                 or cache.entries.get(str(targets[fmt])) != keys[fmt]]
+        stale = [
+            fmt
+            for fmt in formats
+            if force
+            or not targets[fmt].is_file()
+            or cache.entries.get(str(targets[fmt])) != keys[fmt]
+        ]
         # one round of jobs for every stale format: the long DOCX first, then the EPUB,
         # then the PDF's parts, so the workers stay busy to the end
         calls: list[Call] = []
         spans: dict[str, slice] = {}
         book = Book(manifest, docs, ctx, moment, Path(scratch)) if "pdf" in stale else None
         for fmt in sorted(stale, key=("docx", "epub", "pdf").index):
-            parts = book.calls() if fmt == "pdf" and book else \
-                [(_whole, (fmt, manifest, docs, moment))]
+            parts = (
+                book.calls() if fmt == "pdf" and book else [(_whole, (fmt, manifest, docs, moment))]
+            )
             spans[fmt] = slice(len(calls), len(calls) + len(parts))
             calls += parts
         more = None
@@ -133,8 +146,9 @@ def build_collection(manifest_path: Path, formats: Sequence[str] = FORMATS,
             if fmt not in stale:
                 result = JobResult(manifest.path, fmt, "skipped", targets[fmt])
             else:
-                result = _finish(fmt, pieces[spans[fmt]], book, runner, manifest, found,
-                                 targets[fmt])
+                result = _finish(
+                    fmt, pieces[spans[fmt]], book, runner, manifest, found, targets[fmt]
+                )
                 if result.status == "built":
                     cache.entries[str(targets[fmt])] = keys[fmt]
                     cache.save()
@@ -149,8 +163,15 @@ def _more_for(book: Book, first: int, index: int, piece: Piece) -> list[Call]:
     return book.more(index - first, piece) if index >= first else []
 
 
-def _finish(fmt: str, pieces: list[Piece], book: Book | None, runner: Runner,
-            manifest: Manifest, found: list[Diagnostic], target: Path) -> JobResult:
+def _finish(
+    fmt: str,
+    pieces: list[Piece],
+    book: Book | None,
+    runner: Runner,
+    manifest: Manifest,
+    found: list[Diagnostic],
+    target: Path,
+) -> JobResult:
     """Write one format's output from its pieces (the PDF is numbered and joined first)."""
     begun = time.perf_counter()
     try:
@@ -163,15 +184,30 @@ def _finish(fmt: str, pieces: list[Piece], book: Book | None, runner: Runner,
             data = pieces[0].value
     except ImprintError as exc:
         exc.located(manifest.path)
-        return JobResult(manifest.path, fmt, "failed", target, str(exc), exc.exit_code,
-                         [d for p in pieces for d in p.found],
-                         sum(p.seconds for p in pieces) + time.perf_counter() - begun)
+        return JobResult(
+            manifest.path,
+            fmt,
+            "failed",
+            target,
+            str(exc),
+            exc.exit_code,
+            [d for p in pieces for d in p.found],
+            sum(p.seconds for p in pieces) + time.perf_counter() - begun,
+        )
     write_atomic(target, data)
     rendered = [d for p in pieces for d in p.found]
-    return JobResult(manifest.path, fmt, "built", target, None, 0,
-                     list(dict.fromkeys(found + rendered)),
-                     sum(p.seconds for p in pieces) + time.perf_counter() - begun, len(data),
-                     hashlib.sha256(data).hexdigest())
+    return JobResult(
+        manifest.path,
+        fmt,
+        "built",
+        target,
+        None,
+        0,
+        list(dict.fromkeys(found + rendered)),
+        sum(p.seconds for p in pieces) + time.perf_counter() - begun,
+        len(data),
+        hashlib.sha256(data).hexdigest(),
+    )
 
 
 def manifests(folder: Path) -> list[Path]:

@@ -20,18 +20,30 @@ from .epub import with_prefix
 from .manifest import Manifest
 
 
-def collection_docx(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-                    moment: datetime) -> bytes:
+def collection_docx(
+    manifest: Manifest, docs: Sequence[Document], ctx: RenderContext, moment: datetime
+) -> bytes:
     lang = manifest.lang or docs[0].lang
     prefixed = [with_prefix(doc, f"a{number:03d}-") for number, doc in enumerate(docs, 1)]
     page = ctx.template("collection-docx.html", manifest=manifest, docs=prefixed, lang=lang)
     for doc in docs:
         page = replace_media(page, doc, lambda r: r.data_url)
-    data = pandoc_docx(page, reference_path(ctx.brand, ctx.cache_dir, article_breaks=True),
-                       lang, timeout=ctx.timeout)
+    data = pandoc_docx(
+        page,
+        reference_path(ctx.brand, ctx.cache_dir, article_breaks=True),
+        lang,
+        timeout=ctx.timeout,
+    )
     dates = [d.date for d in docs if d.date]
-    core = core_xml(manifest.title, manifest.editors, min(dates) if dates else moment, moment,
-                    subject=manifest.subtitle or "", description=manifest.description or "",
-                    keywords=[t for d in docs for t in d.tags + d.categories], lang=lang,
-                    identifier=manifest.identifier)
+    core = core_xml(
+        manifest.title,
+        manifest.editors,
+        min(dates) if dates else moment,
+        moment,
+        subject=manifest.subtitle or "",
+        description=manifest.description or "",
+        keywords=[t for d in docs for t in d.tags + d.categories],
+        lang=lang,
+        identifier=manifest.identifier,
+    )
     return normalise_zip(data, moment, replace={CORE: core})

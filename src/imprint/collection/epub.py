@@ -45,7 +45,8 @@ def with_prefix(doc: Document, prefix: str) -> Document:
         body_html=prefix_ids(doc.body_html, prefix),
         references_html=prefix_ids(doc.references_html, prefix),
         authors=tuple(replace(a, bio_html=prefix_ids(a.bio_html, prefix)) for a in doc.authors),
-        headings=tuple(replace(h, id=prefix + h.id) for h in doc.headings))
+        headings=tuple(replace(h, id=prefix + h.id) for h in doc.headings),
+    )
 
 
 def article_file(number: int) -> str:
@@ -54,14 +55,17 @@ def article_file(number: int) -> str:
 
 def cover_text(manifest: Manifest, docs: Sequence[Document]) -> CoverText:
     years = sorted({d.date.year for d in docs if d.date})
-    span = "" if not years else str(years[0]) if years[0] == years[-1] else \
-        f"{years[0]}–{years[-1]}"
-    return CoverText(manifest.title, manifest.subtitle, manifest.editors, span,
-                     manifest.lang or docs[0].lang)
+    span = (
+        "" if not years else str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+    )
+    return CoverText(
+        manifest.title, manifest.subtitle, manifest.editors, span, manifest.lang or docs[0].lang
+    )
 
 
-def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-                    moment: datetime) -> bytes:
+def collection_epub(
+    manifest: Manifest, docs: Sequence[Document], ctx: RenderContext, moment: datetime
+) -> bytes:
     brand = ctx.brand
     lang = manifest.lang or docs[0].lang
     book = new_book(manifest.identifier, manifest.title, lang, "ltr", brand, manifest.rights)
@@ -70,8 +74,12 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
     names = list(dict.fromkeys(name for doc in docs for name in doc.author_names))
     for number, name in enumerate(names, start=1):
         book.add_metadata("DC", "contributor", name, {"id": f"contributor{number}"})
-        book.add_metadata(None, "meta", "aut", {"refines": f"#contributor{number}",
-                                                 "property": "role", "scheme": "marc:relators"})
+        book.add_metadata(
+            None,
+            "meta",
+            "aut",
+            {"refines": f"#contributor{number}", "property": "role", "scheme": "marc:relators"},
+        )
     dates = [d.date for d in docs if d.date]
     if dates:
         book.add_metadata("DC", "date", w3c(max(dates)))
@@ -82,24 +90,32 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
     for doc in docs:
         book.add_metadata("DC", "source", doc.identifier)
     if manifest.series:
-        book.add_metadata(None, "meta", manifest.series,
-                          {"property": "belongs-to-collection", "id": "series"})
-        book.add_metadata(None, "meta", "series",
-                          {"refines": "#series", "property": "collection-type"})
-        book.add_metadata(None, "meta", "", {"name": "calibre:series",
-                                             "content": manifest.series})
+        book.add_metadata(
+            None, "meta", manifest.series, {"property": "belongs-to-collection", "id": "series"}
+        )
+        book.add_metadata(
+            None, "meta", "series", {"refines": "#series", "property": "collection-type"}
+        )
+        book.add_metadata(None, "meta", "", {"name": "calibre:series", "content": manifest.series})
         if manifest.series_number is not None:
-            book.add_metadata(None, "meta", str(manifest.series_number),
-                              {"refines": "#series", "property": "group-position"})
-            book.add_metadata(None, "meta", "", {"name": "calibre:series_index",
-                                                 "content": str(manifest.series_number)})
+            book.add_metadata(
+                None,
+                "meta",
+                str(manifest.series_number),
+                {"refines": "#series", "property": "group-position"},
+            )
+            book.add_metadata(
+                None,
+                "meta",
+                "",
+                {"name": "calibre:series_index", "content": str(manifest.series_number)},
+            )
     add_accessibility(book, docs, cover_images=1)
 
     contents = []
     for number, doc in enumerate(docs, start=1):
         prefixed = for_epub(with_prefix(doc, f"a{number:03d}-"))
-        contents.append((prefixed, ctx.template("epub-chapter.html",
-                                                **article_context(prefixed))))
+        contents.append((prefixed, ctx.template("epub-chapter.html", **article_context(prefixed))))
     title_page_html = ctx.template("partials/collection_title.html", manifest=manifest)
     css = add_fonts_and_css(book, brand, title_page_html + "".join(c for _, c in contents))
 
@@ -116,9 +132,14 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
         for resource in doc.all_resources():
             if resource.name not in seen:  # a shared image is stored once
                 seen.add(resource.name)
-                book.add_item(epub.EpubItem(uid=f"media{len(seen)}", file_name=resource.name,
-                                            media_type=resource.media_type,
-                                            content=resource.data))
+                book.add_item(
+                    epub.EpubItem(
+                        uid=f"media{len(seen)}",
+                        file_name=resource.name,
+                        media_type=resource.media_type,
+                        content=resource.data,
+                    )
+                )
 
     title_page = epub.EpubHtml(title=manifest.title, file_name="titlepage.xhtml", lang=lang)
     title_page.content = title_page_html
@@ -135,9 +156,11 @@ def collection_epub(manifest: Manifest, docs: Sequence[Document], ctx: RenderCon
         label = f"{doc.title} — {join_names(doc)}" if doc.authors else doc.title
         toc += toc_for(doc, href, label)
     book.toc = toc
-    book.guide += [{"type": "titlepage", "href": "titlepage.xhtml", "title": manifest.title},
-                   {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
-                   {"type": "bodymatter", "href": article_file(1), "title": docs[0].title}]
+    book.guide += [
+        {"type": "titlepage", "href": "titlepage.xhtml", "title": manifest.title},
+        {"type": "toc", "href": "nav.xhtml", "title": "Contents"},
+        {"type": "bodymatter", "href": article_file(1), "title": docs[0].title},
+    ]
     book.add_item(epub.EpubNcx())
     nav = epub.EpubNav(title="Contents")
     nav.add_item(css)

@@ -44,8 +44,19 @@ from ..normalise.dates import DateError, parse_date
 from ..source.frontmatter import FrontMatterError, load_front_matter
 
 ORDERS = ("manifest", "date-asc", "date-desc")
-_TOP = {"title", "subtitle", "editors", "description", "identifier", "lang", "cover", "rights",
-        "series", "posts", "date"}
+_TOP = {
+    "title",
+    "subtitle",
+    "editors",
+    "description",
+    "identifier",
+    "lang",
+    "cover",
+    "rights",
+    "series",
+    "posts",
+    "date",
+}
 _POSTS = {"paths", "tags", "categories", "from", "to", "order"}
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://imprint.invalid/collections")
 
@@ -120,8 +131,11 @@ def load_manifest(path: Path) -> Manifest:
             if required:
                 problems.append(f"{key}: missing")
             return None
-        if not isinstance(value, str | int | float) or isinstance(value, bool) or \
-                not str(value).strip():
+        if (
+            not isinstance(value, str | int | float)
+            or isinstance(value, bool)
+            or not str(value).strip()
+        ):
             problems.append(f"{key}: must be text")
             return None
         return str(value).strip()
@@ -154,12 +168,14 @@ def load_manifest(path: Path) -> Manifest:
         if not isinstance(series, dict):
             problems.append("series: must be a table with name and number")
         else:
-            problems += [f"series.{k}: unknown setting" for k in series
-                         if k not in ("name", "number")]
+            problems += [
+                f"series.{k}: unknown setting" for k in series if k not in ("name", "number")
+            ]
             series_name = text("name", series, required=True)
             number = series.get("number")
-            if number is not None and (isinstance(number, bool) or not isinstance(number, int)
-                                       or number < 0):
+            if number is not None and (
+                isinstance(number, bool) or not isinstance(number, int) or number < 0
+            ):
                 problems.append(f"series.number: {number!r} must be a whole number")
             else:
                 series_number = number
@@ -193,10 +209,23 @@ def load_manifest(path: Path) -> Manifest:
     if problems:
         raise ConfigError("\n".join(problems), path)
     return Manifest(
-        path=path.resolve(), digest=hashlib.sha256(raw).hexdigest(), slug=path.stem,
-        title=str(title), subtitle=text("subtitle"), editors=editors,
-        description=text("description"), identifier=identifier, lang=text("lang"),
-        cover=cover, rights=text("rights"), series=series_name, series_number=series_number,
-        patterns=texts("paths", posts), tags=texts("tags", posts),
-        categories=texts("categories", posts), start=bounds[0], end=bounds[1],
-        order=str(order))
+        path=path.resolve(),
+        digest=hashlib.sha256(raw).hexdigest(),
+        slug=path.stem,
+        title=str(title),
+        subtitle=text("subtitle"),
+        editors=editors,
+        description=text("description"),
+        identifier=identifier,
+        lang=text("lang"),
+        cover=cover,
+        rights=text("rights"),
+        series=series_name,
+        series_number=series_number,
+        patterns=texts("paths", posts),
+        tags=texts("tags", posts),
+        categories=texts("categories", posts),
+        start=bounds[0],
+        end=bounds[1],
+        order=str(order),
+    )

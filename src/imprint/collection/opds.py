@@ -84,34 +84,57 @@ def read_epub(epub: Path) -> dict:
     """The metadata and cover image a catalogue needs, read from the EPUB itself."""
     opf, where, archive = _opf(epub)
     with archive:
+
         def dc(name: str) -> list[str]:
-            return [" ".join((e.text or "").split())
-                    for e in opf.xpath(f"//*[local-name()='metadata']/*[local-name()='{name}']")]
+            return [
+                " ".join((e.text or "").split())
+                for e in opf.xpath(f"//*[local-name()='metadata']/*[local-name()='{name}']")
+            ]
 
         cover = None
-        items = opf.xpath("//*[local-name()='item'][contains(concat(' ', @properties, ' '),"
-                          " ' cover-image ')]")
+        items = opf.xpath(
+            "//*[local-name()='item'][contains(concat(' ', @properties, ' '), ' cover-image ')]"
+        )
         if items:
             name = str(PurePosixPath(where).parent / items[0].get("href"))
             cover = (items[0].get("media-type"), archive.read(name))
-    return {"title": (dc("title") or [""])[0], "creators": dc("creator"),
-            "date": (dc("date") or [None])[0], "description": (dc("description") or [""])[0],
-            "lang": (dc("language") or [""])[0], "identifier": (dc("identifier") or [""])[0],
-            "sources": dc("source"), "cover": cover}
+    return {
+        "title": (dc("title") or [""])[0],
+        "creators": dc("creator"),
+        "date": (dc("date") or [None])[0],
+        "description": (dc("description") or [""])[0],
+        "lang": (dc("language") or [""])[0],
+        "identifier": (dc("identifier") or [""])[0],
+        "sources": dc("source"),
+        "cover": cover,
+    }
 
 
 def _posts(out: Path, settings: Settings) -> list[Book]:
     books = []
     for entry in Manifest.load(manifest_path(settings, out)).posts.values():
-        files = {fmt: Path(entry.outputs[fmt].file.path) for fmt in BOOK_TYPES
-                 if fmt in entry.outputs and Path(entry.outputs[fmt].file.path).is_file()}
+        files = {
+            fmt: Path(entry.outputs[fmt].file.path)
+            for fmt in BOOK_TYPES
+            if fmt in entry.outputs and Path(entry.outputs[fmt].file.path).is_file()
+        }
         card = entry.card
         if "epub" not in files or not card:
             continue  # the catalogue offers books: a post without its EPUB is not one
         meta = read_epub(files["epub"])
-        books.append(Book(card["slug"], card["title"], list(card["authors"]), card["date"],
-                          _text(card.get("excerpt_html", "")) or meta["description"],
-                          card["lang"], meta["identifier"], files, meta["cover"]))
+        books.append(
+            Book(
+                card["slug"],
+                card["title"],
+                list(card["authors"]),
+                card["date"],
+                _text(card.get("excerpt_html", "")) or meta["description"],
+                card["lang"],
+                meta["identifier"],
+                files,
+                meta["cover"],
+            )
+        )
     return books
 
 
@@ -122,9 +145,20 @@ def _collections(out: Path) -> list[Book]:
         files = {"epub": epub}
         if epub.with_suffix(".pdf").is_file():
             files["pdf"] = epub.with_suffix(".pdf")
-        books.append(Book(f"collection:{epub.stem}", meta["title"], meta["creators"],
-                          meta["date"], meta["description"], meta["lang"],
-                          meta["identifier"], files, meta["cover"], meta["sources"]))
+        books.append(
+            Book(
+                f"collection:{epub.stem}",
+                meta["title"],
+                meta["creators"],
+                meta["date"],
+                meta["description"],
+                meta["lang"],
+                meta["identifier"],
+                files,
+                meta["cover"],
+                meta["sources"],
+            )
+        )
     return books
 
 
@@ -154,8 +188,9 @@ class Catalogue:
         self.out = out.resolve()
         self.folder = self.out / FOLDER
         self.base_url = settings.base_url
-        self.fallback = _instant(datetime.fromtimestamp(
-            settings.source_date_epoch or 0, UTC).isoformat())
+        self.fallback = _instant(
+            datetime.fromtimestamp(settings.source_date_epoch or 0, UTC).isoformat()
+        )
         self.brand = settings.brand
         self.feeds: dict[str, bytes] = {}
         self.images: dict[str, bytes] = {}
@@ -165,8 +200,10 @@ class Catalogue:
         """A link from a feed in OUT/opds/ to ``target`` under OUT."""
         relative = target.resolve().relative_to(self.out).as_posix()
         if self.base_url:
-            return urljoin(self.base_url if self.base_url.endswith("/")
-                           else self.base_url + "/", quote(relative))
+            return urljoin(
+                self.base_url if self.base_url.endswith("/") else self.base_url + "/",
+                quote(relative),
+            )
         return quote(os.path.relpath(self.out / relative, self.folder).replace(os.sep, "/"))
 
     def feed_href(self, name: str) -> str:
@@ -175,14 +212,16 @@ class Catalogue:
     # --- XML ------------------------------------------------------------------------------
     @staticmethod
     def _sub(parent, tag: str, text: str | None = None, ns: str = ATOM, **attrs):
-        element = etree.SubElement(parent, f"{{{ns}}}{tag}", {k: v for k, v in attrs.items()
-                                                             if v is not None})
+        element = etree.SubElement(
+            parent, f"{{{ns}}}{tag}", {k: v for k, v in attrs.items() if v is not None}
+        )
         if text is not None:
             element.text = text
         return element
 
-    def _feed(self, name: str, title: str, kind: str, updated: str,
-              up: str | None = CATALOG) -> etree._Element:
+    def _feed(
+        self, name: str, title: str, kind: str, updated: str, up: str | None = CATALOG
+    ) -> etree._Element:
         feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM, "dc": DC, "opds": OPDS})
         self._sub(feed, "id", f"urn:uuid:{uuid.uuid5(_ID_SPACE, name)}")
         self._sub(feed, "title", title)
@@ -196,8 +235,9 @@ class Catalogue:
         return feed
 
     def _save(self, name: str, feed: etree._Element) -> None:
-        self.feeds[name] = etree.tostring(feed, xml_declaration=True, encoding="utf-8",
-                                          pretty_print=True)
+        self.feeds[name] = etree.tostring(
+            feed, xml_declaration=True, encoding="utf-8", pretty_print=True
+        )
 
     def _images(self, book: Book) -> tuple[str, str, str, str] | None:
         """Write the cover and its thumbnail beside the feeds; their links and types."""
@@ -207,8 +247,13 @@ class Catalogue:
 
         media_type, data = book.cover
         stem = _slug(book.key)
-        suffix = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
-                  "image/webp": ".webp", "image/svg+xml": ".svg"}.get(media_type, ".img")
+        suffix = {
+            "image/png": ".png",
+            "image/jpeg": ".jpg",
+            "image/gif": ".gif",
+            "image/webp": ".webp",
+            "image/svg+xml": ".svg",
+        }.get(media_type, ".img")
         cover = f"covers/{stem}{suffix}"
         self.images[cover] = data
         try:
@@ -244,8 +289,9 @@ class Catalogue:
         for fmt, path in sorted(book.files.items()):
             self._sub(entry, "link", rel=ACQUIRE, href=self.href(path), type=BOOK_TYPES[fmt])
 
-    def acquisition(self, name: str, title: str, books: list[Book],
-                    up: str = CATALOG, newest_first: bool = True) -> str:
+    def acquisition(
+        self, name: str, title: str, books: list[Book], up: str = CATALOG, newest_first: bool = True
+    ) -> str:
         feed = self._feed(name, title, ACQUISITION, _newest(books, self.fallback), up)
         if newest_first:
             books = sorted(books, key=lambda b: (b.date or "", b.title), reverse=True)
@@ -254,9 +300,14 @@ class Catalogue:
         self._save(name, feed)
         return name
 
-    def navigation(self, name: str, title: str,
-                   links: list[tuple[str, str, str, str]], updated: str,
-                   up: str | None = CATALOG) -> None:
+    def navigation(
+        self,
+        name: str,
+        title: str,
+        links: list[tuple[str, str, str, str]],
+        updated: str,
+        up: str | None = CATALOG,
+    ) -> None:
         """``links``: (title, summary, feed file, its type) per entry."""
         feed = self._feed(name, title, NAVIGATION, updated, up)
         for entry_title, summary, target, kind in links:
@@ -276,22 +327,37 @@ def catalogue(out: Path, settings: Settings, publisher: str) -> Catalogue:
     collections = _collections(cat.out)
     everything = posts + collections
     updated = _newest(everything, cat.fallback)
-    top = [("All posts", f"{len(posts)} post(s), newest first",
-            cat.acquisition("posts.xml", f"{publisher}: all posts", posts), ACQUISITION)]
+    top = [
+        (
+            "All posts",
+            f"{len(posts)} post(s), newest first",
+            cat.acquisition("posts.xml", f"{publisher}: all posts", posts),
+            ACQUISITION,
+        )
+    ]
     by_identifier = {b.identifier: b for b in posts}
     for book in collections:
         members = [by_identifier[s] for s in book.sources if s in by_identifier]
         # the book, then its articles in the book's order
-        name = cat.acquisition(f"{_slug(book.key)}.xml", book.title, [book, *members],
-                               newest_first=False)
-        top.append((book.title, book.summary or f"{len(members)} article(s)", name,
-                    ACQUISITION))
+        name = cat.acquisition(
+            f"{_slug(book.key)}.xml", book.title, [book, *members], newest_first=False
+        )
+        top.append((book.title, book.summary or f"{len(members)} article(s)", name, ACQUISITION))
     authors = sorted({a for b in posts for a in b.authors}, key=str.casefold)
-    author_links = [(author, f"Posts by {author}",
-                     cat.acquisition(f"author-{_slug(author)}.xml", f"Posts by {author}",
-                                     [b for b in posts if author in b.authors], "authors.xml"),
-                     ACQUISITION)
-                    for author in authors]
+    author_links = [
+        (
+            author,
+            f"Posts by {author}",
+            cat.acquisition(
+                f"author-{_slug(author)}.xml",
+                f"Posts by {author}",
+                [b for b in posts if author in b.authors],
+                "authors.xml",
+            ),
+            ACQUISITION,
+        )
+        for author in authors
+    ]
     cat.navigation("authors.xml", f"{publisher}: by author", author_links, updated)
     top.append(("By author", f"{len(authors)} author(s)", "authors.xml", NAVIGATION))
     cat.navigation(CATALOG, publisher, top, updated, up=None)

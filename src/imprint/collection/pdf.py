@@ -48,13 +48,20 @@ def _page_count(data: bytes) -> int:
         return len(pdf.pages)
 
 
-def _front(project: Project, manifest: Manifest, entries: Sequence[Entry], lang: str,
-           moment: datetime) -> bytes:
+def _front(
+    project: Project, manifest: Manifest, entries: Sequence[Entry], lang: str, moment: datetime
+) -> bytes:
     """Title page and contents (a job)."""
     ctx = project.render_context()
     logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
-    page = ctx.template("collection-front.html", manifest=manifest, entries=entries, lang=lang,
-                        logo_src=logo, modified=moment.isoformat())
+    page = ctx.template(
+        "collection-front.html",
+        manifest=manifest,
+        entries=entries,
+        lang=lang,
+        logo_src=logo,
+        modified=moment.isoformat(),
+    )
     return get_renderer("pdf").write(page, ctx, moment, f"{manifest.identifier}|front")
 
 
@@ -63,10 +70,17 @@ def _article(project: Project, doc: Document, book_title: str) -> tuple[bytes, i
     many there are (a job)."""
     ctx = project.render_context()
     renderer = get_renderer("pdf")
-    style = (f"@page {{ @top-left {{ content: {css_string(book_title)}; }}\n"
-             "  @bottom-right { content: none; } }")
-    data = renderer.write(renderer.page(doc, ctx, style), ctx, ctx.moment(doc),
-                          f"{doc.identifier}|{doc.source_digest}|in-collection", doc)
+    style = (
+        f"@page {{ @top-left {{ content: {css_string(book_title)}; }}\n"
+        "  @bottom-right { content: none; } }"
+    )
+    data = renderer.write(
+        renderer.page(doc, ctx, style),
+        ctx,
+        ctx.moment(doc),
+        f"{doc.identifier}|{doc.source_digest}|in-collection",
+        doc,
+    )
     return data, _page_count(data)
 
 
@@ -88,22 +102,27 @@ def _folios(project: Project, sheet: int, lang: str, moment: datetime, seed: str
     ctx = project.render_context()
     if ctx.pdf_standard != "x-4":
         ctx = replace(ctx, pdf_standard="none")
-    none = " ".join(f"@{box} {{ content: none; }}"
-                    for box in ("top-left", "top-right", "bottom-left"))
-    page = (f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-            "<title>Page numbers</title><style>"
-            f"@page {{ background: none; marks: none; {none}"
-            " @bottom-right { content: counter(page); } }"
-            f"@page :first {{ counter-reset: page {first}; {none}"
-            " @bottom-right { content: counter(page); } }"
-            "html, body { background: none; } .page + .page { break-before: page; }"
-            "</style></head><body>" + '<div class="page"></div>' * count + "</body></html>")
-    return Sheet(first, get_renderer("pdf").write(page, ctx, moment,
-                                                  f"{seed}|folios|{first}|{count}"))
+    none = " ".join(
+        f"@{box} {{ content: none; }}" for box in ("top-left", "top-right", "bottom-left")
+    )
+    page = (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        "<title>Page numbers</title><style>"
+        f"@page {{ background: none; marks: none; {none}"
+        " @bottom-right { content: counter(page); } }"
+        f"@page :first {{ counter-reset: page {first}; {none}"
+        " @bottom-right { content: counter(page); } }"
+        "html, body { background: none; } .page + .page { break-before: page; }"
+        "</style></head><body>" + '<div class="page"></div>' * count + "</body></html>"
+    )
+    return Sheet(
+        first, get_renderer("pdf").write(page, ctx, moment, f"{seed}|folios|{first}|{count}")
+    )
 
 
-def _cover(project: Project, manifest: Manifest, docs: Sequence[Document],
-           moment: datetime) -> bytes:
+def _cover(
+    project: Project, manifest: Manifest, docs: Sequence[Document], moment: datetime
+) -> bytes:
     """A print-ready book's cover: the collection's cover image over the whole page and
     on into the bleed, scaled to cover the bleed box and centred on it (a job)."""
     from PIL import Image
@@ -128,12 +147,21 @@ def _cover(project: Project, manifest: Manifest, docs: Sequence[Document],
     box = (width + 2 * brand.bleed_pt, height + 2 * brand.bleed_pt)
     scale = max(box[0] / pixels[0], box[1] / pixels[1])
     image_name = f"media/book-cover.{media_type.split('/')[1].split('+')[0]}"
-    page = ctx.template("collection-cover.html", manifest=manifest, image=image_name,
-                        size=f"{pixels[0] * scale:.3f}pt {pixels[1] * scale:.3f}pt",
-                        lang=manifest.lang or docs[0].lang, modified=moment.isoformat())
-    return get_renderer("pdf").write(page, ctx, moment, f"{manifest.identifier}|cover",
-                                     resources=[Resource(image_name, media_type, data,
-                                                         "cover")])
+    page = ctx.template(
+        "collection-cover.html",
+        manifest=manifest,
+        image=image_name,
+        size=f"{pixels[0] * scale:.3f}pt {pixels[1] * scale:.3f}pt",
+        lang=manifest.lang or docs[0].lang,
+        modified=moment.isoformat(),
+    )
+    return get_renderer("pdf").write(
+        page,
+        ctx,
+        moment,
+        f"{manifest.identifier}|cover",
+        resources=[Resource(image_name, media_type, data, "cover")],
+    )
 
 
 def _sources(pdf_bytes: bytes, docs: Sequence[Document], moment: datetime) -> bytes:
@@ -142,13 +170,21 @@ def _sources(pdf_bytes: bytes, docs: Sequence[Document], moment: datetime) -> by
     for doc in docs:
         if not doc.source_bytes:
             continue
-        name = doc.source_path.name if doc.source_path.suffix.lower() in (".md", ".markdown") \
+        name = (
+            doc.source_path.name
+            if doc.source_path.suffix.lower() in (".md", ".markdown")
             else f"{doc.slug}.md"
-        spec = pikepdf.AttachedFileSpec(pdf, doc.source_bytes, description=doc.title,
-                                        filename=name, mime_type="text/markdown",
-                                        relationship=pikepdf.Name.Source,
-                                        creation_date=moment.strftime("D:%Y%m%d%H%M%SZ"),
-                                        mod_date=moment.strftime("D:%Y%m%d%H%M%SZ"))
+        )
+        spec = pikepdf.AttachedFileSpec(
+            pdf,
+            doc.source_bytes,
+            description=doc.title,
+            filename=name,
+            mime_type="text/markdown",
+            relationship=pikepdf.Name.Source,
+            creation_date=moment.strftime("D:%Y%m%d%H%M%SZ"),
+            mod_date=moment.strftime("D:%Y%m%d%H%M%SZ"),
+        )
         pdf.attachments[name] = spec
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True)
@@ -180,8 +216,14 @@ class Book:
     contents with the real page numbers, makes any sheet still missing and joins it all.
     """
 
-    def __init__(self, manifest: Manifest, docs: Sequence[Document], ctx: RenderContext,
-                 moment: datetime, scratch: Path):
+    def __init__(
+        self,
+        manifest: Manifest,
+        docs: Sequence[Document],
+        ctx: RenderContext,
+        moment: datetime,
+        scratch: Path,
+    ):
         self.manifest, self.docs, self.ctx, self.moment = manifest, docs, ctx, moment
         self.lang = manifest.lang or docs[0].lang
         self.scratch = scratch
@@ -191,14 +233,20 @@ class Book:
         self.sheets_asked = 0
 
     def _entries(self, starts: Sequence[int | None]) -> list[Entry]:
-        return [Entry(doc.title, join_names(doc), str(start) if start else "000")
-                for doc, start in zip(self.docs, starts, strict=True)]
+        return [
+            Entry(doc.title, join_names(doc), str(start) if start else "000")
+            for doc, start in zip(self.docs, starts, strict=True)
+        ]
 
     def calls(self) -> list[Call]:
         """The contents with stand-in page numbers (for their length), the cover of a
         print-ready book, then every article."""
-        calls: list[Call] = [(_front, (self.manifest, self._entries([None] * len(self.docs)),
-                                       self.lang, self.moment))]
+        calls: list[Call] = [
+            (
+                _front,
+                (self.manifest, self._entries([None] * len(self.docs)), self.lang, self.moment),
+            )
+        ]
         if self.parts == 2:
             calls.append((_cover, (self.manifest, self.docs, self.moment)))
         return calls + [(_article, (doc, self.manifest.title)) for doc in self.docs]
@@ -206,8 +254,9 @@ class Book:
     def _sheets_to(self, last_page: int) -> list[Call]:
         calls: list[Call] = []
         while self.sheets_asked * FOLIO_SHEET < last_page:
-            calls.append((_folios, (self.sheets_asked, self.lang, self.moment,
-                                    self.manifest.identifier)))
+            calls.append(
+                (_folios, (self.sheets_asked, self.lang, self.moment, self.manifest.identifier))
+            )
             self.sheets_asked += 1
         return calls
 
@@ -231,15 +280,18 @@ class Book:
         the further pieces made for it (their warnings count too)."""
         _value(pieces[0])  # the stand-in contents: more() counted its pages
         cover = _value(pieces[1]) if self.parts == 2 else None
-        articles = [_value(p) for p in pieces[self.parts:self.parts + len(self.docs)]]
-        sheets = {s.first: s.data for s in map(_value, pieces[self.parts + len(self.docs):])}
+        articles = [_value(p) for p in pieces[self.parts : self.parts + len(self.docs)]]
+        sheets = {s.first: s.data for s in map(_value, pieces[self.parts + len(self.docs) :])}
         counts = [pages for _, pages in articles]
         front_pages, made = self.front_pages, []
         for _ in range(3):  # the real numbers may move a line of the contents: set again
             starts = _starts(front_pages, counts)
-            made = runner.run([(_front, (self.manifest, self._entries(starts), self.lang,
-                                         self.moment)),
-                               *self._sheets_to(starts[-1] + counts[-1] - 1)])
+            made = runner.run(
+                [
+                    (_front, (self.manifest, self._entries(starts), self.lang, self.moment)),
+                    *self._sheets_to(starts[-1] + counts[-1] - 1),
+                ]
+            )
             front = _value(made[0])
             sheets.update({s.first: s.data for s in map(_value, made[1:])})
             settled, front_pages = front_pages, _page_count(front)
@@ -249,28 +301,35 @@ class Book:
             raise ImprintError("the contents would not settle on a length", self.manifest.path)
         return self._join(front, cover, articles, starts, sheets), made
 
-    def _join(self, front: bytes, cover: bytes | None, articles: Sequence[tuple[Path, int]],
-              starts: Sequence[int], sheets: dict[int, bytes]) -> bytes:
+    def _join(
+        self,
+        front: bytes,
+        cover: bytes | None,
+        articles: Sequence[tuple[Path, int]],
+        starts: Sequence[int],
+        sheets: dict[int, bytes],
+    ) -> bytes:
         ctx, manifest, folder = self.ctx, self.manifest, self.scratch
         joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
         if cover is not None:  # for the printer: the cover, then the title on a recto
             (folder / "cover.pdf").write_bytes(cover)
             joiner.add(0, Part(folder / "cover.pdf", manifest.title, bookmark=False))
         (folder / "front.pdf").write_bytes(front)
-        joiner.add(0, Part(folder / "front.pdf", manifest.title, blank_before=True,
-                           bookmark=False))
+        joiner.add(0, Part(folder / "front.pdf", manifest.title, blank_before=True, bookmark=False))
         opened = {first: pikepdf.open(io.BytesIO(data)) for first, data in sheets.items()}
         try:
             for number, (doc, (path, pages), start) in enumerate(
-                    zip(self.docs, articles, starts, strict=True), start=1):
+                zip(self.docs, articles, starts, strict=True), start=1
+            ):
                 at = joiner.add(number, Part(path, doc.title, blank_before=True))
                 for page in range(pages):
                     first = (start + page - 1) // FOLIO_SHEET * FOLIO_SHEET + 1
                     joiner.stamp(at + page, opened[first].pages[start + page - first])
             with pikepdf.open(folder / "front.pdf") as first_part:
                 intents = first_part.Root.get("/OutputIntents")
-                data = joiner.finish(manifest.title, ", ".join(manifest.editors), self.lang,
-                                     first_part, intents)
+                data = joiner.finish(
+                    manifest.title, ", ".join(manifest.editors), self.lang, first_part, intents
+                )
         finally:
             for sheet in opened.values():
                 sheet.close()

@@ -41,8 +41,9 @@ class Joiner:
         self.dests: list[tuple[str, object]] = []
         self.outline: list[tuple[str, int, list[tuple[str, int]]]] = []
         if tagged:
-            self.document = self.pdf.make_indirect(Dictionary(
-                Type=Name.StructElem, S=Name.Document, K=Array()))
+            self.document = self.pdf.make_indirect(
+                Dictionary(Type=Name.StructElem, S=Name.Document, K=Array())
+            )
             self.parent_tree: list[tuple[int, object]] = []
             self.role_map = Dictionary()
 
@@ -60,8 +61,9 @@ class Joiner:
         """A blank page the size of ``like``, with its boxes (a print-ready PDF has a
         TrimBox and BleedBox on every page)."""
         box = like.mediabox
-        page = self.pdf.add_blank_page(page_size=(float(box[2]) - float(box[0]),
-                                                  float(box[3]) - float(box[1])))
+        page = self.pdf.add_blank_page(
+            page_size=(float(box[2]) - float(box[0]), float(box[3]) - float(box[1]))
+        )
         for name in ("/MediaBox", "/TrimBox", "/BleedBox"):
             if name in like.obj:
                 page.obj[name] = Array([float(v) for v in like.obj[name]])
@@ -83,8 +85,11 @@ class Joiner:
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + offset
                 action = annotation.get("/A")
-                if action is not None and action.get("/S") == Name.GoTo and \
-                        isinstance(action.get("/D"), String):
+                if (
+                    action is not None
+                    and action.get("/S") == Name.GoTo
+                    and isinstance(action.get("/D"), String)
+                ):
                     action.D = String(prefix + str(action.D))
                 if isinstance(annotation.get("/Dest"), String):
                     annotation.Dest = String(prefix + str(annotation.Dest))
@@ -106,13 +111,15 @@ class Joiner:
         form = self.pdf.copy_foreign(sheet.as_form_xobject())
         # a part's pages share one resource dictionary: this page gets its own
         resources = Dictionary(dict(page.resources.items()))
-        resources.XObject = Dictionary({**dict(resources.get("/XObject", Dictionary())
-                                                .items()), "/ImprintFolio": form})
+        resources.XObject = Dictionary(
+            {**dict(resources.get("/XObject", Dictionary()).items()), "/ImprintFolio": form}
+        )
         page.obj.Resources = resources
         # the page's own drawing may leave its coordinates changed: fence it in first
         page.contents_add(pikepdf.Stream(self.pdf, b"q\n"), prepend=True)
-        page.contents_add(pikepdf.Stream(
-            self.pdf, b"\nQ\n/Artifact BMC q /ImprintFolio Do Q EMC\n"))
+        page.contents_add(
+            pikepdf.Stream(self.pdf, b"\nQ\n/Artifact BMC q /ImprintFolio Do Q EMC\n")
+        )
 
     def _graft(self, tree: pikepdf.Object, offset: int) -> None:
         kids = tree.get("/K")
@@ -133,24 +140,37 @@ class Joiner:
     def _bookmarks(self, source: pikepdf.Pdf, first: int) -> list[tuple[str, int]]:
         found: list[tuple[str, int]] = []
         with source.open_outline() as outline:
+
             def walk(items, depth: int) -> None:
                 for item in items:
                     page = _page_index(source, item)
                     if page is not None and depth > 0:  # the part's title is its own bookmark
                         found.append((item.title, first + page))
                     walk(item.children, depth + 1)
+
             walk(outline.root, 0)
         return found
 
-    def finish(self, title: str, authors: str, lang: str, xmp_from: pikepdf.Pdf | None,
-               output_intents: pikepdf.Object | None) -> bytes:
+    def finish(
+        self,
+        title: str,
+        authors: str,
+        lang: str,
+        xmp_from: pikepdf.Pdf | None,
+        output_intents: pikepdf.Object | None,
+    ) -> bytes:
         pdf = self.pdf
         pdf.Root.Lang = String(lang)
         pdf.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
         if self.tagged:
-            root = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=self.document,
-                                                ParentTree=Dictionary(Nums=Array()),
-                                                ParentTreeNextKey=self.next_key))
+            root = pdf.make_indirect(
+                Dictionary(
+                    Type=Name.StructTreeRoot,
+                    K=self.document,
+                    ParentTree=Dictionary(Nums=Array()),
+                    ParentTreeNextKey=self.next_key,
+                )
+            )
             if len(self.role_map):
                 root.RoleMap = self.role_map
             self.document.P = root
@@ -183,8 +203,12 @@ class Joiner:
                 meta["dc:title"] = title
                 meta["dc:creator"] = [authors] if authors else []
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        pdf.save(
+            out,
+            deterministic_id=True,
+            compress_streams=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
         return out.getvalue()
 
 

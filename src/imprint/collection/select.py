@@ -26,8 +26,11 @@ def candidates(manifest: Manifest, project: Project, problems: list[str]) -> lis
     base = manifest.path.parent
     for pattern in manifest.patterns:
         if _GLOB & set(pattern):
-            matches = sorted(Path(p) for p in glob.glob(str(base / pattern), recursive=True)
-                             if Path(p).suffix.lower() in SOURCE_SUFFIXES)
+            matches = sorted(
+                Path(p)
+                for p in glob.glob(str(base / pattern), recursive=True)
+                if Path(p).suffix.lower() in SOURCE_SUFFIXES
+            )
             if not matches:
                 problems.append(f"posts.paths: {pattern!r} matches no post")
             found += matches
@@ -57,8 +60,11 @@ def _keep(manifest: Manifest) -> Callable[[Document], bool]:
     return keep
 
 
-def select(manifest: Manifest, project: Project,
-           load_all: Callable[[list[Path]], list[Document | ImprintError]]) -> list[Document]:
+def select(
+    manifest: Manifest,
+    project: Project,
+    load_all: Callable[[list[Path]], list[Document | ImprintError]],
+) -> list[Document]:
     """The collection's documents, in order; one ConfigError lists every problem.
 
     ``load_all`` normalises the candidate posts (the collection's Runner: in the
@@ -84,8 +90,9 @@ def select(manifest: Manifest, project: Project,
     for doc in chosen:
         first = owners.setdefault(doc.identifier, doc.source_path)
         if first != doc.source_path:
-            problems.append(f"posts: {first} and {doc.source_path} share the identifier "
-                            f"{doc.identifier}")
+            problems.append(
+                f"posts: {first} and {doc.source_path} share the identifier {doc.identifier}"
+            )
     if problems:
         raise ConfigError("\n".join(problems), manifest.path)
     return chosen

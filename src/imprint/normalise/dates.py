@@ -15,19 +15,39 @@ A date or time without an offset is in the project's time zone.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 
 _ISO = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:(?:[Tt]|[ \t]+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?"
-    r"[ \t]*(?P<tz>Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$")
-_SLASHED = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})"
-                      r"(?:[ \t]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$")
-_MONTHS = {name: i for i, names in enumerate(
-    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+    r"[ \t]*(?P<tz>Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_SLASHED = re.compile(
+    r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})"
+    r"(?:[ \t]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
 _DAY_MONTH = re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon>[A-Za-z]+)\.?,?\s+(?P<y>\d{4})$")
 _MONTH_DAY = re.compile(r"(?P<mon>[A-Za-z]+)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})$")
 
@@ -40,7 +60,7 @@ def _offset(text: str | None, zone: tzinfo) -> tzinfo:
     if not text:
         return zone
     if text in ("Z", "z", "UTC", "GMT"):
-        return timezone.utc
+        return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
@@ -49,8 +69,16 @@ def _offset(text: str | None, zone: tzinfo) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
-def _make(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0, us: int = 0,
-          tz: tzinfo = timezone.utc) -> datetime:
+def _make(
+    y: int,
+    m: int,
+    d: int,
+    hh: int = 0,
+    mm: int = 0,
+    ss: int = 0,
+    us: int = 0,
+    tz: tzinfo = UTC,
+) -> datetime:
     try:
         return datetime(y, m, d, hh, mm, ss, us, tzinfo=tz)
     except ValueError as exc:
@@ -69,13 +97,28 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
     if match := _ISO.match(text):
         g = match.groupdict()
         fraction = int((g["f"] or "0")[:6].ljust(6, "0"))
-        return _make(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0),
-                     int(g["M"] or 0), int(g["S"] or 0), fraction, _offset(g["tz"], zone))
+        return _make(
+            int(g["y"]),
+            int(g["m"]),
+            int(g["d"]),
+            int(g["H"] or 0),
+            int(g["M"] or 0),
+            int(g["S"] or 0),
+            fraction,
+            _offset(g["tz"], zone),
+        )
     if match := _SLASHED.match(text):
         a, b = int(match["a"]), int(match["b"])
         month, day = (b, a) if a > 12 else (a, b)
-        return _make(int(match["y"]), month, day, int(match["H"] or 0), int(match["M"] or 0),
-                     int(match["S"] or 0), tz=zone)
+        return _make(
+            int(match["y"]),
+            month,
+            day,
+            int(match["H"] or 0),
+            int(match["M"] or 0),
+            int(match["S"] or 0),
+            tz=zone,
+        )
     for pattern in (_DAY_MONTH, _MONTH_DAY):
         if match := pattern.match(text):
             month_number = _MONTHS.get(match["mon"].lower())
@@ -88,8 +131,20 @@ def parse_date(value: object, zone: tzinfo) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+_EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def display_date(moment: datetime | None, lang: str) -> str:

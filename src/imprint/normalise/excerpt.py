@@ -36,8 +36,12 @@ def outside_fences(lines: list[str]) -> list[bool]:
                 fence = match[1]
         else:
             flags.append(False)
-            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence) \
-                    and not line.strip()[len(match[1]):].strip():
+            if (
+                match
+                and match[1][0] == fence[0]
+                and len(match[1]) >= len(fence)
+                and not line.strip()[len(match[1]) :].strip()
+            ):
                 fence = None
     return flags
 
@@ -55,8 +59,11 @@ def split_at_separator(body: str, separator: str) -> tuple[str | None, str]:
         if text[index] and separator in line:
             head, _, tail = line.partition(separator)
             excerpt = "\n".join([*lines[:index], head]).strip("\n")
-            rest = [tail] + [ln for i, ln in enumerate(lines[index + 1:], start=index + 1)
-                             if not (text[i] and ln.strip() == separator)]
+            rest = [tail] + [
+                ln
+                for i, ln in enumerate(lines[index + 1 :], start=index + 1)
+                if not (text[i] and ln.strip() == separator)
+            ]
             return excerpt, "\n".join(rest)
     return None, body
 

@@ -25,7 +25,9 @@ _LABEL = r"(?:fig|tbl):[\w.:-]*\w"
 _CODE_OR_REFERENCE = re.compile(
     r"(?P<fence>^(?P<mark>`{3,}|~{3,})[^\n]*\n.*?^(?P=mark)[ \t]*$)"
     r"|(?P<code>(?P<ticks>`+).+?(?P=ticks))"
-    rf"|(?<![\w\\@])@(?P<ref>{_LABEL})", re.MULTILINE | re.DOTALL)
+    rf"|(?<![\w\\@])@(?P<ref>{_LABEL})",
+    re.MULTILINE | re.DOTALL,
+)
 _REFERENCE = re.compile(rf"@({_LABEL})")
 _CODE = {"code", "pre", "kbd", "samp", "script", "style"}
 NAMES = {"fig": "Figure", "tbl": "Table"}
@@ -33,6 +35,7 @@ NAMES = {"fig": "Figure", "tbl": "Table"}
 
 def protect_references(markdown: str) -> str:
     """Escape ``@fig:x`` and ``@tbl:x`` outside code so pandoc leaves them as text."""
+
     def swap(match: re.Match[str]) -> str:
         return f"\\@{match['ref']}" if match["ref"] else match[0]
 
@@ -85,13 +88,16 @@ def _text_slots(root: etree._Element):
         inside_code = element.tag in _CODE or any(a.tag in _CODE for a in element.iterancestors())
         if not inside_code and element.text and "@" in element.text:
             yield element, "text"
-        if element is not root and element.tail and "@" in element.tail \
-                and not any(a.tag in _CODE for a in element.iterancestors()):
+        if (
+            element is not root
+            and element.tail
+            and "@" in element.tail
+            and not any(a.tag in _CODE for a in element.iterancestors())
+        ):
             yield element, "tail"
 
 
-def link_references(trees: list[etree._Element], names: dict[str, str],
-                    source: Source) -> None:
+def link_references(trees: list[etree._Element], names: dict[str, str], source: Source) -> None:
     """Replace ``@fig:x`` / ``@tbl:x`` text with links to what they name."""
     if not _REFERENCE.search(source.body):
         return  # nothing to look for in the trees
@@ -104,13 +110,19 @@ def link_references(trees: list[etree._Element], names: dict[str, str],
                 continue
             setattr(element, slot, parts[0])
             # new nodes go after the text's owner: as first children for .text, else after
-            parent, index = (element, 0) if slot == "text" else \
-                (element.getparent(), element.getparent().index(element) + 1)
+            parent, index = (
+                (element, 0)
+                if slot == "text"
+                else (element.getparent(), element.getparent().index(element) + 1)
+            )
             for label, after in zip(parts[1::2], parts[2::2], strict=True):
                 name = names.get(label)
                 if name is None:
-                    warn(f"reference @{label}: the post has no figure or table with this "
-                         "label", source.path, locator.line(f"@{label}"))
+                    warn(
+                        f"reference @{label}: the post has no figure or table with this label",
+                        source.path,
+                        locator.line(f"@{label}"),
+                    )
                 node = _link(name, label)
                 node.tail = after
                 parent.insert(index, node)

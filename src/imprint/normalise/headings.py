@@ -75,10 +75,15 @@ def title_from_file_name(source: Source) -> str:
     """
     where = source.body_line if source.meta else 1
     if not source.body.strip():
-        raise SourceError("no title and no text: the post is empty after its front matter",
-                          source.path, where)
+        raise SourceError(
+            "no title and no text: the post is empty after its front matter", source.path, where
+        )
     words = re.split(r"[-_\s]+", slug_from_path(source.path)[0])
     title = " ".join(w[:1].upper() + w[1:] for w in words if w) or "Untitled"
-    warn(f"no title: using {title!r} from the file name; add 'title:' to the front matter "
-         "or start the post with a '# Heading'", source.path, where)
+    warn(
+        f"no title: using {title!r} from the file name; add 'title:' to the front matter "
+        "or start the post with a '# Heading'",
+        source.path,
+        where,
+    )
     return title

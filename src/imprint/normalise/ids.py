@@ -54,8 +54,7 @@ def drop_dead_fragments(roots: Sequence[etree._Element], ids: set[str]) -> list[
     for root in roots:
         for link in root.iter("a"):
             href = link.get("href") or ""
-            if href.startswith("#") and len(href) > 1 and \
-                    urllib.parse.unquote(href[1:]) not in ids:
+            if href.startswith("#") and len(href) > 1 and urllib.parse.unquote(href[1:]) not in ids:
                 del link.attrib["href"]
                 dead.append(href)
     return list(dict.fromkeys(dead))

@@ -18,8 +18,13 @@ from ..source.resources import Resolver
 from .lines import Locator
 
 
-def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path,
-                   text: str = "", first_line: int = 1) -> tuple[Resource, ...]:
+def resolve_images(
+    roots: list[etree._Element],
+    resolver: Resolver,
+    source: Path,
+    text: str = "",
+    first_line: int = 1,
+) -> tuple[Resource, ...]:
     """Resolve every ``<img>`` in ``roots``; ``text`` (the Markdown, starting on the
     file's ``first_line``) locates each warning."""
     found: dict[str, Resource] = {}
@@ -34,8 +39,9 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
             try:
                 resource = resolver.resolve(ref, source.parent)
             except ResourceError as exc:
-                warn(f"image {exc.message}; its alt text is used instead", source,
-                     locator.line(ref))
+                warn(
+                    f"image {exc.message}; its alt text is used instead", source, locator.line(ref)
+                )
                 _replace_with_alt(img)
                 continue
             found.setdefault(resource.name, resource)
@@ -48,10 +54,12 @@ def resolve_images(roots: list[etree._Element], resolver: Resolver, source: Path
 def _replace_with_alt(img: etree._Element) -> None:
     alt = (img.get("alt") or "").strip()
     figure = img.getparent()
-    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" \
-        else None
-    if caption is not None and caption.get("aria-hidden") == "true" and \
-            " ".join(caption.text_content().split()) == " ".join(alt.split()):
+    caption = figure.find("figcaption") if figure is not None and figure.tag == "figure" else None
+    if (
+        caption is not None
+        and caption.get("aria-hidden") == "true"
+        and " ".join(caption.text_content().split()) == " ".join(alt.split())
+    ):
         # pandoc repeats the alt text as a caption hidden from screen readers; with the
         # picture gone the alt text stands in for both, once and readable by everyone
         figure.remove(caption)

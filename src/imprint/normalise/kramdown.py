@@ -21,7 +21,8 @@ _CODE = frozenset({"code", "pre", "kbd", "samp", "script", "style"})
 
 def _in_code(element: etree._Element | None) -> bool:
     return element is not None and (
-        element.tag in _CODE or any(a.tag in _CODE for a in element.iterancestors()))
+        element.tag in _CODE or any(a.tag in _CODE for a in element.iterancestors())
+    )
 
 
 def drop_attribute_lists(root: etree._Element) -> None:
@@ -34,8 +35,12 @@ def drop_attribute_lists(root: etree._Element) -> None:
             element.text = _ATTRIBUTE_LIST.sub("", element.text)
             if element.tag == "p" and not element.text.strip() and not len(element):
                 emptied.append(element)
-        if element is not root and element.tail and "{:" in element.tail \
-                and not _in_code(element.getparent()):
+        if (
+            element is not root
+            and element.tail
+            and "{:" in element.tail
+            and not _in_code(element.getparent())
+        ):
             element.tail = _ATTRIBUTE_LIST.sub("", element.tail)
     for paragraph in emptied:
         paragraph.getparent().remove(paragraph)

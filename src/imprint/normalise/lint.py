@@ -29,24 +29,44 @@ def lint(doc: Document, source: Source) -> None:
             if alt is None or not alt.group(1).strip():
                 src = re.search(r'\bsrc="([^"]*)"', tag)
                 origin = origins.get(src.group(1), src.group(1)) if src else ""
-                warn(f"lint: image {origin or '(no source)'} has no alt text; describe it "
-                     "for readers who cannot see it", source.path, _line_of(origin, source),
-                     code="lint")
+                warn(
+                    f"lint: image {origin or '(no source)'} has no alt text; describe it "
+                    "for readers who cannot see it",
+                    source.path,
+                    _line_of(origin, source),
+                    code="lint",
+                )
     if doc.image is not None and not doc.image_alt:
-        warn("lint: the cover image has no alt text (add image_alt:)", source.path,
-             source.line_of("image"), code="lint")
+        warn(
+            "lint: the cover image has no alt text (add image_alt:)",
+            source.path,
+            source.line_of("image"),
+            code="lint",
+        )
     for author in doc.authors:
         if not author.bio_html:
-            warn(f"lint: no bio for {author.name} (end the post with a bold-name bio, add "
-                 "bio: to the front matter, or add the author to _authors.yml)", source.path,
-                 source.line_of("author") or source.line_of("authors"), code="lint")
+            warn(
+                f"lint: no bio for {author.name} (end the post with a bold-name bio, add "
+                "bio: to the front matter, or add the author to _authors.yml)",
+                source.path,
+                source.line_of("author") or source.line_of("authors"),
+                code="lint",
+            )
     if not doc.description:
-        warn("lint: no description: add one for metadata and search results", source.path,
-             1 if source.meta else None, code="lint")
+        warn(
+            "lint: no description: add one for metadata and search results",
+            source.path,
+            1 if source.meta else None,
+            code="lint",
+        )
     previous = 1
     for heading in doc.headings:
         if heading.level > previous + 1:
-            warn(f"lint: heading '{heading.text[:60]}' skips from level {previous} to "
-                 f"{heading.level}", source.path, _line_of(heading.text[:30], source),
-                 code="lint")
+            warn(
+                f"lint: heading '{heading.text[:60]}' skips from level {previous} to "
+                f"{heading.level}",
+                source.path,
+                _line_of(heading.text[:30], source),
+                code="lint",
+            )
         previous = heading.level

@@ -45,8 +45,15 @@ def draw(tex: str, display: bool) -> Formula:
         raise ValueError("no drawing")
     _, top, width, height = (float(v) for v in box.groups())
     digest = hashlib.sha256(f"{display}|{tex}".encode()).hexdigest()[:16]
-    return Formula(tex=tex, display=display, name=f"math/{digest}.svg", svg=svg.encode(),
-                   width=width / SIZE, height=height / SIZE, depth=(height + top) / SIZE)
+    return Formula(
+        tex=tex,
+        display=display,
+        name=f"math/{digest}.svg",
+        svg=svg.encode(),
+        width=width / SIZE,
+        height=height / SIZE,
+        depth=(height + top) / SIZE,
+    )
 
 
 def _show_as_tex(element: etree._Element, tex: str, display: bool) -> None:
@@ -68,8 +75,11 @@ def prepare_math(trees: list[etree._Element], source: Source) -> tuple[Formula, 
             # pandoc could not read the TeX: it left the source, dollars and all
             tex = (span.text_content() or "").strip().strip("$").strip()
             display = "display" in (span.get("class") or "").split()
-            warn(f"formula cannot be converted; its TeX is shown instead: {_short(tex)}",
-                 source.path, locator.line(tex))
+            warn(
+                f"formula cannot be converted; its TeX is shown instead: {_short(tex)}",
+                source.path,
+                locator.line(tex),
+            )
             _show_as_tex(span, tex, display)
         for math in list(tree.iter("math")):
             tex = tex_of(math)
@@ -79,10 +89,14 @@ def prepare_math(trees: list[etree._Element], source: Source) -> tuple[Formula, 
                 continue
             try:
                 drawn[key] = draw(tex, display)
-            except Exception as exc:  # noqa: BLE001 - ziamath raises many kinds
+            except Exception as exc:
                 detail = str(exc) or type(exc).__name__
-                warn(f"formula cannot be drawn for print ({detail}); the PDF shows its TeX: "
-                     f"{_short(tex)}", source.path, locator.line(tex))
+                warn(
+                    f"formula cannot be drawn for print ({detail}); the PDF shows its TeX: "
+                    f"{_short(tex)}",
+                    source.path,
+                    locator.line(tex),
+                )
                 drawn[key] = Formula(tex=tex, display=display)
     return tuple(drawn.values())
 

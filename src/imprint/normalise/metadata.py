@@ -91,8 +91,14 @@ def clean_slug(text: str) -> str:
     while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
         slug = slug[:-1]
     slug = slug.strip("-")
-    if slug.upper() in {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)),
-                        *(f"LPT{i}" for i in range(10))}:
+    if slug.upper() in {
+        "CON",
+        "PRN",
+        "AUX",
+        "NUL",
+        *(f"COM{i}" for i in range(10)),
+        *(f"LPT{i}" for i in range(10)),
+    }:
         slug = f"{slug}-post"
     return slug
 
@@ -113,8 +119,9 @@ class _Reader:
             return values.text(value)
         except values.FieldError as exc:
             if required:
-                raise SourceError(f"{key}: {exc}", self.source.path,
-                                  self.source.line_of(key or "")) from None
+                raise SourceError(
+                    f"{key}: {exc}", self.source.path, self.source.line_of(key or "")
+                ) from None
             warn(f"{key}: {exc}; ignored", self.source.path, self.source.line_of(key or ""))
             return None
 
@@ -134,8 +141,11 @@ class _Reader:
         try:
             return values.flag(self.meta.get(key), default)
         except values.FieldError as exc:
-            warn(f"{key}: {exc}; using {str(default).lower()}", self.source.path,
-                 self.source.line_of(key))
+            warn(
+                f"{key}: {exc}; using {str(default).lower()}",
+                self.source.path,
+                self.source.line_of(key),
+            )
             return default
 
 
@@ -152,8 +162,11 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         try:
             moment = parse_date(date_value, settings.zone)
         except DateError as exc:
-            raise SourceError(f"{date_key or 'date'}: {str(date_value)!r} is not a date ({exc})",
-                              source.path, source.line_of(date_key or "")) from None
+            raise SourceError(
+                f"{date_key or 'date'}: {str(date_value)!r} is not a date ({exc})",
+                source.path,
+                source.line_of(date_key or ""),
+            ) from None
 
     modified_key, modified_value = r.raw("modified")
     modified = None
@@ -161,13 +174,19 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         try:
             modified = parse_date(modified_value, settings.zone)
         except DateError as exc:
-            warn(f"{modified_key}: {str(modified_value)!r} is not a date ({exc}); ignored",
-                 source.path, source.line_of(modified_key or ""))
+            warn(
+                f"{modified_key}: {str(modified_value)!r} is not a date ({exc}); ignored",
+                source.path,
+                source.line_of(modified_key or ""),
+            )
 
     lang = (r.text("lang") or settings.lang).replace("_", "-")
     if not _LANG.match(lang):
-        warn(f"lang: {lang!r} is not a BCP 47 language tag; using {settings.lang}",
-             source.path, source.line_of("lang"))
+        warn(
+            f"lang: {lang!r} is not a BCP 47 language tag; using {settings.lang}",
+            source.path,
+            source.line_of("lang"),
+        )
         lang = settings.lang
 
     identifier = r.text("identifier")
@@ -184,8 +203,11 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
     image = r.text("image")
     header = source.meta.get("header")
     if image is None and isinstance(header, dict):  # minimal-mistakes: header: {image: ...}
-        image = values.text(header.get("image") or header.get("teaser")) if not isinstance(
-            header.get("image"), list | dict) else None
+        image = (
+            values.text(header.get("image") or header.get("teaser"))
+            if not isinstance(header.get("image"), list | dict)
+            else None
+        )
 
     return Fields(
         slug=slug,
@@ -232,6 +254,7 @@ def title_block(body: str) -> tuple[dict[str, Any], str]:
     meta: dict[str, Any] = {}
     for key, value in zip(("title", "author", "date"), fields, strict=False):
         if value:
-            meta[key] = [a.strip() for a in value.split(";") if a.strip()] \
-                if key == "author" else value
+            meta[key] = (
+                [a.strip() for a in value.split(";") if a.strip()] if key == "author" else value
+            )
     return meta, "\n".join(lines[index:])

@@ -31,33 +31,169 @@ from ..diagnostics import warn
 from .lines import Locator
 
 # HTML5 only: obsolete tags are renamed by modernise() first, or lose their tag here.
-TAGS = frozenset({
-    "a", "abbr", "address", "article", "aside", "b", "bdi", "bdo", "blockquote", "br",
-    "caption", "cite", "code", "col", "colgroup", "dd", "del", "details", "dfn", "div", "dl",
-    "dt", "em", "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-    "hgroup", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "rp", "rt",
-    "ruby", "s", "samp", "section", "small", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var", "wbr",
-})
+TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "address",
+        "article",
+        "aside",
+        "b",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "section",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "tr",
+        "u",
+        "ul",
+        "var",
+        "wbr",
+    }
+)
 # Presentation MathML as pandoc writes it from TeX, with the TeX kept as an annotation.
-MATHML_TAGS = frozenset({
-    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace",
-    "mfrac", "msqrt", "mroot", "msub", "msup", "msubsup", "munder", "mover", "munderover",
-    "mmultiscripts", "mprescripts", "none", "mtable", "mtr", "mtd", "mstyle", "mpadded",
-    "mphantom", "menclose", "merror",
-})
+MATHML_TAGS = frozenset(
+    {
+        "math",
+        "semantics",
+        "annotation",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "msub",
+        "msup",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mstyle",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "merror",
+    }
+)
 MATHML_ATTRIBUTES = {
-    "display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder",
-    "form", "largeop", "movablelimits", "lspace", "rspace", "minsize", "maxsize",
-    "symmetric", "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines",
-    "rowlines", "frame", "linethickness", "scriptlevel", "displaystyle", "encoding",
-    "notation", "width", "height", "depth", "voffset",
+    "display",
+    "mathvariant",
+    "stretchy",
+    "fence",
+    "separator",
+    "accent",
+    "accentunder",
+    "form",
+    "largeop",
+    "movablelimits",
+    "lspace",
+    "rspace",
+    "minsize",
+    "maxsize",
+    "symmetric",
+    "columnalign",
+    "rowalign",
+    "columnspacing",
+    "rowspacing",
+    "columnlines",
+    "rowlines",
+    "frame",
+    "linethickness",
+    "scriptlevel",
+    "displaystyle",
+    "encoding",
+    "notation",
+    "width",
+    "height",
+    "depth",
+    "voffset",
 }
 # Removed with everything inside them: their content is code, or not text a reader sees.
-DROPPED_WITH_CONTENT = frozenset({
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-    "noembed", "noframes", "template", "textarea", "select", "svg", "title", "head",
-})
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "noscript",
+        "noembed",
+        "noframes",
+        "template",
+        "textarea",
+        "select",
+        "svg",
+        "title",
+        "head",
+    }
+)
 _GLOBAL = {"id", "class", "title", "lang", "dir", "role", "aria-hidden", "aria-label"}
 ATTRIBUTES: dict[str, set[str]] = {
     "*": _GLOBAL,
@@ -78,24 +214,75 @@ ATTRIBUTES: dict[str, set[str]] = {
 URL_SCHEMES = {"http", "https", "mailto", "tel", "data"}  # data: only for images, see below
 
 # Roles pandoc writes, and the few a post's HTML may sensibly carry.
-ROLES = frozenset({
-    "doc-noteref", "doc-backlink", "doc-endnotes", "doc-footnote", "doc-abstract",
-    "doc-pullquote", "doc-epigraph", "doc-example", "doc-tip", "doc-notice", "doc-credit",
-    "doc-subtitle", "doc-bibliography", "doc-biblioref", "doc-glossary", "doc-glossref",
-    "note", "presentation", "none", "img", "figure", "region", "complementary", "group",
-})
-_STYLE_KEPT = re.compile(r"^(?:text-align:\s*(?:left|right|center|justify)"
-                         r"|width:\s*\d{1,3}(?:\.\d+)?%)$", re.I)
+ROLES = frozenset(
+    {
+        "doc-noteref",
+        "doc-backlink",
+        "doc-endnotes",
+        "doc-footnote",
+        "doc-abstract",
+        "doc-pullquote",
+        "doc-epigraph",
+        "doc-example",
+        "doc-tip",
+        "doc-notice",
+        "doc-credit",
+        "doc-subtitle",
+        "doc-bibliography",
+        "doc-biblioref",
+        "doc-glossary",
+        "doc-glossref",
+        "note",
+        "presentation",
+        "none",
+        "img",
+        "figure",
+        "region",
+        "complementary",
+        "group",
+    }
+)
+_STYLE_KEPT = re.compile(
+    r"^(?:text-align:\s*(?:left|right|center|justify)"
+    r"|width:\s*\d{1,3}(?:\.\d+)?%)$",
+    re.I,
+)
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _OL_TYPES = {"1", "a", "A", "i", "I"}
 
 # Attributes whose value makes a reader or renderer fetch something.
-_FETCHING = ("src", "href", "data", "poster", "srcset", "background", "action", "formaction",
-             "codebase", "manifest", "longdesc", "lowsrc", "dynsrc", "icon", "xlink:href")
+_FETCHING = (
+    "src",
+    "href",
+    "data",
+    "poster",
+    "srcset",
+    "background",
+    "action",
+    "formaction",
+    "codebase",
+    "manifest",
+    "longdesc",
+    "lowsrc",
+    "dynsrc",
+    "icon",
+    "xlink:href",
+)
 _CSS_REFERENCE = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)|@import\s+(['\"])(.*?)\3", re.I | re.S)
 # Removals worth telling the author about (the rest is markup that had no effect).
-_REPORTED_TAGS = DROPPED_WITH_CONTENT | {"form", "input", "button", "link", "meta", "base",
-                                         "video", "audio", "source", "track", "canvas"}
+_REPORTED_TAGS = DROPPED_WITH_CONTENT | {
+    "form",
+    "input",
+    "button",
+    "link",
+    "meta",
+    "base",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "canvas",
+}
 
 
 def _keep(tag: str, attribute: str, value: str) -> str | None:
@@ -106,8 +293,11 @@ def _keep(tag: str, attribute: str, value: str) -> str | None:
         return "; ".join(kept) + ";" if kept else None
     if attribute in ("href", "src") and value.lower().startswith("data:"):
         # a data: image is an image; any other data: URL is a page in disguise
-        return value if tag == "img" and attribute == "src" and \
-            value[5:].lower().startswith("image/") else None
+        return (
+            value
+            if tag == "img" and attribute == "src" and value[5:].lower().startswith("image/")
+            else None
+        )
     if attribute == "href" and "\\" in value:
         # a backslash is no URL character: CommonMark percent-encodes it, as browsers do
         return value.replace("\\", "%5C")
@@ -151,11 +341,16 @@ def clean(html: str) -> str:
     """The allow-listed subset of an HTML fragment."""
     if not html:
         return html
-    return nh3.clean(html, tags=set(TAGS | MATHML_TAGS),
-                     clean_content_tags=set(DROPPED_WITH_CONTENT),
-                     attributes={k: set(v) for k, v in ATTRIBUTES.items()},
-                     attribute_filter=_keep, strip_comments=True, link_rel=None,
-                     url_schemes=set(URL_SCHEMES))
+    return nh3.clean(
+        html,
+        tags=set(TAGS | MATHML_TAGS),
+        clean_content_tags=set(DROPPED_WITH_CONTENT),
+        attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+        attribute_filter=_keep,
+        strip_comments=True,
+        link_rel=None,
+        url_schemes=set(URL_SCHEMES),
+    )
 
 
 class Survey:
@@ -198,8 +393,9 @@ class Survey:
 
     def report(self) -> None:
         if self.removed:
-            listed = ", ".join(f"{what} ×{n}" if n > 1 else what
-                               for what, n in sorted(self.removed.items()))
+            listed = ", ".join(
+                f"{what} ×{n}" if n > 1 else what for what, n in sorted(self.removed.items())
+            )
             warn(f"raw HTML: removed {listed} (not allowed in posts)", self.path)
 
     def _reference(self, tag: str, name: str, value: str, allowed: bool) -> bool:
@@ -210,16 +406,23 @@ class Survey:
         if scheme in ("javascript", "vbscript"):
             self.removed[f"{scheme}: URL"] += 1
             return False
-        kept = allowed and name in ATTRIBUTES.get(tag, ()) | _GLOBAL \
-            and _keep(tag, name, value) is not None and (not scheme or scheme in URL_SCHEMES)
+        kept = (
+            allowed
+            and name in ATTRIBUTES.get(tag, ()) | _GLOBAL
+            and _keep(tag, name, value) is not None
+            and (not scheme or scheme in URL_SCHEMES)
+        )
         if kept:
             return False
         if tag == "a" and name == "href":  # a link loads nothing by itself; it just goes
             self.removed[f"{scheme}: link" if scheme else "link"] += 1
             return False
-        warn(f"raw HTML <{tag} {name}=\"{_short(value)}\"> removed: a post may not make "
-             "its reader load other files", self.path,
-             self.locator.line(f'{name}="{value}"', f"{name}='{value}'", value))
+        warn(
+            f'raw HTML <{tag} {name}="{_short(value)}"> removed: a post may not make '
+            "its reader load other files",
+            self.path,
+            self.locator.line(f'{name}="{value}"', f"{name}='{value}'", value),
+        )
         return True
 
     def _css_references(self, css: str, where: str) -> bool:
@@ -228,9 +431,12 @@ class Survey:
         for match in _CSS_REFERENCE.finditer(css):
             target = (match.group(2) or match.group(4) or "").strip()
             if target and not target.startswith("#"):
-                warn(f"CSS url({_short(target)}) in {where} removed: a post may not make "
-                     "its reader load other files", self.path,
-                     self.locator.line(match.group(0), target))
+                warn(
+                    f"CSS url({_short(target)}) in {where} removed: a post may not make "
+                    "its reader load other files",
+                    self.path,
+                    self.locator.line(match.group(0), target),
+                )
                 told = True
         return told
 

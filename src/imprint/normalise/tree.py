@@ -10,9 +10,34 @@ from lxml import etree
 from ..errors import SourceError
 from ..source.characters import strip_control
 
-BLOCK_TAGS = frozenset({"p", "div", "section", "aside", "figure", "blockquote", "pre", "ul",
-                        "ol", "dl", "table", "hr", "h1", "h2", "h3", "h4", "h5", "h6",
-                        "details", "header", "footer", "nav", "article", "main"})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "aside",
+        "figure",
+        "blockquote",
+        "pre",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "hr",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "details",
+        "header",
+        "footer",
+        "nav",
+        "article",
+        "main",
+    }
+)
 
 
 MAX_DEPTH = 64  # element nesting renderers are given; WeasyPrint recurses per level

@@ -76,14 +76,19 @@ class RenderContext:
             if isinstance(value, Brand):
                 parts[item.name] = value.fingerprint()
             elif isinstance(value, Path):
-                parts[item.name] = (tree_digest(value) if value.is_dir() else
-                                    file_digest(value) if value.is_file() else "absent")
+                parts[item.name] = (
+                    tree_digest(value)
+                    if value.is_dir()
+                    else file_digest(value)
+                    if value.is_file()
+                    else "absent"
+                )
             else:
                 parts[item.name] = json.dumps(value, sort_keys=True, default=repr)
         return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
     def moment(self, doc: Document) -> datetime:
-        """"Now" for an output: SOURCE_DATE_EPOCH, else the post's own date.
+        """ "Now" for an output: SOURCE_DATE_EPOCH, else the post's own date.
 
         Outputs record a build time (PDF dates, EPUB dcterms:modified, DOCX
         core properties, zip entries); using a fixed one makes two builds of
@@ -94,8 +99,14 @@ class RenderContext:
         return doc.date.astimezone(UTC) if doc.date else EPOCH_FALLBACK
 
     def template(self, name: str, **context: object) -> str:
-        return render_template(self.templates, name, self.user_cache_dir, version=__version__,
-                               brand=self.brand, **context)
+        return render_template(
+            self.templates,
+            name,
+            self.user_cache_dir,
+            version=__version__,
+            brand=self.brand,
+            **context,
+        )
 
 
 class Renderer(Protocol):

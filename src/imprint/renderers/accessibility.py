@@ -76,8 +76,12 @@ def epub_properties(found: Audit, extra_images: int = 0) -> list[tuple[str, str]
         props.append(("schema:accessModeSufficient", "textual,visual"))
     if not visual or found.all_images_described:
         props.append(("schema:accessModeSufficient", "textual"))
-    features = ["tableOfContents", "readingOrder", "structuralNavigation",
-                "displayTransformability"]
+    features = [
+        "tableOfContents",
+        "readingOrder",
+        "structuralNavigation",
+        "displayTransformability",
+    ]
     if found.images and found.all_images_described:
         features.append("alternativeText")
     props += [("schema:accessibilityFeature", f) for f in features]
@@ -89,8 +93,7 @@ def epub_properties(found: Audit, extra_images: int = 0) -> list[tuple[str, str]
 
 
 def summary(found: Audit, visual: bool) -> str:
-    parts = ["Reflowable text with a navigable table of contents and headings in "
-             "reading order."]
+    parts = ["Reflowable text with a navigable table of contents and headings in reading order."]
     if visual and found.all_images_described:
         parts.append("Every image has a text alternative.")
     elif found.images_without_alt:

@@ -34,9 +34,18 @@ from .zips import normalise_zip
 CORE = "docProps/core.xml"
 
 
-def core_xml(title: str, creators: Sequence[str], created: datetime, modified: datetime, *,
-             subject: str = "", keywords: Sequence[str] = (), description: str = "",
-             lang: str = "", identifier: str = "") -> bytes:
+def core_xml(
+    title: str,
+    creators: Sequence[str],
+    created: datetime,
+    modified: datetime,
+    *,
+    subject: str = "",
+    keywords: Sequence[str] = (),
+    description: str = "",
+    lang: str = "",
+    identifier: str = "",
+) -> bytes:
     """``docProps/core.xml``: written by imprint so every date is the post's own."""
     fields = [
         ("dc:title", title),
@@ -50,30 +59,45 @@ def core_xml(title: str, creators: Sequence[str], created: datetime, modified: d
     ]
     parts = [f"<{tag}>{escape(value)}</{tag}>" for tag, value in fields if value]
     parts.append(f'<dcterms:created xsi:type="dcterms:W3CDTF">{w3c(created)}</dcterms:created>')
-    parts.append(f'<dcterms:modified xsi:type="dcterms:W3CDTF">{w3c(modified)}'
-                 "</dcterms:modified>")
+    parts.append(f'<dcterms:modified xsi:type="dcterms:W3CDTF">{w3c(modified)}</dcterms:modified>')
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<cp:coreProperties '
+        "<cp:coreProperties "
         'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        + "".join(parts) + "</cp:coreProperties>").encode("utf-8")
+        + "".join(parts)
+        + "</cp:coreProperties>"
+    ).encode("utf-8")
 
 
 def core_properties(doc: Document, ctx: RenderContext) -> bytes:
-    return core_xml(doc.title, doc.author_names, doc.date or ctx.moment(doc), ctx.moment(doc),
-                    subject=doc.description or "", keywords=doc.tags + doc.categories,
-                    description=plain_excerpt(doc), lang=doc.lang, identifier=doc.identifier)
+    return core_xml(
+        doc.title,
+        doc.author_names,
+        doc.date or ctx.moment(doc),
+        ctx.moment(doc),
+        subject=doc.description or "",
+        keywords=doc.tags + doc.categories,
+        description=plain_excerpt(doc),
+        lang=doc.lang,
+        identifier=doc.identifier,
+    )
 
 
-def pandoc_docx(html: str, reference: Path, lang: str, shift: int = 0,
-                timeout: float = 120.0) -> bytes:
+def pandoc_docx(
+    html: str, reference: Path, lang: str, shift: int = 0, timeout: float = 120.0
+) -> bytes:
     """pandoc's Word writer over an HTML page, styled by a reference document (by the
     resident pandoc: see pandoc_worker.lua, job "docx")."""
-    args = ["--from=html", "--to=docx", f"--reference-doc={reference}",
-            f"--metadata=lang:{lang}", "--output=-"]
+    args = [
+        "--from=html",
+        "--to=docx",
+        f"--reference-doc={reference}",
+        f"--metadata=lang:{lang}",
+        "--output=-",
+    ]
     if shift:
         args.append(f"--shift-heading-level-by={shift}")
     request = {"job": "docx", "reference": str(reference), "lang": lang, "shift": shift}
@@ -112,10 +136,10 @@ class DocxRenderer:
     name: ClassVar[str] = "docx"
     suffix: ClassVar[str] = ".docx"
     media_type: ClassVar[str] = (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         reference = reference_path(ctx.brand, ctx.cache_dir)
-        data = pandoc_docx(docx_page(doc, ctx), reference, doc.lang, shift=-1,
-                           timeout=ctx.timeout)
+        data = pandoc_docx(docx_page(doc, ctx), reference, doc.lang, shift=-1, timeout=ctx.timeout)
         return normalise_zip(data, ctx.moment(doc), replace={CORE: core_properties(doc, ctx)})

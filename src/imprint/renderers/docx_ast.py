@@ -30,11 +30,25 @@ class Unsupported(Exception):
 _WORDS = re.compile(r"[ \t\r\n]+|[^ \t\r\n]+")  # pandoc splits text at ASCII white space
 _SPACE = re.compile(r"[ \t\r\n]+")
 _URI_ESCAPED = re.compile(r"[\s<>|\"{}\[\]^`]")  # characters pandoc escapes in a URL
-_ORDER_TYPES = {"1": "Decimal", "a": "LowerAlpha", "A": "UpperAlpha", "i": "LowerRoman",
-                "I": "UpperRoman"}
+_ORDER_TYPES = {
+    "1": "Decimal",
+    "a": "LowerAlpha",
+    "A": "UpperAlpha",
+    "i": "LowerRoman",
+    "I": "UpperRoman",
+}
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
-_WRAPPERS = {"em": "Emph", "i": "Emph", "strong": "Strong", "b": "Strong", "sup": "Superscript",
-             "sub": "Subscript", "s": "Strikeout", "del": "Strikeout", "strike": "Strikeout"}
+_WRAPPERS = {
+    "em": "Emph",
+    "i": "Emph",
+    "strong": "Strong",
+    "b": "Strong",
+    "sup": "Superscript",
+    "sub": "Subscript",
+    "s": "Strikeout",
+    "del": "Strikeout",
+    "strike": "Strikeout",
+}
 _SPACES = ("Space", "SoftBreak")
 MAX_DEPTH = 64  # elements nested deeper than this are left to pandoc
 
@@ -55,8 +69,7 @@ def page_json(page: str) -> str | None:
         blocks = _fix_plains(_blocks(body), in_list=False)
     except (Unsupported, ValueError):
         return None
-    return json.dumps({"meta": meta, "blocks": blocks}, ensure_ascii=False,
-                      separators=(",", ":"))
+    return json.dumps({"meta": meta, "blocks": blocks}, ensure_ascii=False, separators=(",", ":"))
 
 
 def _deeper_than(element: Any, depth: int) -> bool:
@@ -79,11 +92,21 @@ def _add(out: list[Inline], item: Inline) -> None:
         pass
     elif pair in (("Space", "SoftBreak"), ("SoftBreak", "Space"), ("SoftBreak", "SoftBreak")):
         out[-1] = {"t": "SoftBreak"}
-    elif pair in (("Space", "LineBreak"), ("LineBreak", "Space"), ("SoftBreak", "LineBreak"),
-                  ("LineBreak", "SoftBreak")):
+    elif pair in (
+        ("Space", "LineBreak"),
+        ("LineBreak", "Space"),
+        ("SoftBreak", "LineBreak"),
+        ("LineBreak", "SoftBreak"),
+    ):
         out[-1] = {"t": "LineBreak"}
-    elif last["t"] == kind and kind in ("Emph", "Strong", "Superscript", "Subscript",
-                                        "Strikeout", "Underline"):
+    elif last["t"] == kind and kind in (
+        "Emph",
+        "Strong",
+        "Superscript",
+        "Subscript",
+        "Strikeout",
+        "Underline",
+    ):
         out[-1] = {"t": kind, "c": last["c"] + item["c"]}  # plain list append inside
     else:
         out.append(item)
@@ -101,8 +124,12 @@ _SPACE_ITEM, _SOFT_ITEM = {"t": "Space"}, {"t": "SoftBreak"}  # never changed in
 def _text(text: str | None) -> list[Inline]:
     """pandoc's inlines of a text: words, and spaces between them (a soft break where
     the space holds a newline). The pieces alternate, so none need joining."""
-    return [(_SOFT_ITEM if "\n" in piece else _SPACE_ITEM) if piece[0] in " \t\r\n"
-            else {"t": "Str", "c": piece} for piece in _WORDS.findall(text or "")]
+    return [
+        (_SOFT_ITEM if "\n" in piece else _SPACE_ITEM)
+        if piece[0] in " \t\r\n"
+        else {"t": "Str", "c": piece}
+        for piece in _WORDS.findall(text or "")
+    ]
 
 
 def _trim(items: list[Inline]) -> list[Inline]:
@@ -162,13 +189,18 @@ def _inline(element: Any) -> list[Inline]:
         return _extract_spaces(_inlines(element), lambda inner: {"t": kind, "c": inner})
     if tag == "a":
         href = element.get("href")
-        if href is None or _URI_ESCAPED.search(href) or "footnote" in element.get("class", "") \
-                or element.get("role", "").startswith("doc-"):
+        if (
+            href is None
+            or _URI_ESCAPED.search(href)
+            or "footnote" in element.get("class", "")
+            or element.get("role", "").startswith("doc-")
+        ):
             raise Unsupported("a")
         attr = _attr((k, v) for k, v in element.attrib.items() if k not in ("href", "title"))
         target = [href, element.get("title", "")]
-        return _extract_spaces(_inlines(element),
-                               lambda inner: {"t": "Link", "c": [attr, inner, target]})
+        return _extract_spaces(
+            _inlines(element), lambda inner: {"t": "Link", "c": [attr, inner, target]}
+        )
     if tag == "span":
         attr = _attr(element.attrib.items())
         if "smallcaps" in attr[1]:
@@ -231,9 +263,11 @@ def _block(element: lxml.html.HtmlElement) -> Block | None:
         return {"t": "Header", "c": [_HEADINGS[tag], attr, _trim(_inlines(element))]}
     if tag == "div":
         attr = _attr(element.attrib.items())
-        if attr[0] in ("footnotes", "refs") or any(
-                c in ("footnotes", "line-block", "section") for c in attr[1]) or any(
-                k == "role" for k, _ in attr[2]):
+        if (
+            attr[0] in ("footnotes", "refs")
+            or any(c in ("footnotes", "line-block", "section") for c in attr[1])
+            or any(k == "role" for k, _ in attr[2])
+        ):
             raise Unsupported("div")
         return {"t": "Div", "c": [attr, _blocks(element)]}
     if tag == "blockquote":
@@ -254,8 +288,10 @@ def _block(element: lxml.html.HtmlElement) -> Block | None:
         start = element.get("start", "1")
         if not start.isdigit():
             raise Unsupported("ol start")
-        return {"t": "OrderedList",
-                "c": [[int(start), {"t": style}, {"t": "DefaultDelim"}], _items(element)]}
+        return {
+            "t": "OrderedList",
+            "c": [[int(start), {"t": style}, {"t": "DefaultDelim"}], _items(element)],
+        }
     raise Unsupported(tag)
 
 
@@ -299,8 +335,10 @@ def _meta(root: lxml.html.HtmlElement, head: lxml.html.HtmlElement) -> dict[str,
             value = {"t": "MetaInlines", "c": _text(child.get("content", ""))}
             if name in meta:
                 known = meta[name]
-                meta[name] = {"t": "MetaList", "c": (known["c"] if known["t"] == "MetaList"
-                                                     else [known]) + [value]}
+                meta[name] = {
+                    "t": "MetaList",
+                    "c": (known["c"] if known["t"] == "MetaList" else [known]) + [value],
+                }
             else:
                 meta[name] = value
         elif isinstance(child.tag, str):

@@ -43,8 +43,9 @@ def toc_for(doc: Document, href: str, label: str | None = None) -> list:
     """The nav entries for one article: its title (or ``label``), with its top-level
     sections under it."""
     label = label or doc.title
-    sections = [epub.Link(f"{href}#{h.id}", h.text, f"{href}-{h.id}")
-                for h in doc.headings if h.level == 2]
+    sections = [
+        epub.Link(f"{href}#{h.id}", h.text, f"{href}-{h.id}") for h in doc.headings if h.level == 2
+    ]
     if not sections:
         return [epub.Link(href, label, href)]
     return [(epub.Section(label, href), sections)]
@@ -84,11 +85,14 @@ def epub_body(html: str) -> str:
 def chapter_for(doc: Document, file_name: str, content: str) -> epub.EpubHtml:
     """One article's content document. MathML in it is put in the MathML namespace and
     declared in the manifest (the ``mathml`` property)."""
-    chapter = epub.EpubHtml(title=doc.title, file_name=file_name, lang=doc.lang,
-                            direction=doc.dir if doc.dir == "rtl" else None)
+    chapter = epub.EpubHtml(
+        title=doc.title,
+        file_name=file_name,
+        lang=doc.lang,
+        direction=doc.dir if doc.dir == "rtl" else None,
+    )
     if "<math" in content:
-        content = re.sub(r"<math(?![^>]*\bxmlns=)(?=[\s>])", f'<math xmlns="{MATHML_NS}"',
-                         content)
+        content = re.sub(r"<math(?![^>]*\bxmlns=)(?=[\s>])", f'<math xmlns="{MATHML_NS}"', content)
         chapter.properties.append("mathml")
     chapter.content = content
     return chapter
@@ -97,10 +101,12 @@ def chapter_for(doc: Document, file_name: str, content: str) -> epub.EpubHtml:
 def for_epub(doc: Document) -> Document:
     """The document with every fragment a chapter shows made fit by :func:`epub_body`:
     the excerpt and bios may carry site links and note references too."""
-    return replace(doc, excerpt_html=epub_body(doc.excerpt_html),
-                   body_html=epub_body(doc.body_html),
-                   authors=tuple(replace(a, bio_html=epub_body(a.bio_html))
-                                 for a in doc.authors))
+    return replace(
+        doc,
+        excerpt_html=epub_body(doc.excerpt_html),
+        body_html=epub_body(doc.body_html),
+        authors=tuple(replace(a, bio_html=epub_body(a.bio_html)) for a in doc.authors),
+    )
 
 
 def _serialise(root) -> str:
@@ -108,8 +114,9 @@ def _serialise(root) -> str:
     return (root.text or "") + "".join(parts)
 
 
-def new_book(identifier: str, title: str, lang: str, direction: str, brand: Brand,
-             rights: str | None = None) -> epub.EpubBook:
+def new_book(
+    identifier: str, title: str, lang: str, direction: str, brand: Brand, rights: str | None = None
+) -> epub.EpubBook:
     book = epub.EpubBook()
     book.set_identifier(identifier)
     book.set_title(title)
@@ -132,12 +139,18 @@ def add_fonts_and_css(book: epub.EpubBook, brand: Brand, html: str) -> epub.Epub
     kit = FontKit(brand, user_cache_dir())
     faces = faces_for(html)
     for face in faces:
-        book.add_item(epub.EpubItem(uid=f"font-{face.key}", file_name=_font_path(kit, face),
-                                    media_type="font/woff2", content=kit.data(face)))
-    css_text = kit.css(faces, lambda face: "../" + _font_path(kit, face)) + \
-        brand.stylesheet("epub")
-    css = epub.EpubItem(uid="style", file_name=STYLESHEET, media_type="text/css",
-                        content=css_text.encode("utf-8"))
+        book.add_item(
+            epub.EpubItem(
+                uid=f"font-{face.key}",
+                file_name=_font_path(kit, face),
+                media_type="font/woff2",
+                content=kit.data(face),
+            )
+        )
+    css_text = kit.css(faces, lambda face: "../" + _font_path(kit, face)) + brand.stylesheet("epub")
+    css = epub.EpubItem(
+        uid="style", file_name=STYLESHEET, media_type="text/css", content=css_text.encode("utf-8")
+    )
     book.add_item(css)
     return css
 
@@ -173,11 +186,19 @@ class _Writer(epub.EpubWriter):
 def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
     buffer = io.BytesIO()
     # ebooklib only stores here (level 0): normalise_zip compresses once, at the end
-    writer = _Writer(buffer, book, {"mtime": moment.astimezone(UTC), "epub2_guide": False,
-                                    "compresslevel": 0,
-                                    "epub3_landmark": True, "landmark_title": "Landmarks",
-                                    "epub3_pages": False,
-                                    "raise_exceptions": True})
+    writer = _Writer(
+        buffer,
+        book,
+        {
+            "mtime": moment.astimezone(UTC),
+            "epub2_guide": False,
+            "compresslevel": 0,
+            "epub3_landmark": True,
+            "landmark_title": "Landmarks",
+            "epub3_pages": False,
+            "raise_exceptions": True,
+        },
+    )
     writer.process()
     writer.write()
     return normalise_zip(buffer.getvalue(), moment, first="mimetype")
@@ -206,8 +227,14 @@ class EpubRenderer:
         css = add_fonts_and_css(book, brand, content)
         add_cover(book, *cover_of(doc, brand), doc.title)
         for number, resource in enumerate(doc.all_resources(), start=1):
-            book.add_item(epub.EpubItem(uid=f"media{number}", file_name=resource.name,
-                                        media_type=resource.media_type, content=resource.data))
+            book.add_item(
+                epub.EpubItem(
+                    uid=f"media{number}",
+                    file_name=resource.name,
+                    media_type=resource.media_type,
+                    content=resource.data,
+                )
+            )
 
         chapter = chapter_for(doc, CHAPTER, content)
         chapter.add_item(css)

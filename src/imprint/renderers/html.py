@@ -44,11 +44,18 @@ def json_ld(doc: Document, publisher: str, description: str) -> str:
         data["datePublished"] = doc.date.isoformat()
     if doc.authors:
         data["author"] = [
-            {"@type": "Person", "name": a.name,
-             **({"affiliation": {"@type": "Organization", "name": a.affiliation}}
-                if a.affiliation else {}),
-             **({"url": a.url} if a.url else {})}
-            for a in doc.authors]
+            {
+                "@type": "Person",
+                "name": a.name,
+                **(
+                    {"affiliation": {"@type": "Organization", "name": a.affiliation}}
+                    if a.affiliation
+                    else {}
+                ),
+                **({"url": a.url} if a.url else {}),
+            }
+            for a in doc.authors
+        ]
     if doc.tags or doc.categories:
         data["keywords"] = list(dict.fromkeys(doc.tags + doc.categories))
     text = json.dumps(data, ensure_ascii=False, indent=1)
@@ -71,8 +78,10 @@ def site_assets(brand: Brand) -> dict[str, bytes]:
     stylesheet (with the brand's web fonts) first, then the font cuts and the logo."""
     if brand.digest not in _SITE_ASSETS:
         kit = FontKit(brand, user_cache_dir())
-        fonts = {face: hashed(kit.file_name(face).removesuffix(".woff2"), kit.data(face),
-                              ".woff2") for face in FACES}
+        fonts = {
+            face: hashed(kit.file_name(face).removesuffix(".woff2"), kit.data(face), ".woff2")
+            for face in FACES
+        }
         css = (kit.css(FACES, lambda face: fonts[face]) + brand.stylesheet("screen")).encode()
         assets = {hashed("screen", css, ".css"): css}
         assets.update({name: kit.data(face) for face, name in fonts.items()})
@@ -100,24 +109,41 @@ class HtmlRenderer:
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         brand = ctx.brand
         context = article_context(doc)
-        remote_image = doc.image.origin if doc.image and doc.image.origin.startswith(
-            ("http://", "https://")) else None
-        common = {"json_ld": json_ld(doc, brand.name, str(context["description"])),
-                  "share_image": remote_image, **context}
+        remote_image = (
+            doc.image.origin
+            if doc.image and doc.image.origin.startswith(("http://", "https://"))
+            else None
+        )
+        common = {
+            "json_ld": json_ld(doc, brand.name, str(context["description"])),
+            "share_image": remote_image,
+            **context,
+        }
         if ctx.html_mode == "site":
             assets = list(site_assets(brand))
             logo = next((a for a in assets if a.startswith("logo.")), None)
-            canonical = (ctx.base_url.rstrip("/") + f"/html/{doc.slug}.html"
-                         if ctx.base_url else None)
-            page = ctx.template("page.html", site=True, stylesheet=f"{ASSETS}/{assets[0]}",
-                                canonical=canonical,
-                                logo_src=f"{ASSETS}/{logo}" if logo else None,
-                                site_nav=SITE_NAV, **common)
-            return replace_media(page, doc, lambda r: f"{ASSETS}/{media_name(r.name)}"
-                                 ).encode("utf-8")
+            canonical = (
+                ctx.base_url.rstrip("/") + f"/html/{doc.slug}.html" if ctx.base_url else None
+            )
+            page = ctx.template(
+                "page.html",
+                site=True,
+                stylesheet=f"{ASSETS}/{assets[0]}",
+                canonical=canonical,
+                logo_src=f"{ASSETS}/{logo}" if logo else None,
+                site_nav=SITE_NAV,
+                **common,
+            )
+            return replace_media(page, doc, lambda r: f"{ASSETS}/{media_name(r.name)}").encode(
+                "utf-8"
+            )
         kit = FontKit(brand, user_cache_dir())
-        faces = faces_for(doc.title_html + doc.excerpt_html + doc.body_html +
-                          "".join(a.bio_html for a in doc.authors))
+        faces = faces_for(
+            doc.title_html
+            + doc.excerpt_html
+            + doc.body_html
+            + "".join(a.bio_html for a in doc.authors)
+        )
         css = kit.css(faces, kit.data_url) + brand.stylesheet("screen")
         page = ctx.template("page.html", css=css, logo_src=brand.logo_data_url(), **common)
         return replace_media(page, doc, lambda r: r.data_url).encode("utf-8")

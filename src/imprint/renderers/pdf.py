@@ -50,8 +50,7 @@ PRINT_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 PRINT_CONDITION = ("CGATS TR 001", "SWOP (CGATS TR 001), Ghostscript default_cmyk.icc")
 
 
-def print_ready(data: bytes, bleed_pt: float, seed: bytes,
-                profile: Path = PRINT_PROFILE) -> bytes:
+def print_ready(data: bytes, bleed_pt: float, seed: bytes, profile: Path = PRINT_PROFILE) -> bytes:
     """What WeasyPrint's ``pdf/x-4`` leaves out: a BleedBox exactly ``bleed_pt`` beyond
     each page's TrimBox (WeasyPrint's reaches at most 10 pt past it, whatever the
     bleed), and an OutputIntent carrying a CMYK printer profile. The XMP DocumentID,
@@ -65,22 +64,35 @@ def print_ready(data: bytes, bleed_pt: float, seed: bytes,
     try:
         icc = profile.read_bytes()
     except OSError:
-        raise RenderError(f"PDF/X-4 needs the CMYK printer profile {profile} (Debian's "
-                          "libgs-common; make system-deps installs it)") from None
+        raise RenderError(
+            f"PDF/X-4 needs the CMYK printer profile {profile} (Debian's "
+            "libgs-common; make system-deps installs it)"
+        ) from None
     with pikepdf.open(io.BytesIO(data)) as pdf:
         for page in pdf.pages:
             x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
             left, right, bottom, top = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-            page.obj.BleedBox = Array([left - bleed_pt, bottom - bleed_pt,
-                                       right + bleed_pt, top + bleed_pt])
+            page.obj.BleedBox = Array(
+                [left - bleed_pt, bottom - bleed_pt, right + bleed_pt, top + bleed_pt]
+            )
         stream = pdf.make_stream(icc)
         stream.N = 4
         identifier, condition = PRINT_CONDITION
-        pdf.Root.OutputIntents = Array([pdf.make_indirect(Dictionary(
-            Type=Name.OutputIntent, S=Name.GTS_PDFX,
-            OutputConditionIdentifier=String(identifier), OutputCondition=String(condition),
-            RegistryName=String("http://www.color.org"), Info=String(condition),
-            DestOutputProfile=stream))])
+        pdf.Root.OutputIntents = Array(
+            [
+                pdf.make_indirect(
+                    Dictionary(
+                        Type=Name.OutputIntent,
+                        S=Name.GTS_PDFX,
+                        OutputConditionIdentifier=String(identifier),
+                        OutputCondition=String(condition),
+                        RegistryName=String("http://www.color.org"),
+                        Info=String(condition),
+                        DestOutputProfile=stream,
+                    )
+                )
+            ]
+        )
         with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
             meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.UUID(bytes=seed[:16])}"
         out = io.BytesIO()
@@ -127,10 +139,14 @@ class _Fetcher:
     def make(doc: Document | None, brand: Brand, extra: Sequence[Resource] = ()) -> Any:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        media = {BASE_URL + r.name: r
-                 for r in (*(doc.all_resources() if doc else ()), *extra)}
-        media.update({BASE_URL + f.name: Resource(f.name, "image/svg+xml", f.svg, f.tex)
-                      for f in (doc.formulas if doc else ()) if f.svg is not None})
+        media = {BASE_URL + r.name: r for r in (*(doc.all_resources() if doc else ()), *extra)}
+        media.update(
+            {
+                BASE_URL + f.name: Resource(f.name, "image/svg+xml", f.svg, f.tex)
+                for f in (doc.formulas if doc else ())
+                if f.svg is not None
+            }
+        )
         brand_files = {p.as_uri(): p for p in brand.font_files()}
         if brand.logo is not None:
             brand_files[brand.logo.as_uri()] = brand.logo
@@ -139,8 +155,9 @@ class _Fetcher:
             def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
                 if url in media:
                     resource = media[url]
-                    return URLFetcherResponse(url, resource.data,
-                                              {"Content-Type": resource.media_type})
+                    return URLFetcherResponse(
+                        url, resource.data, {"Content-Type": resource.media_type}
+                    )
                 if url in brand_files:
                     return URLFetcherResponse(url, brand_files[url].read_bytes())
                 raise ValueError(f"{url[:80]} is not a resource of this post; refused")
@@ -201,10 +218,16 @@ def place_formulas(html: str, drawn: dict[tuple[str, bool], Formula]) -> str:
             shown = lxml.html.Element("code", {"class": "math-source"})
             shown.text = tex
         else:
-            shown = lxml.html.Element("img", {
-                "class": "formula", "alt": tex, "src": BASE_URL + formula.name,
-                "style": f"width: {formula.width:.3f}em; height: {formula.height:.3f}em; "
-                         f"vertical-align: {-formula.depth:.3f}em"})
+            shown = lxml.html.Element(
+                "img",
+                {
+                    "class": "formula",
+                    "alt": tex,
+                    "src": BASE_URL + formula.name,
+                    "style": f"width: {formula.width:.3f}em; height: {formula.height:.3f}em; "
+                    f"vertical-align: {-formula.depth:.3f}em",
+                },
+            )
         if display:
             block = lxml.html.Element("span", {"class": "formula-display"})
             block.append(shown)
@@ -298,8 +321,11 @@ class PdfRenderer:
             from weasyprint.text.fonts import FontConfiguration
 
             fonts = FontConfiguration()
-            css = weasyprint.CSS(string=brand.stylesheet("print", lambda p: p.as_uri()),
-                                 font_config=fonts, url_fetcher=_Fetcher.make(None, brand))
+            css = weasyprint.CSS(
+                string=brand.stylesheet("print", lambda p: p.as_uri()),
+                font_config=fonts,
+                url_fetcher=_Fetcher.make(None, brand),
+            )
             self._styles = {key: (css, fonts)}  # one brand per process at a time
         return self._styles[key]
 
@@ -334,23 +360,31 @@ class PdfRenderer:
         sheets = [css]
         if ctx.pdf_standard == "x-4":
             sheets.append(weasyprint.CSS(string=ctx.brand.print_css()))
-        probe = (f'<html lang="{html_escape(lang)}"><body><p>a</p>'
-                 '<p style="break-before: page">b</p></body></html>')
+        probe = (
+            f'<html lang="{html_escape(lang)}"><body><p>a</p>'
+            '<p style="break-before: page">b</p></body></html>'
+        )
         try:
-            pages = weasyprint.HTML(string=probe, base_url=BASE_URL,
-                                    url_fetcher=_Fetcher.make(None, ctx.brand)).render(
-                stylesheets=sheets, font_config=fonts).pages
+            pages = (
+                weasyprint.HTML(
+                    string=probe, base_url=BASE_URL, url_fetcher=_Fetcher.make(None, ctx.brand)
+                )
+                .render(stylesheets=sheets, font_config=fonts)
+                .pages
+            )
             page = pages[-1]._page_box  # WeasyPrint's layout of the page (not public API)
             line = float(page.width)
-        except Exception:  # noqa: BLE001 - no measure: the boxes share the line as before
+        except Exception:
             return ""
         rules = []
         for side in ("top", "bottom"):
             width = _label_width(page, f"@{side}-left")
             if width is not None and 0 < width <= line / 3:
                 width = ceil(width * 1000) / 1000  # never narrower than the label
-                rules.append(f"@{side}-left {{ width: {width}px; }} "
-                             f"@{side}-right {{ width: calc(100% - {width}px); }}")
+                rules.append(
+                    f"@{side}-left {{ width: {width}px; }} "
+                    f"@{side}-right {{ width: calc(100% - {width}px); }}"
+                )
         return f"@page {{ {' '.join(rules)} }}" if rules else ""
 
     @staticmethod
@@ -372,10 +406,17 @@ class PdfRenderer:
         name = doc.source_path.name if doc.source_path.suffix else f"{doc.slug}.md"
         if not name.lower().endswith((".md", ".markdown")):
             name = f"{doc.slug}.md"  # .qmd and friends: the archive's MIME type is Markdown
-        return [Attachment(string=doc.source_bytes, name=name, relationship="Source",
-                           description=f"Markdown source of “{doc.title}”",
-                           created=doc.date or moment, modified=moment,
-                           url_fetcher=_Fetcher.make(None, ctx.brand))]
+        return [
+            Attachment(
+                string=doc.source_bytes,
+                name=name,
+                relationship="Source",
+                description=f"Markdown source of “{doc.title}”",
+                created=doc.date or moment,
+                modified=moment,
+                url_fetcher=_Fetcher.make(None, ctx.brand),
+            )
+        ]
 
     def page(self, doc: Document, ctx: RenderContext, page_style: str = "") -> str:
         """The print HTML of ``doc``; ``page_style`` adds page rules (a collection's
@@ -389,28 +430,49 @@ class PdfRenderer:
         doc = replace(doc, excerpt_html=excerpt.strip(), body_html=body.strip())
         if doc.formulas:
             drawn = {(f.tex, f.display): f for f in doc.formulas}
-            doc = replace(doc, excerpt_html=place_formulas(doc.excerpt_html, drawn),
-                          body_html=place_formulas(doc.body_html, drawn),
-                          authors=tuple(replace(a, bio_html=place_formulas(a.bio_html, drawn))
-                                        for a in doc.authors))
+            doc = replace(
+                doc,
+                excerpt_html=place_formulas(doc.excerpt_html, drawn),
+                body_html=place_formulas(doc.body_html, drawn),
+                authors=tuple(
+                    replace(a, bio_html=place_formulas(a.bio_html, drawn)) for a in doc.authors
+                ),
+            )
         context = article_context(doc)
-        page = ctx.template("print.html", logo_src=logo, modified=moment.isoformat(),
-                            running_title=css_string(str(context["short_title"])),
-                            page_style=page_style, **context)
+        page = ctx.template(
+            "print.html",
+            logo_src=logo,
+            modified=moment.isoformat(),
+            running_title=css_string(str(context["short_title"])),
+            page_style=page_style,
+            **context,
+        )
         return replace_media(page, doc, lambda r: BASE_URL + r.name)
 
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         moment = ctx.moment(doc)
-        data = self.write(self.page(doc, ctx, self.running_heads(ctx, doc)), ctx, moment,
-                          f"{doc.identifier}|{doc.source_digest}", doc,
-                          self._attachments(doc, ctx, moment))
+        data = self.write(
+            self.page(doc, ctx, self.running_heads(ctx, doc)),
+            ctx,
+            moment,
+            f"{doc.identifier}|{doc.source_digest}",
+            doc,
+            self._attachments(doc, ctx, moment),
+        )
         if ctx.pdf_standard == "ua-1" and any(f.svg for f in doc.formulas):
             data = tag_formulas(data, {f.tex for f in doc.formulas if f.svg})
         return data
 
-    def write(self, page: str, ctx: RenderContext, moment: datetime, seed: str,
-              doc: Document | None = None, attachments: list[Any] | None = None,
-              resources: Sequence[Resource] = ()) -> bytes:
+    def write(
+        self,
+        page: str,
+        ctx: RenderContext,
+        moment: datetime,
+        seed: str,
+        doc: Document | None = None,
+        attachments: list[Any] | None = None,
+        resources: Sequence[Resource] = (),
+    ) -> bytes:
         """Lay out ``page`` with the brand's print stylesheet and write the PDF.
 
         ``doc`` supplies the images the page may fetch (and ``resources`` more of them,
@@ -420,8 +482,7 @@ class PdfRenderer:
         weasyprint = _weasyprint()
         pdf_fonts.use_cache(ctx.user_cache_dir / "fonts" if ctx.user_cache_dir else None)
         css, fonts = self._stylesheet(ctx.brand)
-        identifier = hashlib.md5(  # noqa: S324 - a file identifier, not security
-            f"{seed}|{ctx.brand.digest}".encode()).digest()
+        identifier = hashlib.md5(f"{seed}|{ctx.brand.digest}".encode()).digest()
         where = doc.source_path if doc else None
         handler = _WarningsToDiagnostics(where)
         logger = logging.getLogger("weasyprint")
@@ -430,16 +491,20 @@ class PdfRenderer:
         previous_epoch = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
         try:
-            html = weasyprint.HTML(string=page, base_url=BASE_URL,
-                                   url_fetcher=_Fetcher.make(doc, ctx.brand, resources))
+            html = weasyprint.HTML(
+                string=page, base_url=BASE_URL, url_fetcher=_Fetcher.make(doc, ctx.brand, resources)
+            )
             stylesheets = [css]
             if ctx.pdf_standard == "x-4":  # bleed and marks around every page
                 stylesheets.append(weasyprint.CSS(string=ctx.brand.print_css()))
-            data = html.write_pdf(stylesheets=stylesheets, font_config=fonts,
-                                  pdf_identifier=identifier,
-                                  pdf_variant=VARIANTS[ctx.pdf_standard],
-                                  attachments=attachments or [],
-                                  **ctx.options.get("pdf", {}))
+            data = html.write_pdf(
+                stylesheets=stylesheets,
+                font_config=fonts,
+                pdf_identifier=identifier,
+                pdf_variant=VARIANTS[ctx.pdf_standard],
+                attachments=attachments or [],
+                **ctx.options.get("pdf", {}),
+            )
         except MemoryError:
             raise out_of_memory("the PDF", where) from None
         except Exception as exc:  # WeasyPrint raises many kinds; all mean "no PDF"

@@ -45,7 +45,7 @@ class _ParsedTypes(dict):  # type: ignore[type-arg]
             if item is None:  # parsed once per item type
                 try:
                     item = ffi._parser.parse_type(name)
-                except Exception:  # noqa: BLE001 - not a type: cffi's own path says so
+                except Exception:
                     raise KeyError(cdecl) from None
                 self._items[name] = item
             if item.is_raw_function:  # an array of functions: cffi's own path refuses it
@@ -63,8 +63,11 @@ def install() -> bool:
         from weasyprint.text.ffi import ffi
 
         known = getattr(ffi, "_parsed_types", None)
-        usable = type(known) is dict and hasattr(model, "ArrayType") and all(
-            hasattr(ffi, name) for name in ("_lock", "_get_cached_btype", "_parser"))
+        usable = (
+            type(known) is dict
+            and hasattr(model, "ArrayType")
+            and all(hasattr(ffi, name) for name in ("_lock", "_get_cached_btype", "_parser"))
+        )
         if usable:  # otherwise another cffi: its own path, unchanged
             ffi._parsed_types = _ParsedTypes(ffi, model, known)
         _state["installed"] = usable

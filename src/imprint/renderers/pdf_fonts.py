@@ -9,7 +9,8 @@ the subset keeps, and it was three quarters of a warm worker's PDF time.
 Here each (font file, axis location) is pinned once, for a fixed set of
 glyphs: those of :data:`BASE_TEXT` (Latin-1 and common punctuation) and what
 the font's ligatures make of them. The result is kept in memory and in the
-user's cache (``~/.cache/imprint/fonts``), shared by every project. A document whose glyphs all lie in that set has its font
+user's cache (``~/.cache/imprint/fonts``), shared by every project. A document whose
+glyphs all lie in that set has its font
 subset from the pinned font by HarfBuzz (fast); any other document takes
 WeasyPrint's own path. Which path a font takes depends only on the
 document's glyphs and the fixed set, never on what ran before, so equal
@@ -34,8 +35,19 @@ from ..brand import store
 LOGGER = logging.getLogger("imprint.pdf")
 
 # Latin-1 and the punctuation briefs use; other text takes WeasyPrint's own path.
-BASE_TEXT = [*range(0x20, 0x7F), *range(0xA0, 0x100), *range(0x2010, 0x2027),
-             0x2030, 0x2032, 0x2033, 0x2039, 0x203A, 0x20AC, 0x2122, 0x2212]
+BASE_TEXT = [
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x100),
+    *range(0x2010, 0x2027),
+    0x2030,
+    0x2032,
+    0x2033,
+    0x2039,
+    0x203A,
+    0x20AC,
+    0x2122,
+    0x2212,
+]
 # tables a PDF viewer never reads; dropped before pinning, which would otherwise
 # spend most of its time on their variations
 LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "DSIG")
@@ -75,11 +87,14 @@ def install() -> bool:
     original = getattr(fonts.Font, "clean", None)
     if original is None or harfbuzz_subset is None or not hasattr(fonts.Font, "subset"):
         return False  # pragma: no cover - another WeasyPrint: its own path, unchanged
-    ffi.cdef("""
+    ffi.cdef(
+        """
         hb_blob_t * hb_blob_create (const char *data, unsigned int length, int mode,
                                     void *user_data, void *destroy);
         hb_face_t * hb_face_create (hb_blob_t *blob, unsigned int index);
-    """, override=True)
+    """,
+        override=True,
+    )
 
     def clean(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
         pinned = _for(font) if to_unicode else None
@@ -102,8 +117,9 @@ def _location(font: Any, axes: dict[str, Any]) -> dict[str, float]:
         location.setdefault("opsz", font.font_size)
     if "slnt" in axes and "slnt" not in location:
         slant = axes["slnt"]
-        location["slnt"] = (0 if font.style != 1 else
-                            slant.minValue if slant.maxValue == 0 else slant.maxValue)
+        location["slnt"] = (
+            0 if font.style != 1 else slant.minValue if slant.maxValue == 0 else slant.maxValue
+        )
     if "ital" in axes:
         location.setdefault("ital", int(font.style == 2))
     return location
@@ -152,17 +168,17 @@ def _versions() -> str:
     return f"fonttools {fonttools}; weasyprint {weasyprint}"
 
 
-def _load_or_pin(font: Any, key: tuple[str, tuple[tuple[str, float], ...]],
-                 location: dict[str, float]) -> Pinned | None:
+def _load_or_pin(
+    font: Any, key: tuple[str, tuple[tuple[str, float], ...]], location: dict[str, float]
+) -> Pinned | None:
     paths = _cache_paths(key)
     if paths is not None and paths[0].is_file() and paths[1].is_file():
         glyphs = frozenset(int(g) for g in paths[1].read_text().split())
         return _with_face(Pinned(paths[0].read_bytes(), glyphs))
     try:
         pinned = _pin(font, location)
-    except Exception as exc:  # noqa: BLE001 - fontTools can fail on odd fonts: stock path
-        LOGGER.debug("pinning %s failed (%s); WeasyPrint pins it per document",
-                     font.family, exc)
+    except Exception as exc:
+        LOGGER.debug("pinning %s failed (%s); WeasyPrint pins it per document", font.family, exc)
         return None
     if paths is not None:
         try:
@@ -180,26 +196,33 @@ def _pin(font: Any, location: dict[str, float]) -> Pinned:
     from weasyprint.text.fonts import get_hb_object_data
 
     # HarfBuzz: the BASE_TEXT glyphs and their ligatures, at their own glyph ids
-    request = ffi.gc(harfbuzz_subset.hb_subset_input_create_or_fail(),
-                     harfbuzz_subset.hb_subset_input_destroy)
-    unicodes = harfbuzz_subset.hb_subset_input_set(request,
-                                                   harfbuzz_subset.HB_SUBSET_SETS_UNICODE)
+    request = ffi.gc(
+        harfbuzz_subset.hb_subset_input_create_or_fail(), harfbuzz_subset.hb_subset_input_destroy
+    )
+    unicodes = harfbuzz_subset.hb_subset_input_set(request, harfbuzz_subset.HB_SUBSET_SETS_UNICODE)
     codepoints = sorted(BASE_TEXT)
-    harfbuzz.hb_set_add_sorted_array(unicodes, ffi.new("hb_codepoint_t[]", codepoints),
-                                     len(codepoints))
+    harfbuzz.hb_set_add_sorted_array(
+        unicodes, ffi.new("hb_codepoint_t[]", codepoints), len(codepoints)
+    )
     harfbuzz_subset.hb_subset_input_set_flags(
-        request, harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS |
-        harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED)
-    subset = ffi.gc(harfbuzz_subset.hb_subset_or_fail(font.hb_face, request),
-                    harfbuzz.hb_face_destroy)
+        request,
+        harfbuzz_subset.HB_SUBSET_FLAGS_RETAIN_GIDS
+        | harfbuzz_subset.HB_SUBSET_FLAGS_PASSTHROUGH_UNRECOGNIZED,
+    )
+    subset = ffi.gc(
+        harfbuzz_subset.hb_subset_or_fail(font.hb_face, request), harfbuzz.hb_face_destroy
+    )
     if subset == ffi.NULL:
         raise ValueError("HarfBuzz could not subset the font")
     # fontTools: pin the axes; keep the font's own timestamp (equal input, equal bytes)
     tt = TTFont(io.BytesIO(get_hb_object_data(subset)), recalcTimestamp=False)
     metrics = tt["hmtx"].metrics
     glyf = tt["glyf"]
-    glyphs = frozenset(gid for gid, name in enumerate(tt.getGlyphOrder())
-                       if gid == 0 or metrics[name][0] or glyf[name].numberOfContours)
+    glyphs = frozenset(
+        gid
+        for gid, name in enumerate(tt.getGlyphOrder())
+        if gid == 0 or metrics[name][0] or glyf[name].numberOfContours
+    )
     for tag in LAYOUT_TABLES:
         if tag in tt:
             del tt[tag]

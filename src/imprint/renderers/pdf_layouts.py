@@ -45,10 +45,14 @@ _state: dict[str, Any] = {"installed": False, "originals": None}
 
 def _plain(style: Any, text: str) -> bool:
     """Whether setting ``text`` in ``style`` adds no attribute a new layout would lack."""
-    return (style["word_spacing"] == 0 and style["letter_spacing"] == "normal"
-            and style["overflow_wrap"] not in ("anywhere", "break-word")
-            and style["word_break"] != "break-all"
-            and "\t" not in text and SEPARATORS.isdisjoint(text))
+    return (
+        style["word_spacing"] == 0
+        and style["letter_spacing"] == "normal"
+        and style["overflow_wrap"] not in ("anywhere", "break-word")
+        and style["word_break"] != "break-all"
+        and "\t" not in text
+        and SEPARATORS.isdisjoint(text)
+    )
 
 
 def install() -> bool:
@@ -60,10 +64,14 @@ def install() -> bool:
     from weasyprint.text.ffi import pango
 
     layout_class = getattr(line_break, "Layout", None)
-    create, metrics = (getattr(line_break, name, None)
-                       for name in ("create_layout", "first_line_metrics"))
-    if not (callable(create) and callable(metrics)
-            and callable(getattr(layout_class, "reactivate", None))):
+    create, metrics = (
+        getattr(line_break, name, None) for name in ("create_layout", "first_line_metrics")
+    )
+    if not (
+        callable(create)
+        and callable(metrics)
+        and callable(getattr(layout_class, "reactivate", None))
+    ):
         return False  # another WeasyPrint: its own path, unchanged
     reactivate = layout_class.reactivate
     single = weakref.WeakSet()  # layouts made in single-paragraph mode
@@ -78,10 +86,20 @@ def install() -> bool:
         return layout
 
     @functools.wraps(metrics)
-    def first_line_metrics(first_line: Any, text: str, layout: Any, resume_at: Any,
-                           space_collapse: bool, style: Any, *args: Any) -> Any:
-        kept = (layout.layout, layout.language, style) \
-            if layout in single and len(_kept) < MAX_KEPT else None
+    def first_line_metrics(
+        first_line: Any,
+        text: str,
+        layout: Any,
+        resume_at: Any,
+        space_collapse: bool,
+        style: Any,
+        *args: Any,
+    ) -> Any:
+        kept = (
+            (layout.layout, layout.language, style)
+            if layout in single and len(_kept) < MAX_KEPT
+            else None
+        )
         result = metrics(first_line, text, layout, resume_at, space_collapse, style, *args)
         if kept is not None:
             _kept[layout] = kept

@@ -53,8 +53,12 @@ def install() -> bool:
         return False
     data = pydyf.Stream.__dict__.get("data")
     write = pydyf.PDF.__dict__.get("write")
-    if not isinstance(data, property) or data.fget is None or write is None \
-            or getattr(pydyf, "zlib", None) is not zlib:
+    if (
+        not isinstance(data, property)
+        or data.fget is None
+        or write is None
+        or getattr(pydyf, "zlib", None) is not zlib
+    ):
         return False  # pragma: no cover - another pydyf: its own path, unchanged
     serialise = data.fget
 

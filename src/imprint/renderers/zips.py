@@ -9,16 +9,23 @@ from datetime import datetime
 _COMPRESSED = (".woff2", ".woff", ".jpg", ".jpeg", ".png", ".gif", ".webp")
 
 
-def normalise_zip(data: bytes, moment: datetime, first: str | None = None,
-                  replace: dict[str, bytes] | None = None) -> bytes:
+def normalise_zip(
+    data: bytes, moment: datetime, first: str | None = None, replace: dict[str, bytes] | None = None
+) -> bytes:
     """Rewrite a zip (EPUB, DOCX) with fixed entry times, so equal input gives equal bytes.
 
     ``first`` names an entry that must come first and be stored uncompressed
     (the EPUB ``mimetype``). ``replace`` swaps the content of named entries.
     """
     replace = replace or {}
-    stamp = (max(1980, min(moment.year, 2107)), moment.month, moment.day,
-             moment.hour, moment.minute, moment.second - moment.second % 2)
+    stamp = (
+        max(1980, min(moment.year, 2107)),
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second - moment.second % 2,
+    )
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     if first in names:

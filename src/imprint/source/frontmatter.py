@@ -33,8 +33,9 @@ MAX_DEPTH = 32  # nesting of mappings and lists
 MAX_CHARS = 1_000_000  # a front matter block larger than this is not front matter
 
 _STD = "tag:yaml.org,2002:"
-_SCALAR_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp",
-                                         "binary", "value")}
+_SCALAR_TAGS = {
+    f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp", "binary", "value")
+}
 _NULLS = {"", "~", "null", "Null", "NULL"}
 
 
@@ -54,8 +55,11 @@ class FrontMatterError(ValueError):
 
     def describe(self, first_line: int) -> str:
         """The message with line numbers counted from ``first_line`` (the block's line 0)."""
-        where = f"on line {self.context_line + first_line}" if self.context_line is not None \
+        where = (
+            f"on line {self.context_line + first_line}"
+            if self.context_line is not None
             else "earlier"
+        )
         return str(self).replace("{context_line}", where)
 
 
@@ -68,10 +72,12 @@ class _Builder:
         if self.count > MAX_NODES:
             raise FrontMatterError(
                 f"front matter expands to more than {MAX_NODES} values (an alias bomb?)",
-                node.start_mark.line)
+                node.start_mark.line,
+            )
         if depth > MAX_DEPTH:
-            raise FrontMatterError(f"front matter nests deeper than {MAX_DEPTH} levels",
-                                   node.start_mark.line)
+            raise FrontMatterError(
+                f"front matter nests deeper than {MAX_DEPTH} levels", node.start_mark.line
+            )
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
@@ -85,8 +91,9 @@ class _Builder:
     @staticmethod
     def _check_tag(node: yaml.Node, allowed: set[str]) -> None:
         if node.tag not in allowed:
-            raise FrontMatterError(f"YAML tag {node.tag.replace(_STD, '!!')} is not allowed",
-                                   node.start_mark.line)
+            raise FrontMatterError(
+                f"YAML tag {node.tag.replace(_STD, '!!')} is not allowed", node.start_mark.line
+            )
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
@@ -126,8 +133,11 @@ def load_front_matter(text: str) -> tuple[Any, dict[str, int]]:
         if exc.context and exc.context_mark and mark is not exc.context_mark:
             # report where it broke, and where the unfinished construct began
             problem += f" {exc.context} begun {{context_line}}"
-        raise FrontMatterError(f"invalid YAML: {problem}", mark.line if mark else None,
-                               exc.context_mark.line if exc.context_mark else None) from None
+        raise FrontMatterError(
+            f"invalid YAML: {problem}",
+            mark.line if mark else None,
+            exc.context_mark.line if exc.context_mark else None,
+        ) from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(f"invalid YAML: {exc}") from None
     except RecursionError:

@@ -23,8 +23,13 @@ from .pandoc import convert, run_pandoc
 # punctuation, TeX math as MathML). Its metadata blocks are off: front matter is already read, and a
 # later "---" block must stay body text.
 READER = "markdown+abbreviations-yaml_metadata_block-pandoc_title_block"
-WRITER_ARGS = ("--to=html5", "--wrap=none", "--syntax-highlighting=none",
-               "--email-obfuscation=none", "--mathml")
+WRITER_ARGS = (
+    "--to=html5",
+    "--wrap=none",
+    "--syntax-highlighting=none",
+    "--email-obfuscation=none",
+    "--mathml",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +51,12 @@ class Citeproc:
 
     def args(self, folder: Path) -> list[str]:
         (folder / "references.json").write_bytes(self.references)
-        args = ["--citeproc", f"--bibliography={folder / 'references.json'}",
-                "--metadata=link-citations:true", f"--metadata=lang:{self.lang}"]
+        args = [
+            "--citeproc",
+            f"--bibliography={folder / 'references.json'}",
+            "--metadata=link-citations:true",
+            f"--metadata=lang:{self.lang}",
+        ]
         if self.style is not None:
             (folder / "style.csl").write_bytes(self.style)
             args.append(f"--csl={folder / 'style.csl'}")
@@ -56,8 +65,10 @@ class Citeproc:
 
 # Inline HTML a title may carry. Any other tag (``<script>``, ``<div>``) would make
 # pandoc end the heading and start an HTML block, so it is kept as literal text.
-_INLINE_TAGS = ("a|abbr|acronym|b|bdi|bdo|br|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|small|span|"
-                "strike|strong|sub|sup|time|tt|u|var|wbr")
+_INLINE_TAGS = (
+    "a|abbr|acronym|b|bdi|bdo|br|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|small|span|"
+    "strike|strong|sub|sup|time|tt|u|var|wbr"
+)
 _NOT_INLINE_TAG = re.compile(rf"<(?!/?(?:{_INLINE_TAGS})\b)(?=/?[A-Za-z!?])")
 
 
@@ -74,21 +85,28 @@ def as_heading(title: str) -> str:
     return f"# {_escape_title(title)}"
 
 
-def render_pieces(pieces: Sequence[str], timeout: float = 60.0,
-                  citeproc: Citeproc | None = None) -> Rendered:
+def render_pieces(
+    pieces: Sequence[str], timeout: float = 60.0, citeproc: Citeproc | None = None
+) -> Rendered:
     """Convert Markdown pieces to HTML fragments with one pandoc run (citations
     resolved and the reference list made when ``citeproc`` is given)."""
     nonce = hashlib.sha256("\x00".join(pieces).encode("utf-8")).hexdigest()[:20]
     marks = [f"IMPRINTPIECE{nonce}N{i}" for i in range(len(pieces))]
     joined = "\n\n".join(f"{piece}\n\n{mark}" for piece, mark in zip(pieces, marks, strict=True))
     if citeproc is None:  # the resident pandoc: see pandoc_worker.lua, job "html"
-        html = convert({"job": "html", "from": READER}, joined,
-                       [f"--from={READER}", *WRITER_ARGS], timeout=timeout).decode("utf-8")
+        html = convert(
+            {"job": "html", "from": READER},
+            joined,
+            [f"--from={READER}", *WRITER_ARGS],
+            timeout=timeout,
+        ).decode("utf-8")
     else:
         with tempfile.TemporaryDirectory(prefix="imprint-cite-") as folder:
-            html = run_pandoc([f"--from={READER}", *WRITER_ARGS,
-                               *citeproc.args(Path(folder))], joined.encode("utf-8"),
-                              timeout=timeout).decode("utf-8")
+            html = run_pandoc(
+                [f"--from={READER}", *WRITER_ARGS, *citeproc.args(Path(folder))],
+                joined.encode("utf-8"),
+                timeout=timeout,
+            ).decode("utf-8")
     footnotes = ""
     start = html.find('<section id="footnotes"')
     if start >= 0:
@@ -96,12 +114,11 @@ def render_pieces(pieces: Sequence[str], timeout: float = 60.0,
     out: list[str] = []
     rest = html
     for mark in marks:
-        before, found, rest = rest.partition(f"<p>{mark}</p>")
+        before, _, rest = rest.partition(f"<p>{mark}</p>")
         out.append(before)
     # citeproc puts the reference list after the last piece
     start = rest.find('<div id="refs"')
     references = rest[start:].strip() if citeproc is not None and start >= 0 else ""
     # a piece that swallowed marks (an unclosed fence or HTML block) keeps its text, not them
     leftover = re.compile(rf"(?:<p>)?IMPRINTPIECE{nonce}N\d+(?:</p>)?")
-    return Rendered(tuple(leftover.sub("", piece).strip() for piece in out), footnotes,
-                    references)
+    return Rendered(tuple(leftover.sub("", piece).strip() for piece in out), footnotes, references)

@@ -63,16 +63,24 @@ def pandoc_path() -> str:
 
         return pypandoc.get_pandoc_path()
     except (ImportError, OSError) as exc:
-        raise ToolError(f"pandoc not found ({exc}); install the project with "
-                        "'make install' so pypandoc-binary provides it") from None
+        raise ToolError(
+            f"pandoc not found ({exc}); install the project with "
+            "'make install' so pypandoc-binary provides it"
+        ) from None
 
 
 def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     """Run pandoc on ``data`` (stdin) and return its stdout."""
     command = [pandoc_path(), "--sandbox", *args]
     try:
-        done = subprocess.run(command, input=data, capture_output=True, timeout=timeout,
-                              check=False, env=_environment())
+        done = subprocess.run(
+            command,
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+            env=_environment(),
+        )
     except subprocess.TimeoutExpired:
         raise RenderError(f"pandoc took longer than {timeout:g} s and was stopped") from None
     except OSError as exc:
@@ -80,8 +88,7 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         crashed = -done.returncode in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT)
-        if "out of memory" in "".join(message[-1:]) or (crashed and
-                                                         memory_cap_mb() is not None):
+        if "out of memory" in "".join(message[-1:]) or (crashed and memory_cap_mb() is not None):
             # pandoc inherits a worker's address-space cap, and a crash under it is the
             # cap: say so rather than print a signal number
             raise out_of_memory("pandoc")
@@ -106,8 +113,9 @@ STOP_GRACE = 2.0  # seconds a resident pandoc is given to end on its own
 TAB_STOP = 4  # the command line expands tabs before reading; the resident is given them so
 
 
-def convert(request: dict[str, Any], text: str, args: Sequence[str],
-            timeout: float = DEFAULT_TIMEOUT) -> bytes:
+def convert(
+    request: dict[str, Any], text: str, args: Sequence[str], timeout: float = DEFAULT_TIMEOUT
+) -> bytes:
     """One conversion of ``text`` by this process's resident pandoc (``request`` says
     which, see pandoc_worker.lua); the same as ``run_pandoc(args, text)``, which runs
     instead whenever the resident pandoc cannot answer."""
@@ -117,8 +125,9 @@ def convert(request: dict[str, Any], text: str, args: Sequence[str],
     return answer
 
 
-def ask_resident(request: dict[str, Any], text: str,
-                 timeout: float = DEFAULT_TIMEOUT) -> bytes | None:
+def ask_resident(
+    request: dict[str, Any], text: str, timeout: float = DEFAULT_TIMEOUT
+) -> bytes | None:
     """The answer of this process's resident pandoc to ``request`` on ``text``; None if
     it cannot answer (no pandoc to start, or pandoc reported an error)."""
     return _RESIDENT.ask(request, text.expandtabs(TAB_STOP).encode("utf-8"), timeout)
@@ -150,9 +159,12 @@ class _Resident:
             self.tmp = tempfile.mkdtemp(prefix="imprint-pandoc-")
             try:
                 self.process = subprocess.Popen(
-                    [pandoc_path(), "lua", str(SCRIPT)], stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                    env={**_environment(), "TMPDIR": self.tmp})
+                    [pandoc_path(), "lua", str(SCRIPT)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    env={**_environment(), "TMPDIR": self.tmp},
+                )
             except (OSError, ToolError):
                 shutil.rmtree(self.tmp, ignore_errors=True)
                 return None
@@ -196,7 +208,7 @@ class _Resident:
                     if not head.get("ok"):
                         return None
                 if head is not None and len(buffer) >= head["size"]:
-                    return bytes(buffer[:head["size"]])
+                    return bytes(buffer[: head["size"]])
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
                     raise TimeoutError

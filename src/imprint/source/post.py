@@ -40,7 +40,7 @@ class JekyllFrontMatter(BaseHandler):
         closing = self._CLOSE.search(text, opening.end())
         if closing is None:
             raise ValueError("front matter is not closed")
-        return text[opening.end():closing.start()], text[closing.end():]
+        return text[opening.end() : closing.start()], text[closing.end() :]
 
     def load(self, fm: str, **kwargs: object) -> Any:
         return load_front_matter(fm)
@@ -72,8 +72,10 @@ def decode(raw: bytes, path: Path) -> str:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise SourceError(
-            f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {column}; "
-            "save the file as UTF-8", path, line) from None
+            f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {column}; save the file as UTF-8",
+            path,
+            line,
+        ) from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise SourceError("contains NUL characters: not a text file", path, line)
@@ -81,8 +83,11 @@ def decode(raw: bytes, path: Path) -> str:
     control = CONTROL.search(text)
     if control:
         found = len(CONTROL.findall(text))
-        warn(f"{found} control character(s) such as U+{ord(control[0]):04X} removed",
-             path, text.count("\n", 0, control.start()) + 1)
+        warn(
+            f"{found} control character(s) such as U+{ord(control[0]):04X} removed",
+            path,
+            text.count("\n", 0, control.start()) + 1,
+        )
         text = strip_control(text)
     return text
 
@@ -96,16 +101,20 @@ def parse_source(raw: bytes, path: Path) -> Source:
     try:
         block, body = handler.split(text)
     except ValueError:
-        raise SourceError("front matter opened on this line is never closed "
-                          "(end it with a line '---' or '...')", path, 1) from None
+        raise SourceError(
+            "front matter opened on this line is never closed (end it with a line '---' or '...')",
+            path,
+            1,
+        ) from None
     try:
         meta, key_lines = handler.load(block)
     except FrontMatterError as exc:  # the block starts on the file's line 2
         marker = re.search(r"^<{7}(?: |$)", block, re.MULTILINE)
         if marker:  # the YAML error is a symptom; the conflict is the cause
             line = block.count("\n", 0, marker.start()) + 2
-            raise SourceError("front matter holds a merge-conflict marker: resolve the "
-                              "conflict", path, line) from None
+            raise SourceError(
+                "front matter holds a merge-conflict marker: resolve the conflict", path, line
+            ) from None
         line = exc.line + 2 if exc.line is not None else 1
         raise SourceError(exc.describe(2), path, line) from None
     if meta is None:
@@ -123,8 +132,11 @@ def read_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_SOURCE_BYTES:
-            raise SourceError(f"file is {size // 1_000_000} MB; posts over "
-                              f"{MAX_SOURCE_BYTES // 1_000_000} MB are refused", path)
+            raise SourceError(
+                f"file is {size // 1_000_000} MB; posts over "
+                f"{MAX_SOURCE_BYTES // 1_000_000} MB are refused",
+                path,
+            )
         raw = path.read_bytes()
     except IsADirectoryError:
         raise SourceError("is a folder, not a post", path) from None

@@ -124,8 +124,7 @@ class _PinnedHTTP(http.client.HTTPConnection):
         failure: OSError = ConnectionRefusedError("no address")
         for address in self.addresses:  # as create_connection does: the next one on failure
             try:
-                self.raw = socket.create_connection((str(address), self.port),
-                                                    self.deadline.left())
+                self.raw = socket.create_connection((str(address), self.port), self.deadline.left())
             except TimeoutError:
                 raise
             except OSError as exc:
@@ -253,8 +252,9 @@ def _check_headers(response: http.client.HTTPResponse, limits: Limits) -> None:
         raise ResourceError(f"larger than {limits.max_bytes} bytes")
 
 
-def _read_body(connection: _PinnedHTTP, response: http.client.HTTPResponse, limits: Limits,
-               deadline: _Deadline) -> bytes:
+def _read_body(
+    connection: _PinnedHTTP, response: http.client.HTTPResponse, limits: Limits, deadline: _Deadline
+) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:

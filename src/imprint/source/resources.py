@@ -42,11 +42,13 @@ from .remote import Limits, Network, fetch
 _OPEN, _CLOSE, _SPACE = r"(?:\{|%7[Bb])", r"(?:\}|%7[Dd])", r"(?:\s|%20)*"
 _LIQUID_PREFIX = re.compile(
     rf"^\s*(?:{_OPEN}{_OPEN}-?{_SPACE}(?:site\.(?:baseurl|url)|'/'{_SPACE}\|{_SPACE}relative_url)"
-    rf"{_SPACE}-?{_CLOSE}{_CLOSE})+/?")
+    rf"{_SPACE}-?{_CLOSE}{_CLOSE})+/?"
+)
 # {{ '/assets/x.png' | relative_url }}: the whole reference is one Liquid expression
 _LIQUID_FILTER = re.compile(
     rf"^\s*{_OPEN}{_OPEN}-?{_SPACE}(?:'|\"|%22)(?P<path>[^'\"%]+)(?:'|\"|%22){_SPACE}\|{_SPACE}"
-    rf"(?:relative_url|absolute_url){_SPACE}-?{_CLOSE}{_CLOSE}\s*$")
+    rf"(?:relative_url|absolute_url){_SPACE}-?{_CLOSE}{_CLOSE}\s*$"
+)
 
 # magic bytes -> (media type, extension)
 _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
@@ -61,15 +63,16 @@ _SIGNATURES: tuple[tuple[bytes, int, str, str], ...] = (
 def sniff(data: bytes) -> tuple[str, str] | None:
     """The image type of ``data`` from its content, or None."""
     for magic, offset, media_type, ext in _SIGNATURES:
-        if data[offset:offset + len(magic)] == magic:
+        if data[offset : offset + len(magic)] == magic:
             if media_type == "image/webp" and not data.startswith(b"RIFF"):
                 continue
             return media_type, ext
     head = data[:2048].lstrip()
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
-    if re.match(rb"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]", head,
-                re.S):
+    if re.match(
+        rb"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]", head, re.S
+    ):
         return "image/svg+xml", "svg"
     return None
 
@@ -85,7 +88,8 @@ class Policy:
 
     def limits(self) -> Limits:
         networks: tuple[Network, ...] = tuple(
-            ipaddress.ip_network(n, strict=False) for n in self.trusted_networks)
+            ipaddress.ip_network(n, strict=False) for n in self.trusted_networks
+        )
         return Limits(self.timeout, self.max_bytes, networks)
 
 
@@ -126,8 +130,7 @@ class Resolver:
         try:
             return self._read(site_relative(written), base)
         except ResourceError as exc:
-            raise ResourceError(f"{_short(urllib.parse.unquote(written))}: {exc.message}") \
-                from None
+            raise ResourceError(f"{_short(urllib.parse.unquote(written))}: {exc.message}") from None
 
     def _read(self, ref: str, base: Path) -> bytes:
         parts = urllib.parse.urlsplit(ref)
@@ -146,8 +149,9 @@ class Resolver:
         path_text = urllib.parse.unquote(urllib.parse.urlsplit(ref).path)
         if "\x00" in path_text or re.match(r"^[A-Za-z]:[\\/]", ref):  # NUL, a Windows drive
             raise ResourceError("not a path inside the content folder")
-        candidate = (self.root / path_text.lstrip("/")) if path_text.startswith("/") \
-            else (base / path_text)
+        candidate = (
+            (self.root / path_text.lstrip("/")) if path_text.startswith("/") else (base / path_text)
+        )
         try:
             real = candidate.resolve(strict=True)
         except (FileNotFoundError, NotADirectoryError):
@@ -210,15 +214,16 @@ def site_relative(ref: str) -> str:
         return "/" + whole["path"].lstrip("/")
     prefix = _LIQUID_PREFIX.match(ref)
     if prefix:
-        return "/" + ref[prefix.end():].lstrip("/")
+        return "/" + ref[prefix.end() :].lstrip("/")
     return ref
 
 
 # SVG is a document, not just a picture: it can run scripts, load other files
 # (which a renderer would then fetch) and expand entities. An image needs none of that.
 _SVG_ACTIVE = {"script", "foreignObject", "iframe", "object", "embed", "handler", "listener"}
-_SVG_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                              huge_tree=False, remove_comments=True)
+_SVG_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+)
 
 
 def svg_problem(data: bytes) -> str | None:
@@ -252,5 +257,7 @@ def _external_css(css: str) -> bool:
     """Whether CSS text loads anything but a fragment of the same document."""
     if "@import" in css:
         return True
-    return any(not target.strip(" '\"").startswith("#")
-               for target in re.findall(r"url\(([^)]*)\)", css, re.I))
+    return any(
+        not target.strip(" '\"").startswith("#")
+        for target in re.findall(r"url\(([^)]*)\)", css, re.I)
+    )
