@@ -117,6 +117,8 @@ class Settings:
     feed_full: bool = field(default=False, metadata=_SITE_LEVEL)  # whole articles in the feed
     # pages per search shard, at most (Pagefind indexes a shard whole: an edit costs one)
     search_shard_size: int = field(default=500, metadata=_SITE_LEVEL)
+    # the Jekyll site the posts belong to (the folder holding _config.yml), if any
+    site_root: Path | None = None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -19,6 +19,7 @@ from ..model import Document
 from ..normalise import normalise
 from ..normalise.authors import REGISTRY_NAME, AuthorRegistry
 from ..renderers import RenderContext, get_renderer
+from ..source.jekyll import JekyllSite, load_site
 from ..source.post import parse_source, read_bytes
 from ..source.resources import Policy, Resolver
 
@@ -76,14 +77,23 @@ class Project:
         root = self.content_root(path)
         source = parse_source(read_bytes(path) if raw is None else raw, path)
         resolver = self.resolver(root)
+        site = self.jekyll_site(path)
         doc = normalise(
             source,
             self.settings,
             self.registry(root),
             resolver,
             citation_style=self.brand.citation_style,
+            site=site,
         )
         return doc, list(dict.fromkeys(resolver.files_read))
+
+    def jekyll_site(self, path: Path) -> JekyllSite | None:
+        """The Jekyll site ``path`` belongs to, when the project is one (``site_root``)."""
+        root = self.settings.site_root
+        if root is None or not real_path(path).startswith(os.path.join(str(root), "")):
+            return None
+        return load_site(root)
 
     def render(self, doc: Document, fmt: str) -> bytes:
         """One format's bytes for ``doc``, rendered in this process."""

@@ -32,6 +32,7 @@ from ..config import Settings
 from ..diagnostics import warn
 from ..errors import ResourceError
 from ..model import Author, Document, Heading
+from ..source.jekyll import JekyllSite
 from ..source.markdown import as_heading, render_pieces
 from ..source.post import Source
 from ..source.resources import Resolver
@@ -111,8 +112,11 @@ def normalise(
     registry: AuthorRegistry,
     resolver: Resolver,
     citation_style: str | None = None,
+    site: JekyllSite | None = None,
 ) -> Document:
-    """``citation_style`` is the brand's default CSL style (a name or a .csl path)."""
+    """``citation_style`` is the brand's default CSL style (a name or a .csl path);
+    ``site`` is the Jekyll site the post belongs to, if any (its Liquid is rendered
+    before the Markdown, as Jekyll does)."""
     source = _with_title_block(source)
     fields = read_fields(source, settings, registry)
     path = source.path
