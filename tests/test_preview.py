@@ -30,6 +30,8 @@ pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WAIT_MS = 30_000  # generous: a shared machine; the tests assert the event, not the speed
 
+LOCAL_URL = r"http://(?:127\.0\.0\.1|\[::1\]):(\d+)/"  # what the preview prints
+
 POST = """\
 ---
 title: "Live Preview"
@@ -86,7 +88,7 @@ def start(project: Path, *args: str) -> Server:
     reader.start()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        match = next((re.search(r"http://127\.0\.0\.1:(\d+)/", line) for line in found), None)
+        match = next((re.search(LOCAL_URL, line) for line in found), None)
         if match:
             return Server(process, match[0], int(match[1]), project, tmpdir, errors)
         time.sleep(0.05)
@@ -105,10 +107,12 @@ def wait_for(page, script: str, what: str) -> None:
     raise AssertionError(f"not within {WAIT_MS / 1000:.0f} s: {what}")
 
 
-def get(server: Server, raw_path: str) -> tuple[int, bytes]:
-    """A request with the path sent exactly as written (no client-side normalising)."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    connection.request("GET", raw_path)
+def get(
+    server: Server, raw_path: str, host: str | None = None, address: str = "127.0.0.1"
+) -> tuple[int, bytes]:
+    """A request with the path (and the Host header, if given) sent exactly as written."""
+    connection = http.client.HTTPConnection(address, server.port, timeout=30)
+    connection.request("GET", raw_path, headers={"Host": host} if host else {})
     response = connection.getresponse()
     return response.status, response.read()
 
@@ -305,6 +309,138 @@ def test_the_author_registry_and_the_brand_are_watched_too(browser, project: Pat
         assert running.stop() == 0
 
 
+def test_an_unexpected_failure_shows_in_the_overlay_and_the_server_goes_on(browser, project: Path):
+    """A fault that is not an author's error (here a template dividing by zero) is named
+    over the page by the traceback's last line; fixing it brings the page back."""
+    from playwright.sync_api import expect
+
+    from .conftest import REPO
+
+    shutil.copytree(REPO / "templates", project / "templates")  # the project's own
+    template = project / "templates" / "page.html"
+    good = template.read_text(encoding="utf-8")
+    running = start(project, "content/2025-06-12-live.md", "--port", "0")
+    try:
+        page = browser.new_page()
+        page.goto(running.url)
+        web = page.frame_locator("#web")
+        expect(web.get_by_text("The first paragraph of the body.")).to_be_visible(timeout=WAIT_MS)
+
+        template.write_text(good.replace("<body", "{{ 1 / 0 }}<body", 1), encoding="utf-8")
+        overlay = page.locator("#overlay")
+        expect(overlay).to_be_visible(timeout=WAIT_MS)
+        expect(overlay).to_contain_text("ZeroDivisionError: division by zero")
+        expect(overlay).to_contain_text("content/2025-06-12-live.md")
+        assert running.process.poll() is None
+        assert get(running, "/")[0] in (200, 303)
+
+        template.write_text(good, encoding="utf-8")
+        (project / "content" / "2025-06-12-live.md").write_text(
+            POST + "\nBuilt again after the fault.\n", encoding="utf-8"
+        )
+        expect(overlay).to_be_hidden(timeout=WAIT_MS)
+        expect(web.get_by_text("Built again after the fault.")).to_be_visible(timeout=WAIT_MS)
+        page.close()
+    finally:
+        assert running.stop() == 0
+    assert "ZeroDivisionError" in "".join(running.stderr)  # the whole traceback, for a fix
+
+
+def test_background_work_is_held_until_done_and_its_failure_reported(project: Path, capfd):
+    """The event loop keeps only a weak reference to a task: the preview holds each
+    until it ends, then lets it go; a task that fails says so on stderr."""
+    import asyncio
+    import gc
+
+    from imprint.cli.preview import Preview
+    from imprint.config import load_settings
+
+    preview = Preview(project / "content", load_settings(root=project))
+
+    async def exercise() -> None:
+        gate = asyncio.Event()
+
+        async def wait() -> str:
+            await gate.wait()
+            return "done"
+
+        async def fail() -> None:
+            await gate.wait()
+            raise RuntimeError("a background fault")
+
+        waiting, failing = preview.spawn(wait()), preview.spawn(fail())
+        del waiting, failing
+        gc.collect()
+        assert len(preview.tasks) == 2 and not any(t.done() for t in preview.tasks)
+        gate.set()
+        while preview.tasks:
+            await asyncio.sleep(0.01)
+
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:  # a thread of its own: Playwright's loop may run in this one
+        try:
+            asyncio.run(exercise())
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=60)
+    preview.executor.shutdown()
+    if outcome[0] is not None:
+        raise outcome[0]
+    assert "RuntimeError: a background fault" in capfd.readouterr().err
+
+
+def _console_errors(page) -> list[str]:
+    """Errors the page reports as they happen: console errors, uncaught exceptions and
+    requests answered with an error status."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    return errors
+
+
+def test_the_list_and_a_post_open_with_no_console_error_and_the_brand_icon(browser, project: Path):
+    from playwright.sync_api import expect
+
+    from .conftest import REPO
+
+    (project / "styles").mkdir()
+    for name in ("brand.toml", "logo.svg"):
+        shutil.copyfile(REPO / "styles" / name, project / "styles" / name)
+    (project / "content" / "second.md").write_text(
+        POST.replace("Live Preview", "Second"), encoding="utf-8"
+    )
+    running = start(project, "--port", "0")  # the folder: the list page first
+    try:
+        page = browser.new_page()
+        errors = _console_errors(page)
+        page.goto(running.url, wait_until="networkidle")
+        expect(page.locator("ul.posts a")).to_have_count(2)
+        page.get_by_role("link", name="second.md").click()
+        expect(
+            page.frame_locator("#web").get_by_text("The first paragraph of the body.")
+        ).to_be_visible(timeout=WAIT_MS)
+        expect(page.locator("#pages img.page").first).to_be_visible(timeout=WAIT_MS)
+        page.wait_for_load_state("networkidle")
+        assert errors == []
+        icon = page.locator("link[rel=icon]").get_attribute("href")
+        page.close()
+        status, data = get(running, icon)
+        assert status == 200 and data == (project / "styles" / "logo.svg").read_bytes()
+        status, data = get(running, "/favicon.ico")  # asked for by browsers all the same
+        assert status == 200 and data == (project / "styles" / "logo.svg").read_bytes()
+    finally:
+        assert running.stop() == 0
+
+
 TRAVERSALS = [
     "/../../etc/passwd",
     "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
@@ -331,6 +467,65 @@ def test_a_page_elsewhere_cannot_reach_it_by_another_host_name(server: Server):
     response = connection.getresponse()
     assert response.status == 400 and b"2025-06-12-live" not in response.read()
     assert get(server, "/post/2025-06-12-live")[0] == 200
+
+
+def _names_answered(server: Server, address: str) -> dict[str, int]:
+    """The status of one page asked for under each Host a request may carry."""
+    port = server.port
+    hosts = (
+        f"127.0.0.1:{port}",
+        f"localhost:{port}",
+        "localhost",
+        f"[::1]:{port}",
+        "[::1]",
+        "evil.example",
+        f"evil.example:{port}",
+        f"127.0.0.1.evil.example:{port}",
+        f"[::1].evil.example:{port}",
+    )
+    return {host: get(server, "/post/2025-06-12-live", host, address)[0] for host in hosts}
+
+
+LOOPBACK_ONLY = {
+    "127.0.0.1": 200,
+    "localhost": 200,
+    "[::1]": 200,
+    "evil.example": 400,
+    "127.0.0.1.evil.example": 400,
+    "[::1].evil.example": 400,
+}
+
+
+def _expected(answered: dict[str, int]) -> dict[str, int]:
+    return {host: LOOPBACK_ONLY[re.sub(r":\d+$", "", host)] for host in answered}
+
+
+def test_every_loopback_name_is_accepted_and_no_other(server: Server):
+    answered = _names_answered(server, "127.0.0.1")
+    assert answered == _expected(answered)
+
+
+def _ipv6_loopback() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_the_host_allow_list_holds_on_ipv6_loopback_too(project: Path):
+    require(_ipv6_loopback(), "an IPv6 loopback address (::1)")
+    running = start(project, "content/2025-06-12-live.md", "--host", "::1", "--port", "0")
+    try:
+        assert running.url == f"http://[::1]:{running.port}/"
+        answered = _names_answered(running, "::1")
+        assert answered == _expected(answered)
+    finally:
+        assert running.stop() == 0
+    assert "warning" not in "".join(running.stderr)  # loopback: nothing to warn about
 
 
 def _listening(port: int) -> list[str]:
