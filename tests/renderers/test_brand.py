@@ -163,3 +163,78 @@ monospace = "IBM Plex Mono"
     with pytest.raises(ConfigError):
         build([POST], out=tmp_path / "out", settings=settings.with_overrides(brand=brand))
     assert not (tmp_path / "out").exists()
+
+
+def test_the_table_of_options_sets_every_brand_field_and_says_what_each_is_for():
+    from dataclasses import fields
+
+    from imprint.brand.tokens import BRAND_OPTIONS, BRAND_TABLES, Brand
+
+    stored = {option.stored.partition(".")[0] for option in BRAND_OPTIONS}
+    assert stored == {f.name for f in fields(Brand)} - {"folder", "digest"}
+    tables = {table.name for table in BRAND_TABLES}
+    assert {o.key.partition(".")[0] for o in BRAND_OPTIONS if "." in o.key} == tables
+    for entry in (*BRAND_OPTIONS, *BRAND_TABLES):
+        assert entry.doc.strip() and "\n" not in entry.doc, entry
+    # every key the two shipped brands write is declared
+    import tomllib
+
+    keys = {o.key for o in BRAND_OPTIONS}
+    for folder in (REPO / "styles", HARBOUR):
+        data = tomllib.loads((folder / "brand.toml").read_text("utf-8"))
+        for top, value in data.items():
+            if isinstance(value, dict):
+                for key in value:
+                    assert f"{top}.{key}" in keys or f"{top}.*" in keys, (folder, top, key)
+            else:
+                assert top in keys or top in tables, (folder, top)
+
+
+def test_a_brand_with_every_kind_of_mistake_reports_each_once(tmp_path):
+    brand = tmp_path / "bad"
+    brand.mkdir()
+    (brand / "brand.toml").write_text(
+        """
+name = ""
+series = 3
+logo = 5
+colors = "blue"
+[typography]
+size = "10"
+line_height = true
+[page]
+size = "A3"
+margins = "1 2"
+[print]
+bleed = "30mm"
+marks = "stars"
+[fallback]
+ja = "Noto"
+""",
+        "utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_brand(brand)
+    found = sorted(line.split(": config: ", 1)[1] for line in str(raised.value).splitlines())
+    expected = sorted(
+        [
+            "name: must be text",
+            "series: must be text",
+            "logo: must be a path or a table with path and alt",
+            "colors: must be a table",
+            *(f"colors.{role}: missing" for role in ("primary", "accent", "text", "muted")),
+            "colors.background: missing",
+            *(
+                f"typography.{role}: must name a font family or a font file"
+                for role in ("body", "headings", "monospace")
+            ),
+            "typography.size: '10' is not a CSS length such as '10.5pt'",
+            "typography.line_height: True must be a number between 0.8 and 3",
+            "page.size: 'A3' must be one of A4, A5, B5, Letter, Legal",
+            "page.margins: '1 2' must be one to four CSS lengths",
+            "print.bleed: '30mm' must be between 0 and 25mm",
+            "print.marks: 'stars' must be one of 'crop', 'cross', 'crop cross', 'none'",
+            "fallback.ja: must be a list of font family names",
+        ]
+    )
+    assert found == expected
