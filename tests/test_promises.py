@@ -103,6 +103,18 @@ def test_three_bad_settings_are_reported_together_and_nothing_is_built(tmp_path:
     assert not (root / "build").exists()
 
 
+def test_every_setting_says_what_it_is_for_and_sets_a_field():
+    from dataclasses import fields
+
+    from imprint.config import OPTIONS, Settings
+
+    names = {f.name for f in fields(Settings)}
+    for option in OPTIONS:
+        assert option.attr in names, option.key
+        assert option.doc.strip() and "\n" not in option.doc, option.key
+    assert len({option.key for option in OPTIONS}) == len(OPTIONS)
+
+
 def test_strict_writes_nothing_for_a_post_with_a_warning(tmp_path: Path):
     root = _project(tmp_path, MONSOON)
     (root / "content" / "2025-10-01-unlabelled.md").write_text(

@@ -232,31 +232,96 @@ class Option:
     key: str  # "section.name" as written in imprint.toml
     attr: str  # the Settings field it sets
     check: Check
+    doc: str  # one line: what the setting is for (the reference documentation's)
     kind: str = "value"  # "path" values are made absolute against the project root
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("project.content", "content", _is_str, "path"),
-    Option("project.out", "out", _is_str, "path"),
-    Option("project.brand", "brand", _is_str, "path"),
-    Option("project.templates", "templates", _is_str, "path"),
-    Option("project.lang", "lang", _is_str),
-    Option("project.timezone", "timezone", _is_zone),
-    Option("project.excerpt_separator", "excerpt_separator", _is_str),
-    Option("project.formats", "formats", _is_formats),
-    Option("pdf.standard", "pdf_standard", _is_pdf_standard),
-    Option("build.jobs", "jobs", _is_count),
-    Option("build.timeout", "job_timeout", _is_positive),
-    Option("build.memory_mb", "memory_mb", _is_count),
-    Option("resources.remote", "remote_resources", _is_bool),
-    Option("resources.timeout", "resource_timeout", _is_positive),
-    Option("resources.max_bytes", "resource_max_bytes", _is_positive),
-    Option("site.base_url", "base_url", _is_base_url),
-    Option("site.page_size", "page_size", _is_positive_count),
-    Option("site.feed_size", "feed_size", _is_positive_count),
-    Option("site.feed_full", "feed_full", _is_bool),
-    Option("site.search_shard_size", "search_shard_size", _is_positive_count),
-    Option("html.mode", "html_mode", _is_html_mode),
+    Option("project.content", "content", _is_str, "The folder holding the posts.", kind="path"),
+    Option("project.out", "out", _is_str, "The folder the outputs are written to.", kind="path"),
+    Option(
+        "project.brand",
+        "brand",
+        _is_str,
+        "The brand folder: brand.toml, the logo and the stylesheets.",
+        kind="path",
+    ),
+    Option(
+        "project.templates",
+        "templates",
+        _is_str,
+        "The folder of Jinja templates the pages are made from.",
+        kind="path",
+    ),
+    Option("project.lang", "lang", _is_str, "The language of posts that do not name theirs."),
+    Option(
+        "project.timezone",
+        "timezone",
+        _is_zone,
+        "The time zone of dates written without an offset, such as 'Europe/London'.",
+    ),
+    Option(
+        "project.excerpt_separator",
+        "excerpt_separator",
+        _is_str,
+        "The marker ending a post's excerpt, as Jekyll's.",
+    ),
+    Option(
+        "project.formats",
+        "formats",
+        _is_formats,
+        "The formats a build makes, drawn from html, pdf, epub and docx.",
+    ),
+    Option(
+        "pdf.standard",
+        "pdf_standard",
+        _is_pdf_standard,
+        "The PDF made: ua-1 (tagged), a-3b (archival), x-4 (print-ready) or none.",
+    ),
+    Option("build.jobs", "jobs", _is_count, "Worker processes; 0: one per core."),
+    Option("build.timeout", "job_timeout", _is_positive, "Seconds a job may take before it fails."),
+    Option(
+        "build.memory_mb",
+        "memory_mb",
+        _is_count,
+        "Address space per worker, in megabytes; a job past it fails alone.",
+    ),
+    Option("resources.remote", "remote_resources", _is_bool, "Whether http(s) images are fetched."),
+    Option(
+        "resources.timeout",
+        "resource_timeout",
+        _is_positive,
+        "Seconds a remote resource may take.",
+    ),
+    Option(
+        "resources.max_bytes",
+        "resource_max_bytes",
+        _is_positive,
+        "The largest resource read, in bytes.",
+    ),
+    Option(
+        "site.base_url",
+        "base_url",
+        _is_base_url,
+        "Where the site is published: absolute links in the feed, sitemap and catalogue.",
+    ),
+    Option("site.page_size", "page_size", _is_positive_count, "Posts per index page."),
+    Option("site.feed_size", "feed_size", _is_positive_count, "The newest posts in feed.xml."),
+    Option(
+        "site.feed_full", "feed_full", _is_bool, "Whole articles in the feed, not only excerpts."
+    ),
+    Option(
+        "site.search_shard_size",
+        "search_shard_size",
+        _is_positive_count,
+        "Pages per search shard, at most: an edit re-indexes one shard.",
+    ),
+    Option(
+        "html.mode",
+        "html_mode",
+        _is_html_mode,
+        "site: shared, hashed assets; standalone: one self-contained file per post.",
+    ),
 )
 
 
