@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -111,7 +112,9 @@ def test_every_setting_says_what_it_is_for_and_sets_a_field():
     names = {f.name for f in fields(Settings)}
     for option in OPTIONS:
         assert option.attr in names, option.key
-        assert option.doc.strip() and "\n" not in option.doc, option.key
+        # a sentence, not a stray value such as "path" passed where the doc now goes
+        assert re.fullmatch(r"[^\n]+ [^\n]+\.", option.doc), option.key
+        assert option.kind in ("value", "path"), option.key
     assert len({option.key for option in OPTIONS}) == len(OPTIONS)
 
 

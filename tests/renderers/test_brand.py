@@ -175,7 +175,7 @@ def test_the_table_of_options_sets_every_brand_field_and_says_what_each_is_for()
     tables = {table.name for table in BRAND_TABLES}
     assert {o.key.partition(".")[0] for o in BRAND_OPTIONS if "." in o.key} == tables
     for entry in (*BRAND_OPTIONS, *BRAND_TABLES):
-        assert entry.doc.strip() and "\n" not in entry.doc, entry
+        assert re.fullmatch(r"[^\n]+ [^\n]+\.", entry.doc), entry  # one sentence
     # every key the two shipped brands write is declared
     import tomllib
 
