@@ -33,7 +33,7 @@ from ..diagnostics import warn
 from ..errors import ResourceError
 from ..model import Author, Document, Heading
 from ..source.jekyll import JekyllSite
-from ..source.markdown import as_heading, render_pieces
+from ..source.markdown import JEKYLL_READER, READER, as_heading, render_pieces
 from ..source.post import Source
 from ..source.resources import Resolver
 from . import typography
@@ -48,6 +48,8 @@ from .figures import link_references, number_figures, protect_references
 from .headings import outline, shift_headings, take_title, title_from_file_name
 from .ids import drop_dead_fragments, make_unique
 from .images import resolve_images
+from .jekyll_pages import site_path
+from .jekyll_post import prepare_site_post, site_root_references
 from .kramdown import drop_attribute_lists
 from .lines import Locator
 from .lint import lint
@@ -118,6 +120,10 @@ def normalise(
     ``site`` is the Jekyll site the post belongs to, if any (its Liquid is rendered
     before the Markdown, as Jekyll does)."""
     source = _with_title_block(source)
+    # --- Jekyll site: defaults and Liquid (jekyll_post.py) ---
+    if site is not None:
+        source = prepare_site_post(source, site, settings.zone)
+    # --- end Jekyll site ---
     fields = read_fields(source, settings, registry)
     path = source.path
     citations = read_citations(source, resolver, fields.lang, citation_style, settings.job_timeout)
@@ -145,7 +151,10 @@ def normalise(
         body_md,
     ]
     rendered = render_pieces(
-        pieces, timeout=settings.job_timeout, citeproc=citations.citeproc if citations else None
+        pieces,
+        timeout=settings.job_timeout,
+        citeproc=citations.citeproc if citations else None,
+        reader=READER if site is None else JEKYLL_READER,  # Jekyll site: as kramdown reads
     )
     title_piece, excerpt_piece, *bio_pieces, body_piece = rendered.pieces
 
@@ -203,6 +212,8 @@ def normalise(
     # footnotes first: the first claim to an id wins, and pandoc's note links name theirs
     trees = [notes, references, excerpt, body, *bios]
     headings = _structure(trees, body, source)
+    if site is not None:  # Jekyll site: baseurl-prefixed paths back to site-root paths
+        site_root_references([excerpt, body, notes, *bios], site)
     resources = resolve_images(
         [excerpt, body, notes, *bios], resolver, path, source.body, source.body_line
     )
@@ -223,7 +234,8 @@ def normalise(
     image = None
     if fields.image:
         try:
-            image = resolver.resolve(fields.image, path.parent)
+            written = site_path(fields.image, site) if site is not None else fields.image
+            image = resolver.resolve(written, path.parent)
         except ResourceError as exc:
             warn(
                 f"image: {exc.message}; the post has no cover image", path, source.line_of("image")

@@ -23,6 +23,9 @@ from .pandoc import convert, run_pandoc
 # punctuation, TeX math as MathML). Its metadata blocks are off: front matter is already read, and a
 # later "---" block must stay body text.
 READER = "markdown+abbreviations-yaml_metadata_block-pandoc_title_block"
+# a Jekyll site's posts as kramdown reads them: an image alone is not a captioned
+# figure, and ``[@name]: url`` is a link definition, not a citation
+JEKYLL_READER = f"{READER}-implicit_figures-citations"
 WRITER_ARGS = (
     "--to=html5",
     "--wrap=none",
@@ -86,24 +89,28 @@ def as_heading(title: str) -> str:
 
 
 def render_pieces(
-    pieces: Sequence[str], timeout: float = 60.0, citeproc: Citeproc | None = None
+    pieces: Sequence[str],
+    timeout: float = 60.0,
+    citeproc: Citeproc | None = None,
+    reader: str = READER,
 ) -> Rendered:
     """Convert Markdown pieces to HTML fragments with one pandoc run (citations
-    resolved and the reference list made when ``citeproc`` is given)."""
+    resolved and the reference list made when ``citeproc`` is given); ``reader`` is
+    pandoc's input format with its extensions."""
     nonce = hashlib.sha256("\x00".join(pieces).encode("utf-8")).hexdigest()[:20]
     marks = [f"IMPRINTPIECE{nonce}N{i}" for i in range(len(pieces))]
     joined = "\n\n".join(f"{piece}\n\n{mark}" for piece, mark in zip(pieces, marks, strict=True))
     if citeproc is None:  # the resident pandoc: see pandoc_worker.lua, job "html"
         html = convert(
-            {"job": "html", "from": READER},
+            {"job": "html", "from": reader},
             joined,
-            [f"--from={READER}", *WRITER_ARGS],
+            [f"--from={reader}", *WRITER_ARGS],
             timeout=timeout,
         ).decode("utf-8")
     else:
         with tempfile.TemporaryDirectory(prefix="imprint-cite-") as folder:
             html = run_pandoc(
-                [f"--from={READER}", *WRITER_ARGS, *citeproc.args(Path(folder))],
+                [f"--from={reader}", *WRITER_ARGS, *citeproc.args(Path(folder))],
                 joined.encode("utf-8"),
                 timeout=timeout,
             ).decode("utf-8")
