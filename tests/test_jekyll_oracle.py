@@ -1,9 +1,9 @@
 """Jekyll as the oracle: each shared Jekyll site's posts rendered by Debian's Jekyll and
 by imprint must say the same words in the same order.
 
-The site is copied (its configuration, posts, includes and data) under layouts that
-print only ``{{ content }}`` and a marker naming the post, plugins off, and built with
-``jekyll build``. imprint builds the same posts' web edition; for each post the words
+The site is copied (its configuration, posts, includes and data) under a layout that
+prints only a marker naming the post and ``{{ content }}``, with plugins off, and built
+with ``jekyll build``. imprint builds the same posts' web edition; for each post the words
 (runs of letters and digits) of Jekyll's content are compared with those of imprint's
 standfirst, body and bios, in reading order. A post that differs must be in ``DIFFERS``
 with the reason; at most 2 % of a site's posts may be.
@@ -11,12 +11,14 @@ with the reason; at most 2 % of a site's posts may be.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from lxml import html as lxml_html
 
 from imprint.builder.plan import build
@@ -28,22 +30,31 @@ SITES = REPO.parent / "shared" / "sites"
 MARKER = re.compile(r"<!--ORACLE (.+?)-->")
 
 # post (site/path) -> why imprint's words differ from Jekyll's
-DIFFERS: dict[str, str] = {}
+DIFFERS: dict[str, str] = {
+    "rust-blog-2018/_posts/2016-05-16-rust-at-one-year.md": (
+        "a remote image (rustcamp.com) without alt text: imprint does not fetch it "
+        "offline and says 'image unavailable' in its place; Jekyll prints the <img>"
+    ),
+}
 
 
-def _quote_symbols(config: str) -> str:
-    """Debian's Ruby (Psych 4) refuses a plain scalar that reads as a Ruby symbol
-    (``permalink: :title``), which older Jekylls accepted: quote those for the oracle."""
-    return re.sub(r"(?m)^(\s*[\w-]+: )(:\S*)\s*$", r"\1'\2'", config)
+def oracle_config(site: Path) -> str:
+    """The site's configuration with plugins off and every post under the marker layout.
+
+    Written back as JSON (which YAML reads), every string quoted: Debian's Ruby (Psych 4)
+    refuses a plain scalar that reads as a Ruby symbol (``permalink: :title``)."""
+    config = yaml.safe_load((site / "_config.yml").read_text(encoding="utf-8")) or {}
+    config["plugins"] = []
+    rule = {"scope": {"path": ""}, "values": {"layout": "post"}}
+    config["defaults"] = [rule, *(config.get("defaults") or [])]
+    return json.dumps(config, default=str, ensure_ascii=False)
 
 
 def jekyll_contents(site: Path, work: Path) -> dict[str, str]:
     """Each post's ``{{ content }}`` as Debian's Jekyll renders it, by its path."""
     copy = work / "site"
     copy.mkdir()
-    (copy / "_config.yml").write_text(
-        _quote_symbols((site / "_config.yml").read_text(encoding="utf-8")), encoding="utf-8"
-    )
+    (copy / "_config.yml").write_text(oracle_config(site), encoding="utf-8")
     for folder in ("_posts", "_includes", "_data", "_authors"):
         if (site / folder).is_dir():
             shutil.copytree(site / folder, copy / folder)
@@ -52,10 +63,9 @@ def jekyll_contents(site: Path, work: Path) -> dict[str, str]:
         (copy / "_layouts" / f"{layout}.html").write_text(
             "<!--ORACLE {{ page.path }}-->{{ content }}", encoding="utf-8"
         )
-    (copy / "_oracle.yml").write_text("plugins: []\nlayout: post\n", encoding="utf-8")
     out = work / "_site"
     done = subprocess.run(
-        [require_tool("jekyll"), "build", "--config", "_config.yml,_oracle.yml", "-d", str(out)],
+        [require_tool("jekyll"), "build", "-d", str(out)],
         cwd=copy,
         capture_output=True,
         text=True,
@@ -90,8 +100,16 @@ def imprint_pages(site: Path, out: Path) -> dict[str, list[str]]:
         root=out / "project", out=out, site_root=site, content=site
     )
     report = build([site / "_posts"], formats=("html",), out=out, settings=settings)
+    built, failed = list(report.built), []
+    for number, result in enumerate(report.failed):
+        if "is also the slug of" in (result.error or ""):  # kept apart by the builder's names
+            alone = build([result.source], ("html",), out / f"alone-{number}", settings)
+            built.extend(alone.built)
+            failed.extend(alone.failed)
+        else:
+            failed.append(result)
     pages: dict[str, list[str]] = {}
-    for result in report.built:
+    for result in built:
         tree = lxml_html.fromstring(result.target.read_bytes())
         parts = tree.xpath(
             "//article//div[@class='standfirst']|//article//div[@class='body']"
@@ -100,7 +118,7 @@ def imprint_pages(site: Path, out: Path) -> dict[str, list[str]]:
         pages[result.source.relative_to(site).as_posix()] = words(
             [lxml_html.tostring(p, encoding="unicode") for p in parts]
         )
-    for result in report.failed:
+    for result in failed:
         pages[result.source.relative_to(site).as_posix()] = [f"FAILED: {result.error}"]
     return pages
 
