@@ -162,11 +162,20 @@ def read_fields(source: Source, settings: Settings, registry: AuthorRegistry) ->
         try:
             moment = parse_date(date_value, settings.zone)
         except DateError as exc:
-            raise SourceError(
-                f"{date_key or 'date'}: {str(date_value)!r} is not a date ({exc})",
-                source.path,
-                source.line_of(date_key or ""),
-            ) from None
+            if date_key is not None and path_date:  # as Jekyll: the file name's date
+                warn(
+                    f"{date_key}: {str(date_value)!r} is not a date ({exc}); "
+                    "the file name's date is used",
+                    source.path,
+                    source.line_of(date_key),
+                )
+                moment = parse_date(path_date, settings.zone)
+            else:
+                raise SourceError(
+                    f"{date_key or 'date'}: {str(date_value)!r} is not a date ({exc})",
+                    source.path,
+                    source.line_of(date_key or ""),
+                ) from None
 
     modified_key, modified_value = r.raw("modified")
     modified = None
