@@ -1,7 +1,8 @@
 """The build cache: what each output was built from, so an unchanged post is not built again.
 
 An output's *key* is computed without normalising the post: a hash of the
-post's bytes, the author registry file beside it, the format, and
+post's bytes, the author registry file beside it (and a Jekyll site's configuration,
+``_data/``, ``_includes/`` and authors collection), the format, and
 :func:`shared_key` — imprint's and its tools' versions, each format's revision
 (``renderers.REVISIONS``), a fingerprint of every setting that shapes output and one
 of the render context the renderers receive
@@ -93,7 +94,14 @@ class Keys:
             from ..normalise.authors import REGISTRY_NAME
 
             path = root / REGISTRY_NAME
-            self._registries[root] = file_digest(path) if path.is_file() else "none"
+            digest = file_digest(path) if path.is_file() else "none"
+            site_root = self._project.settings.site_root
+            if site_root is not None:  # a Jekyll site: its config, data, includes, authors
+                from ..normalise.jekyll_post import site_inputs_digest
+                from ..source.jekyll import load_site
+
+                digest = f"{digest}|{site_inputs_digest(load_site(site_root))}"
+            self._registries[root] = digest
         return self._registries[root]
 
     def keys(self, source: Path, source_digest: str, formats: Sequence[str]) -> dict[str, str]:

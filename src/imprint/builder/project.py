@@ -18,6 +18,7 @@ from ..errors import ImprintError
 from ..model import Document
 from ..normalise import normalise
 from ..normalise.authors import REGISTRY_NAME, AuthorRegistry
+from ..normalise.site_authors import with_site_authors
 from ..renderers import RenderContext, get_renderer
 from ..source.jekyll import JekyllSite, load_site
 from ..source.post import parse_source, read_bytes
@@ -51,7 +52,10 @@ class Project:
 
     def registry(self, root: Path) -> AuthorRegistry:
         if root not in self._registries:
-            self._registries[root] = AuthorRegistry.load(root / REGISTRY_NAME)
+            registry = AuthorRegistry.load(root / REGISTRY_NAME)
+            if self.settings.site_root is not None:  # a Jekyll site's own author data
+                registry = with_site_authors(registry, load_site(self.settings.site_root))
+            self._registries[root] = registry
         return self._registries[root]
 
     def resolver(self, root: Path) -> Resolver:

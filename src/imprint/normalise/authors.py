@@ -72,6 +72,15 @@ class AuthorRegistry:
     def __len__(self) -> int:
         return len({id(s) for s in self._by_key.values()})
 
+    def merged(self, entries: dict[str, AuthorSpec], digest: str) -> AuthorRegistry:
+        """A registry of this one's authors, then ``entries`` by keys and names it lacks."""
+        out = AuthorRegistry(digest=digest)
+        out._by_key = dict(self._by_key)
+        for key, spec in entries.items():
+            out._by_key.setdefault(name_key(key), spec)
+            out._by_key.setdefault(name_key(spec.name), spec)
+        return out
+
     def find(self, name: str) -> AuthorSpec | None:
         return self._by_key.get(name_key(name))
 

@@ -70,7 +70,9 @@ _RUBY_DATE = re.compile(
     r"(?:(?:[Tt]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?"
     r"(?P<rest>(?:\s|[+-]|\(|$).*)$"
 )
-_RUBY_OFFSET = re.compile(r"(?:^|(?<=[\s\d]))(?P<sign>[+-])(?P<digits>\d{1,4})(?::(?P<mm>\d{2}))?\b")
+_RUBY_OFFSET = re.compile(
+    r"(?:^|(?<=[\s\d]))(?P<sign>[+-])(?P<digits>\d{1,4})(?::(?P<mm>\d{2}))?\b"
+)
 _RUBY_ZONE = re.compile(r"\b(?P<name>[A-Za-z]{1,4})\b")
 
 

@@ -8,6 +8,7 @@ back into site-root paths (``/assets/x.png``) for the resource policy.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import tzinfo
 
@@ -41,3 +42,15 @@ def site_root_references(trees: list[HtmlElement], site: JekyllSite) -> None:
                 local = site_path(src, site)
                 if local != src:
                     img.set("src", local)
+
+
+def site_inputs_digest(site: JekyllSite) -> str:
+    """A digest of what every post of the site is normalised with besides itself: the
+    configuration, ``_data/``, ``_includes/`` and the authors collection."""
+    digest = hashlib.sha256()
+    folders = (site.data_dir, site.includes, site.root / "_authors")
+    for path in [site.root / "_config.yml", *(p for f in folders for p in sorted(f.rglob("*")))]:
+        if path.is_file():
+            digest.update(f"{path.relative_to(site.root)}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
