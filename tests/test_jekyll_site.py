@@ -110,7 +110,11 @@ def test_liquid_includes_defaults_and_links(tmp_path: Path):
             "assets/chart.png": _png(),
             "_posts/2023-05-06-first.md": "---\ntitle: First\n---\n\nThe first post.\n",
             "_posts/2024-01-02-second.md": (
-                "---\ntitle: Second\n---\n\nSee [the first]({% post_url 2023-05-06-first %}).\n\n"
+                "---\ntitle: Second\nissues: [2001, 2002]\n---\n\n"
+                "See [the first]({% post_url 2023-05-06-first %}).\n\n"
+                "Closed [#2001][] and [#2002][].\n\n"
+                "{% for n in page.issues %}[#{{ n }}]: https://github.com/"
+                "{{ site.repository }}/issues/{{ n }}\n{% endfor %}\n"
                 '{% include note.html kind="Tip" text=page.title %}\n\n'
                 "{% assign nums = '1037,1040' | split: ',' %}"
                 "Fixed: {% include issues.md numbers=nums %}\n\n"
@@ -129,8 +133,7 @@ def test_liquid_includes_defaults_and_links(tmp_path: Path):
     assert page.xpath("//a[text()='the first']/@href") == ["/blog/2023/first/"]
     issue_links = page.xpath("//div[@class='body']//a[starts-with(text(), '#')]/@href")
     assert issue_links == [
-        "https://github.com/acme/tool/issues/1037",
-        "https://github.com/acme/tool/issues/1040",
+        f"https://github.com/acme/tool/issues/{n}" for n in (2001, 2002, 1037, 1040)
     ]
     assert "Keep {{ this }} as text." in body
     assert "Text x stays." in body

@@ -104,10 +104,13 @@ def test_render_with_liquid_false_keeps_the_body(site: JekyllSite):
 
 def test_unknown_tags_and_filters_warn_once_each_with_the_same_text(site: JekyllSite):
     with collecting() as found:
-        out = render(site, "{% gist 1 %}{% gist 2 %}{{ 'x' | nope }}{{ 'y' | nope }}")
-    assert out == "xy"
+        out = render(
+            site, "{% gist 1 %}{% gist 2 %}{{ 'x' | nope }}{{ 'y' | nope }}{% box %}z{% endbox %}"
+        )
+    assert out == "xyz"
     assert [d.message for d in found] == [
         "Liquid: unknown filter 'nope' passes its input through",
+        "Liquid: unknown tag 'box' rendered as nothing",
         "Liquid: unknown tag 'gist' rendered as nothing",
     ]
 

@@ -139,6 +139,8 @@ def render_body(source: Source, site: JekyllSite, page: dict[str, Any]) -> str:
         _DEADLINE.reset(deadline_token)
     for kind, names in sorted(unknown.items()):
         for name in sorted(names):
+            if kind == "tag" and name.startswith("end") and name[3:] in names:
+                continue  # the end of a plugin's block tag: its opening is the warning
             if kind == "tag":
                 message = f"Liquid: unknown tag '{name}' rendered as nothing"
             else:

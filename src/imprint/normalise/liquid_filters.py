@@ -270,12 +270,12 @@ def smartify(value: Any) -> Any:
 
 @with_context
 def markdownify(value: Any, *, context: RenderContext) -> Any:
-    from ..source.markdown import render_pieces
+    from ..source.markdown import JEKYLL_READER, render_pieces
 
     text = str(value or "")
     if not text.strip():
         return ""
-    return render_pieces([text]).pieces[0].strip()
+    return render_pieces([text], reader=JEKYLL_READER).pieces[0].strip()
 
 
 JEKYLL_FILTERS: dict[str, Callable[..., Any]] = {
