@@ -41,9 +41,9 @@ def make_site(root: Path, files: dict[str, str | bytes]) -> Path:
     return site
 
 
-def build_site(site: Path, out: Path):
+def build_site(site: Path, out: Path, content: Path | None = None):
     settings = load_settings(root=REPO).with_overrides(
-        root=out / "project", out=out, site_root=site, content=site
+        root=out / "project", out=out, site_root=site, content=content or site
     )
     report = build([site / "_posts"], formats=("html",), out=out, settings=settings)
     pages = {r.source.name: lxml_html.fromstring(r.target.read_bytes()) for r in report.built}
@@ -145,6 +145,27 @@ def test_liquid_includes_defaults_and_links(tmp_path: Path):
     assert sum("Liquid: unknown tag 'gist' rendered as nothing" in w for w in warnings) == 1
     assert sum("Liquid: unknown filter 'plugin_filter'" in w for w in warnings) == 1
     assert not [w for w in warnings if "image" in w and "chart" in w]
+
+
+def test_site_root_paths_resolve_against_the_site_whatever_the_content_folder(tmp_path: Path):
+    site = make_site(
+        tmp_path,
+        {
+            "_config.yml": "title: Small\nbaseurl: /docs\n",
+            "assets/a.png": _png(),
+            "images/b.png": _png(),
+            "_posts/2024-01-02-pictures.md": (
+                "---\ntitle: Pictures\nimage: /docs/images/b.png\n---\n\nTwo pictures.\n\n"
+                "![a](/assets/a.png)\n\n![b]({{ '/images/b.png' | relative_url }})\n"
+            ),
+        },
+    )
+    report, pages = build_site(site, tmp_path / "out", content=site / "_posts")
+    assert not report.failed, [r.error for r in report.failed]
+    page = pages["2024-01-02-pictures.md"]
+    assert len(page.xpath("//div[@class='body']//img")) == 2
+    assert page.xpath("//figure[@class='hero']//img")
+    assert not [w for w in _warnings(report) if "image" in w and "alt" not in w], _warnings(report)
 
 
 BOMBS = {

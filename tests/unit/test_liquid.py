@@ -118,7 +118,6 @@ def test_unknown_tags_and_filters_warn_once_each_with_the_same_text(site: Jekyll
 @pytest.mark.parametrize(
     ("body", "line", "message"),
     [
-        ("ok\n\n{% if %}", 6, "Liquid: missing expression"),
         ("ok\n{% post_url 1999-01-01-none %}", 5, "Liquid: post_url 1999-01-01-none: no such post"),
         ("{% for i in (1..1000000000) %}{% endfor %}", 4, "Liquid: loop iteration limit reached"),
     ],
@@ -138,3 +137,12 @@ def test_post_urls_follow_the_post_and_the_site(site: JekyllSite):
     assert post_url(site, path, {"permalink": "/:year/:title/"}) == "/2019/Some-Title/"
     moment = datetime(2019, 7, 8, tzinfo=UTC)
     assert page_variables(site, path, {}, moment)["url"] == "/sub/2019/07/08/Some-Title.html"
+
+
+def test_a_template_that_does_not_parse_is_read_leniently_with_a_warning(site: JekyllSite):
+    with collecting() as found:
+        out = render(site, "a\nb {% if %}c{% endif %} {{ }}{{ site.title }}")
+    assert "{" not in out and out.startswith("a\nb") and out.endswith("Small")
+    assert [(d.line, d.message) for d in found] == [
+        (5, "Liquid: missing expression; read leniently, as Jekyll does")
+    ]

@@ -47,7 +47,11 @@ class Project:
         object.__setattr__(self, "_registries", {})
 
     def content_root(self, path: Path) -> Path:
-        """The folder a post's site-relative references resolve against."""
+        """The folder a post's site-relative references resolve against: a Jekyll
+        site's root for its posts, else the content folder."""
+        site = self.settings.site_root
+        if site is not None and real_path(path).startswith(os.path.join(str(_resolved(site)), "")):
+            return _resolved(site)
         return _content_root(self.settings.content, path)
 
     def registry(self, root: Path) -> AuthorRegistry:

@@ -21,7 +21,8 @@ from typing import Any
 
 from liquid import Environment
 from liquid.context import RenderContext
-from liquid.exceptions import LiquidError, ResourceLimitError
+from liquid.exceptions import LiquidError, LiquidSyntaxError, ResourceLimitError
+from liquid.mode import Mode
 from liquid.template import BoundTemplate
 from liquid.token import TOKEN_ILLEGAL
 from liquid.undefined import UNDEFINED
@@ -97,8 +98,10 @@ class JekyllEnvironment(Environment):
 
 
 @functools.cache
-def _environment() -> JekyllEnvironment:
-    return JekyllEnvironment(strict_filters=False)
+def _environment(lenient: bool = False) -> JekyllEnvironment:
+    """Strict parsing first; Jekyll's own default (``error_mode: warn``) reads a
+    template that does not parse leniently, which the lenient environment does."""
+    return JekyllEnvironment(strict_filters=False, tolerance=Mode.LAX if lenient else Mode.STRICT)
 
 
 def wants_liquid(meta: dict[str, Any]) -> bool:
@@ -110,24 +113,30 @@ def wants_liquid(meta: dict[str, Any]) -> bool:
 
 def render_body(source: Source, site: JekyllSite, page: dict[str, Any]) -> str:
     """The post's body with its Liquid rendered (``page`` is what Liquid sees as
-    ``page``). Unknown tags and filters are warnings; any other Liquid error, and a
-    render over its limits, is a SourceError naming the post and line."""
+    ``page``). Unknown tags and filters are warnings, and so is a template that does
+    not parse (it is then read leniently, as Jekyll does); a render over its limits, a
+    refused include and any other Liquid error is a SourceError naming the post and
+    line."""
     body = source.body
     if "{{" not in body and "{%" not in body:
         return body
-    env = _environment()
     unknown: dict[str, set[str]] = {}
     unknown_token = UNKNOWN.set(unknown)
     deadline_token = _DEADLINE.set(time.monotonic() + RENDER_SECONDS)
+    values = {
+        "site": SiteVariables(site, datetime.fromtimestamp(time.time(), UTC)),
+        "page": page,
+        "__site__": site,
+        "__post_dir__": Path(source.path).resolve().parent,
+    }
     try:
-        template = env.from_string(body, name=source.path.name)
-        now = datetime.fromtimestamp(time.time(), UTC)
-        rendered = template.render(
-            site=SiteVariables(site, now),
-            page=page,
-            __site__=site,
-            __post_dir__=Path(source.path).resolve().parent,
-        )
+        try:
+            rendered = _environment().from_string(body, name=source.path.name).render(values)
+        except LiquidSyntaxError as err:  # Jekyll warns and reads the template leniently
+            problem = _source_error(err, source)
+            warn(f"{problem.message}; read leniently, as Jekyll does", source.path, problem.line)
+            lenient = _environment(lenient=True)
+            rendered = lenient.from_string(body, name=source.path.name).render(values)
     except LiquidError as err:
         raise _source_error(err, source) from None
     except RecursionError:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from liquid.ast import BlockNode, IllegalNode, Node
 from liquid.builtin.expressions import FilteredExpression, tokenize
-from liquid.exceptions import LiquidError
+from liquid.exceptions import LiquidError, LiquidSyntaxError
 from liquid.parser import get_parser
 from liquid.stream import TokenStream
 from liquid.tag import Tag
@@ -46,6 +46,10 @@ class LiquidRefusal(LiquidError):
 
 class Located(LiquidError):
     """An error raised inside an included file, with that file and line in its message."""
+
+
+class LocatedSyntax(Located, LiquidSyntaxError):
+    """An included file that does not parse, with that file and line in its message."""
 
 
 def _site(context: RenderContext) -> JekyllSite:
@@ -140,7 +144,8 @@ class IncludeNode(Node):
             if err.token is not None and err.token.start_index >= 0 and err.token.source == text:
                 line = f":{text.count(chr(10), 0, err.token.start_index) + 1}"
             message = err.message if err.message else type(err).__name__
-            raise Located(f"{message} (in {name}{line})", token=self.token) from None
+            kind = LocatedSyntax if isinstance(err, LiquidSyntaxError) else Located
+            raise kind(f"{message} (in {name}{line})", token=self.token) from None
         return True
 
 
