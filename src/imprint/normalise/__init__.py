@@ -1,5 +1,7 @@
 """Source → Document: every fact a renderer needs, decided once, in a fixed order.
 
+0. in a Jekyll site: the site's front-matter defaults, then the body's Liquid
+   (``jekyll_post.py``, ``liquid.py``); its Markdown is read as kramdown reads it;
 1. metadata: fields, aliases and types (``metadata.py``, ``dates.py``, ``authors.py``);
 2. excerpt separator: split the Markdown (``excerpt.py``);
 3. one pandoc run for title, excerpt, bios and body (``markdown.py``), citations
