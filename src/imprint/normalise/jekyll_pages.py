@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import urllib.parse
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,6 +224,4 @@ def site_path(ref: str, site: JekyllSite) -> str:
     for prefix in ([f"{url}{base}/"] if url else []) + ([f"{base}/"] if base else []):
         if written.startswith(prefix):
             return "/" + written[len(prefix) :]
-    if written.startswith("//") or urllib.parse.urlsplit(written).scheme:
-        return written
     return written
