@@ -256,3 +256,29 @@ def test_outside_a_site_bodies_stay_untemplated(tmp_path: Path):
     report = build([post], formats=("html",), out=tmp_path / "o", settings=settings)
     page = lxml_html.fromstring(report.built[0].target.read_bytes())
     assert "Write {{ x }} and {% raw %} as they are." in _text(page, "//article")
+
+
+def test_an_edited_include_or_author_file_rebuilds_the_site_posts(tmp_path: Path):
+    site = make_site(
+        tmp_path,
+        {
+            "_includes/sign.html": "Signed by the team.",
+            "_data/authors.yml": "ann:\n  name: Ann Lee\n",
+            "_posts/2024-01-02-post.md": (
+                "---\ntitle: Post\nauthor: ann\n---\n\nText.\n\n{% include sign.html %}\n"
+            ),
+        },
+    )
+    out = tmp_path / "out"
+    first, _ = build_site(site, out)
+    again, _ = build_site(site, out)
+    assert len(first.built) == 1 and not again.built  # nothing changed: nothing built
+    (site / "_includes" / "sign.html").write_text("Signed by the editors.", encoding="utf-8")
+    edited, pages = build_site(site, out)
+    assert len(edited.built) == 1
+    assert "Signed by the editors." in _text(pages["2024-01-02-post.md"], "//article")
+    (site / "_data" / "authors.yml").write_text("ann:\n  name: Ann Lee-Smith\n", encoding="utf-8")
+    renamed, pages = build_site(site, out)
+    assert len(renamed.built) == 1
+    byline = _text(pages["2024-01-02-post.md"], "//p[@class='byline']//*[@class='authors']")
+    assert byline == "Ann Lee-Smith"

@@ -39,10 +39,19 @@ def with_defaults(site: JekyllSite, path: Path, meta: dict[str, Any]) -> dict[st
     return {**defaults, **meta} if defaults else meta
 
 
-@functools.lru_cache(maxsize=8)
 def post_files(root: Path) -> dict[str, Path]:
     """Every post of the site at ``root`` by its name without suffix, and by its path
-    under ``_posts/`` without suffix (``2010-07-21-name``, ``sub/2010-07-21-name``)."""
+    under ``_posts/`` without suffix (``2010-07-21-name``, ``sub/2010-07-21-name``);
+    listed again when ``_posts/`` changes, for a process that lives through edits."""
+    try:
+        stamp = (root / "_posts").stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    return _list_posts(root, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _list_posts(root: Path, stamp: int) -> dict[str, Path]:
     posts = root / "_posts"
     found: dict[str, Path] = {}
     if not posts.is_dir():
