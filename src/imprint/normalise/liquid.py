@@ -33,7 +33,7 @@ from ..source.jekyll import JekyllSite
 from ..source.post import Source
 from . import liquid_filters
 from .jekyll_pages import SiteVariables
-from .liquid_tags import JEKYLL_TAGS, UNKNOWN, Located, UnknownTag, record_unknown
+from .liquid_tags import JEKYLL_TAGS, RENDERING, UNKNOWN, Located, UnknownTag, record_unknown
 
 RENDER_SECONDS = 5.0  # a post's Liquid; real posts take milliseconds
 
@@ -126,9 +126,8 @@ def render_body(source: Source, site: JekyllSite, page: dict[str, Any]) -> str:
     values = {
         "site": SiteVariables(site, datetime.fromtimestamp(time.time(), UTC)),
         "page": page,
-        "__site__": site,
-        "__post_dir__": Path(source.path).resolve().parent,
     }
+    rendering_token = RENDERING.set((site, Path(source.path).resolve().parent))
     try:
         try:
             rendered = _environment().from_string(body, name=source.path.name).render(values)
@@ -145,6 +144,7 @@ def render_body(source: Source, site: JekyllSite, page: dict[str, Any]) -> str:
         ) from None
     finally:
         UNKNOWN.reset(unknown_token)
+        RENDERING.reset(rendering_token)
         _DEADLINE.reset(deadline_token)
     for kind, names in sorted(unknown.items()):
         for name in sorted(names):

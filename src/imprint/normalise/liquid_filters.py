@@ -1,7 +1,7 @@
 """Jekyll's Liquid filters (``relative_url``, ``date_to_string``, ``where``...), as
 Jekyll 4 defines them, over plain Python values.
 
-The site is in the render context's globals (``__site__``); each filter takes what
+The site is the current render's (``liquid_tags.RENDERING``); each filter takes what
 Liquid hands it and never raises on an odd value: it gives back its input.
 """
 
@@ -20,40 +20,39 @@ from liquid.undefined import is_undefined
 
 from ..source.permalinks import jekyll_slugify
 from .dates import DateError, parse_date
+from .liquid_tags import RENDERING
 
 if TYPE_CHECKING:
     from liquid.context import RenderContext
 
 
-def _site_value(context: RenderContext, key: str) -> str:
-    site = context.globals["__site__"]
+def _site_value(key: str) -> str:
+    site = RENDERING.get()[0]
     if key == "baseurl":
-        return site.baseurl  # type: ignore[attr-defined]
-    return str(site.config.get(key) or "").rstrip("/")  # type: ignore[attr-defined]
+        return site.baseurl
+    return str(site.config.get(key) or "").rstrip("/")
 
 
 def _is_absolute(text: str) -> bool:
     return bool(urllib.parse.urlsplit(text).scheme) or text.startswith("//")
 
 
-@with_context
-def relative_url(value: Any, *, context: RenderContext) -> Any:
+def relative_url(value: Any) -> Any:
     if value is None or is_undefined(value):
         return value
     text = str(value)
     if _is_absolute(text):
         return text
-    return _site_value(context, "baseurl") + ("" if text.startswith("/") else "/") + text
+    return _site_value("baseurl") + ("" if text.startswith("/") else "/") + text
 
 
-@with_context
-def absolute_url(value: Any, *, context: RenderContext) -> Any:
+def absolute_url(value: Any) -> Any:
     if value is None or is_undefined(value):
         return value
     text = str(value)
     if _is_absolute(text):
         return text
-    return _site_value(context, "url") + relative_url(text, context=context)
+    return _site_value("url") + relative_url(text)
 
 
 def _moment(value: Any) -> datetime | None:
@@ -268,8 +267,7 @@ def smartify(value: Any) -> Any:
     return value  # typography is imprint's own pass, on every post
 
 
-@with_context
-def markdownify(value: Any, *, context: RenderContext) -> Any:
+def markdownify(value: Any) -> Any:
     from ..source.markdown import JEKYLL_READER, render_pieces
 
     text = str(value or "")

@@ -23,15 +23,17 @@ from liquid.stream import TokenStream
 from liquid.tag import Tag
 from liquid.token import TOKEN_EOF, TOKEN_EXPRESSION, TOKEN_TAG, Token
 
+from ..source.jekyll import JekyllSite
+
 if TYPE_CHECKING:
     from liquid.context import RenderContext
-
-    from ..source.jekyll import JekyllSite
 
 MAX_INCLUDE_BYTES = 1_000_000
 
 # names of tags and filters no one defines, met during the current render
 UNKNOWN: ContextVar[dict[str, set[str]] | None] = ContextVar("imprint_liquid_unknown", default=None)
+# the site and the post's folder of the current render (out of the templates' reach)
+RENDERING: ContextVar[tuple[JekyllSite, Path]] = ContextVar("imprint_liquid_rendering")
 
 
 def record_unknown(kind: str, name: str) -> None:
@@ -53,11 +55,11 @@ class LocatedSyntax(Located, LiquidSyntaxError):
 
 
 def _site(context: RenderContext) -> JekyllSite:
-    return context.globals["__site__"]  # type: ignore[return-value]
+    return RENDERING.get()[0]
 
 
 def _post_dir(context: RenderContext) -> Path:
-    return context.globals["__post_dir__"]  # type: ignore[return-value]
+    return RENDERING.get()[1]
 
 
 def _inline_tag(stream: TokenStream) -> tuple[Token, str]:
