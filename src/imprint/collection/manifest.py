@@ -44,20 +44,69 @@ from ..normalise.dates import DateError, parse_date
 from ..source.frontmatter import FrontMatterError, load_front_matter
 
 ORDERS = ("manifest", "date-asc", "date-desc")
-_TOP = {
-    "title",
-    "subtitle",
-    "editors",
-    "description",
-    "identifier",
-    "lang",
-    "cover",
-    "rights",
-    "series",
-    "posts",
-    "date",
-}
-_POSTS = {"paths", "tags", "categories", "from", "to", "order"}
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestKey:
+    """One key a manifest may hold, with one line saying what it is for (the reference
+    documentation is generated from ``MANIFEST_KEYS``)."""
+
+    key: str  # as written: "title", or "series.name" for a key of the [series] table
+    doc: str
+    default: str = ""  # what applies when it is absent, as the reference shows it
+
+
+MANIFEST_KEYS: tuple[ManifestKey, ...] = (
+    ManifestKey("title", "The book's title; required."),
+    ManifestKey("subtitle", "A subtitle, on the title page and in the metadata."),
+    ManifestKey("editors", "The editors, a name or a list of names: the book's creators."),
+    ManifestKey("description", "A paragraph describing the book, for its metadata."),
+    ManifestKey(
+        "identifier",
+        "The book's identifier, such as a URN or an ISBN.",
+        "a UUID derived from the manifest's file name",
+    ),
+    ManifestKey("lang", "The book's language, such as en-GB.", "the first article's language"),
+    ManifestKey(
+        "cover", "A cover image, relative to the manifest.", "a cover drawn from the brand"
+    ),
+    ManifestKey("rights", "The rights statement of the book."),
+    ManifestKey("date", "Accepted and not used: the book's date is that of its newest post."),
+    ManifestKey(
+        "series",
+        "The series the book belongs to: a name, or a table with name and number.",
+    ),
+    ManifestKey("series.name", "The series' name; required when [series] is given."),
+    ManifestKey("series.number", "The book's number in the series, a whole number."),
+    ManifestKey(
+        "posts",
+        "Which posts make the book: a list of paths, or a table of the keys below.",
+        "every post of the content folder",
+    ),
+    ManifestKey(
+        "posts.paths",
+        "Post files and globs, relative to the manifest, in the order the book takes them.",
+        "every post of the content folder",
+    ),
+    ManifestKey("posts.tags", "Keep the posts with any of these tags."),
+    ManifestKey("posts.categories", "Keep the posts with any of these categories."),
+    ManifestKey("posts.from", "Keep the posts dated on or after this day."),
+    ManifestKey("posts.to", "Keep the posts dated on or before this day."),
+    ManifestKey(
+        "posts.order",
+        "The order of the articles: manifest (as listed), date-asc or date-desc.",
+        "manifest",
+    ),
+)
+
+
+def _keys_of(table: str) -> set[str]:
+    return {k.key.partition(".")[2] for k in MANIFEST_KEYS if k.key.startswith(table + ".")}
+
+
+_TOP = {k.key for k in MANIFEST_KEYS if "." not in k.key}
+_SERIES = _keys_of("series")
+_POSTS = _keys_of("posts")
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://imprint.invalid/collections")
 
 
@@ -168,9 +217,7 @@ def load_manifest(path: Path) -> Manifest:
         if not isinstance(series, dict):
             problems.append("series: must be a table with name and number")
         else:
-            problems += [
-                f"series.{k}: unknown setting" for k in series if k not in ("name", "number")
-            ]
+            problems += [f"series.{k}: unknown setting" for k in series if k not in _SERIES]
             series_name = text("name", series, required=True)
             number = series.get("number")
             if number is not None and (
