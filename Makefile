@@ -15,7 +15,7 @@ IMPRINT := $(BIN)/imprint
 OUT ?= build
 
 .PHONY: all html pdf epub docx collections archive test check proof bench bench-scale \
-	bench-preview system-deps install install-check clean distclean
+	bench-preview docs system-deps install install-check clean distclean
 
 # posts, then collections and the OPDS catalogue of both (build/opds/catalog.xml)
 all: install
@@ -61,6 +61,15 @@ bench-scale: install
 # save-to-browser latency of `imprint preview` on the reference post (not a test)
 bench-preview: install-check
 	$(BIN)/python -m bench.preview
+
+# The manual (docs/), built by imprint itself: the reference pages generated from the
+# tables of options, then a site in build/docs/ and the whole manual as one PDF and EPUB
+# in build/docs/collections/
+docs: install
+	$(BIN)/python -m imprint.cli.reference docs
+	$(IMPRINT) build --config docs/imprint.toml --formats html --out $(OUT)/docs --strict
+	$(IMPRINT) collection docs/collections/manual.toml --config docs/imprint.toml \
+		--formats pdf,epub --out $(OUT)/docs --strict
 
 install: $(STAMP)
 
