@@ -1,0 +1,120 @@
+"""The site a build leaves in the output folder, around the posts' own outputs.
+
+After the jobs, :func:`finish` works from the cache manifest (so posts this
+build skipped count as much as those it built):
+
+* the brand's shared assets and every post's images under ``html/assets/``,
+  named by their bytes; assets no page refers to any more are removed;
+* each site page's navigation, between the markers the HTML renderer left:
+  its other editions with their sizes, the previous and next posts by date, and
+  its tags and categories;
+* ``index.html``, paginated (``page/2.html`` …), and a page per tag and category;
+* ``feed.xml`` (Atom, written with feedgen) and ``sitemap.xml``, when
+  ``[site] base_url`` says where the site lives;
+* the Pagefind search index (``pagefind/<shard>/``) and ``search.html``.
+
+Every file is written only when its bytes change, through a temporary file and
+a rename, so an unchanged site is left untouched and a reader never sees half
+a file.
+
+The pass costs what changed, not what the site holds: each index and topic page,
+the feed, the sitemap and each search shard is recorded (in the build's cache,
+beside the manifest) with a digest of what it is made from, and is laid out again
+only when that digest changes or the file is not as it was left. A page's
+navigation is likewise filled in again only when what it shows changes. Search is
+indexed in stable shards, each post's page in the shard its name hashes to, and the
+search page merges them; an edit re-indexes one shard of a few hundred pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from ..cache import Manifest
+from ..project import Project
+from .assets import write_assets
+from .feeds import write_feed_and_sitemap
+from .indexes import write_indexes
+from .navigation import fill_navigation
+from .pages import INDEX_TEMPLATE, Written, load_posts
+from .search import finish_search, shard_count, shard_of, start_search
+from .state import Site, order_digest, read_state, site_key, write_state
+
+__all__ = ["Written", "finish", "shard_count", "shard_of"]
+
+
+def finish(
+    out: Path,
+    manifest: Manifest,
+    project: Project,
+    shared: str,
+    present: set[str] | frozenset[str] = frozenset(),
+    meanwhile: Callable[[Written], None] | None = None,
+) -> tuple[Path, Written]:
+    """Everything around the posts' outputs; see the module's docstring. ``meanwhile``
+    is given what the pass wrote, once only the search index may still be in the making
+    (the build prepares its report then).
+
+    The manifest is saved here, after the pass (the build saves it before only when it
+    is interrupted). The site is
+    a function of the manifest (every post's card and outputs), the settings and
+    ``shared`` (the brand, templates and versions, see
+    :func:`~imprint.builder.cache.shared_key`). When those are what they were after
+    the last site pass, and its pages are there, there is nothing to do: an archive's
+    no-op build does not lay out its index pages again. Otherwise each page is laid out
+    again only if what it is made from changed (see :meth:`Site.unchanged`).
+    """
+    record = manifest.path.with_suffix(".site")
+    state = read_state(record)
+    base = f"|{project.settings!r}|{shared}|{out}"
+    # nothing touched and the manifest as the last pass saw it: the site is as it was
+    if (
+        not manifest.touched
+        and site_key(manifest.digest(), base) == state.get("key")
+        and (out / INDEX_TEMPLATE).is_file()
+    ):
+        return out / INDEX_TEMPLATE, Written(skipped=True)
+    site = Site(
+        out,
+        manifest,
+        project,
+        hashlib.sha256(base.encode()).hexdigest(),
+        state.get("pages"),
+        present,
+        state.get("order", ""),
+    )
+
+    def settle() -> None:  # while Pagefind indexes, if it does
+        site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
+        if meanwhile is not None:
+            meanwhile(site.written)
+
+    index = run(site, settle)
+    write_state(record, manifest, base, site)
+    return index, site.written
+
+
+def run(site: Site, meanwhile: Callable[[], None] | None = None) -> Path:
+    """Lay out what changed; the first index page. ``meanwhile`` is called once the
+    rest is done, while the search index may still be in the making."""
+    # Pagefind indexes each page's article alone, never the navigation filled in
+    # below (a new file in its place; the index reads the one it was given), so it
+    # starts first, from the manifest, and runs while the rest of the site is laid out
+    search = start_search(site)
+    try:
+        site.posts = load_posts(site.out, site.manifest, site.present)
+        site.order = order_digest(site.posts, site.base)
+        site.settled = site.last_order == site.order and bool(site.known)
+        if site.mode == "site" and search is not None:
+            write_assets(site)
+            fill_navigation(site)
+        index = write_indexes(site)
+        write_feed_and_sitemap(site)
+        if meanwhile is not None:
+            meanwhile()
+    finally:
+        if search is not None:
+            finish_search(site, *search)
+    return index
