@@ -245,13 +245,13 @@ def test_a_freed_worker_has_its_next_job_before_the_outcome_is_handled():
 
 
 def _settling() -> tuple[dict[str, int], int]:
-    """In a worker: the kinds of job not settled yet (and their runs), and how many
+    """In a worker: the kinds of job not frozen after yet (and their runs), and how many
     objects are frozen."""
     import gc
 
     from imprint.builder import jobs
 
-    return dict(jobs._UNSETTLED), gc.get_freeze_count()
+    return dict(jobs._RUNS_BEFORE_FREEZE), gc.get_freeze_count()
 
 
 def test_a_build_worker_sets_aside_what_outlives_its_first_jobs(settings):

@@ -42,25 +42,26 @@ def init_pool_worker(project: Project, formats: Sequence[str]) -> None:
     """:func:`init_worker` in a local pool worker, a process that lives for one build
     and runs nothing but its jobs: once it has run a kind of job twice, what is alive
     (libraries, fonts, stylesheets and their caches) lives as long as the process, and
-    is set aside from Python's cyclic collector (:func:`_settle`)."""
-    global _UNSETTLED
+    is set aside from Python's cyclic collector (:func:`_freeze_after_second_run`)."""
+    global _RUNS_BEFORE_FREEZE
     init_worker(project, formats)
-    _UNSETTLED = dict.fromkeys(("normalise", *formats), 0)
+    _RUNS_BEFORE_FREEZE = dict.fromkeys(("normalise", *formats), 0)
 
 
-_UNSETTLED: dict[str, int] = {}  # kinds of job not settled yet in this pool worker: runs
+# in a pool worker, each kind of job whose second run has not come yet: its runs so far
+_RUNS_BEFORE_FREEZE: dict[str, int] = {}
 
 
-def _settle(kind: str) -> None:
+def _freeze_after_second_run(kind: str) -> None:
     """After the second job of ``kind`` in a pool worker (a build of one post never gets
     there, and pays nothing): collect, then freeze what is left, so later full
-    collections no longer walk it (about 1 % of a long post's CPU time). A job's own
-    objects are gone by then or freed by their reference counts."""
-    if kind not in _UNSETTLED:
+    collections no longer walk it. A job's own objects are gone by then or freed by
+    their reference counts."""
+    if kind not in _RUNS_BEFORE_FREEZE:
         return
-    _UNSETTLED[kind] += 1
-    if _UNSETTLED[kind] == 2:
-        del _UNSETTLED[kind]
+    _RUNS_BEFORE_FREEZE[kind] += 1
+    if _RUNS_BEFORE_FREEZE[kind] == 2:
+        del _RUNS_BEFORE_FREEZE[kind]
         gc.collect()
         gc.freeze()
 
@@ -132,7 +133,7 @@ def normalise_job(path: Path, raw: bytes | None = None) -> NormaliseResult:
     with collecting() as found:
         try:
             doc, files = _PROJECT.load_tracked(path, raw)
-            _settle("normalise")
+            _freeze_after_second_run("normalise")
             return doc, None, found, files, cpu_seconds() - cpu
         except Exception as exc:
             if isinstance(exc, ImprintError):
@@ -147,7 +148,7 @@ def render_job(doc: Document, fmt: str) -> RenderResult:
     with collecting() as found:
         try:
             data = get_renderer(fmt).render(doc, _PROJECT.render_context())
-            _settle(fmt)
+            _freeze_after_second_run(fmt)
             return data, None, found, time.perf_counter() - start, cpu_seconds() - cpu
         except Exception as exc:
             if isinstance(exc, ImprintError):

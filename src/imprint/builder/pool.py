@@ -106,12 +106,10 @@ def _die_with_parent() -> None:
 
 def _one_malloc_arena() -> None:
     """Have threads that C libraries start in this worker allocate from the process's
-    malloc arena. glibc gives a new thread an arena of its own, reserving 64 MB of address
-    space that stays reserved after the thread ends; Pango sorts font sets in threads of its
-    own, so a worker's first PDF left four such reservations (256 MB of a 347 MB address
-    space, 151 MB without them). Under :func:`_cap_memory` they used up the cap for nothing,
-    and a thread Pango started near it failed to start, which GLib treats as fatal: the
-    worker died (SIGTRAP) on an ordinary post."""
+    malloc arena. glibc gives each new thread an arena of its own, reserving address
+    space that stays reserved after the thread ends; Pango's font threads would use up
+    the cap of :func:`_cap_memory` for nothing, and a thread that then fails to start
+    is fatal to GLib (the worker dies of SIGTRAP on an ordinary post)."""
     libc = _libc()
     if libc is not None and hasattr(libc, "mallopt"):
         libc.mallopt(-8, 1)  # M_ARENA_MAX

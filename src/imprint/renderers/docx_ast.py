@@ -1,7 +1,7 @@
 """The DOCX page as pandoc's document tree (its JSON), so pandoc need not read HTML.
 
-pandoc's HTML reader is half the time of a post's DOCX; its JSON reader takes a
-quarter of that. :func:`page_json` builds, from the page imprint hands pandoc,
+pandoc's JSON reader is much quicker than its HTML reader, which is most of the
+cost of a post's DOCX. :func:`page_json` builds, from the page imprint hands pandoc,
 the very tree pandoc's HTML reader would build from it: the same blocks,
 inlines, attributes and metadata, down to where spaces fall (tests compare the
 two trees on every post of the corpus). It knows the HTML a normalised post is

@@ -330,19 +330,11 @@ class PdfRenderer:
         return self._styles[key]
 
     def running_heads(self, ctx: RenderContext, doc: Document) -> str:
-        """Page rules giving the running heads' margin boxes their widths: the brand's
-        label (top left, bottom left) exactly its own width, the post's title and the
-        page number (top right, bottom right) the rest of the line.
-
-        Left to themselves, the two boxes on each side would share the line by the
-        widths of their texts, which WeasyPrint works out again on every page of
-        every PDF. Where both texts fit on the line the result is the same: the label
-        starts at the left margin and the right-hand text ends at the right margin (a
-        test finds the same PDF bytes either way). The label is measured once per process,
-        brand and language, by WeasyPrint on a page of its own, when a second PDF is
-        made (a single export would spend more on the measure than it saves); a label
-        wider than a third of the line, or one that wraps, is left to share the line as
-        before, as is a right-to-left page."""
+        """Page rules fixing the running heads' widths: the brand's label (left) its
+        own width, the title and page number (right) the rest, so WeasyPrint need not
+        share each line out again on every page. Measured once per process, brand and
+        language, from the second PDF on; a wide or wrapping label, or a right-to-left
+        page, keeps WeasyPrint's own sharing."""
         if doc.dir == "rtl":
             return ""
         key = (ctx.brand.digest, ctx.pdf_standard, doc.lang)

@@ -23,7 +23,7 @@ beside the manifest) with a digest of what it is made from, and is laid out agai
 only when that digest changes or the file is not as it was left. A page's
 navigation is likewise filled in again only when what it shows changes. Search is
 indexed in stable shards, each post's page in the shard its name hashes to, and the
-search page merges them; an edit re-indexes one shard of a few hundred pages.
+search page merges them; an edit re-indexes one shard.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from .indexes import write_indexes
 from .navigation import fill_navigation
 from .pages import INDEX_TEMPLATE, Written, load_posts
 from .search import finish_search, shard_count, shard_of, start_search
-from .state import Site, order_digest, read_state, site_key, write_state
+from .state import Site, cross_page_digest, pass_key, read_last_pass, write_pass_record
 
 __all__ = ["Written", "finish", "shard_count", "shard_of"]
 
@@ -51,70 +51,61 @@ def finish(
     project: Project,
     shared: str,
     present: set[str] | frozenset[str] = frozenset(),
-    meanwhile: Callable[[Written], None] | None = None,
+    while_indexing: Callable[[Written], None] | None = None,
 ) -> tuple[Path, Written]:
-    """Everything around the posts' outputs; see the module's docstring. ``meanwhile``
-    is given what the pass wrote, once only the search index may still be in the making
-    (the build prepares its report then).
+    """Lay out the site around the posts' outputs, save the manifest, and record the
+    pass; the first index page and what was written. See the package's docstring.
 
-    The manifest is saved here, after the pass (the build saves it before only when it
-    is interrupted). The site is
-    a function of the manifest (every post's card and outputs), the settings and
-    ``shared`` (the brand, templates and versions, see
-    :func:`~imprint.builder.cache.shared_key`). When those are what they were after
-    the last site pass, and its pages are there, there is nothing to do: an archive's
-    no-op build does not lay out its index pages again. Otherwise each page is laid out
-    again only if what it is made from changed (see :meth:`Site.unchanged`).
+    ``while_indexing`` is given what the pass wrote once only the search index may
+    still be in the making (the build prepares its report then). The site is a function
+    of the manifest, the settings and ``shared`` (the brand, templates and versions,
+    see :func:`~imprint.builder.cache.shared_key`): when those are as at the last pass
+    and its pages are there, nothing is done. Otherwise each page is laid out again
+    only if what it is made from changed (see :meth:`Site.is_current`).
     """
     record = manifest.path.with_suffix(".site")
-    state = read_state(record)
+    last = read_last_pass(record)
     base = f"|{project.settings!r}|{shared}|{out}"
     # nothing touched and the manifest as the last pass saw it: the site is as it was
     if (
         not manifest.touched
-        and site_key(manifest.digest(), base) == state.get("key")
+        and pass_key(manifest.digest(), base) == last.key
         and (out / INDEX_TEMPLATE).is_file()
     ):
         return out / INDEX_TEMPLATE, Written(skipped=True)
-    site = Site(
-        out,
-        manifest,
-        project,
-        hashlib.sha256(base.encode()).hexdigest(),
-        state.get("pages"),
-        present,
-        state.get("order", ""),
-    )
+    site = Site(out, manifest, project, hashlib.sha256(base.encode()).hexdigest(), last, present)
 
-    def settle() -> None:  # while Pagefind indexes, if it does
+    def save_manifest() -> None:  # while Pagefind indexes, if it does
         site.written.saved = manifest.save()  # the pages' new sizes and navigation digests
-        if meanwhile is not None:
-            meanwhile(site.written)
+        if while_indexing is not None:
+            while_indexing(site.written)
 
-    index = run(site, settle)
-    write_state(record, manifest, base, site)
+    index = lay_out(site, save_manifest)
+    write_pass_record(record, manifest, base, site)
     return index, site.written
 
 
-def run(site: Site, meanwhile: Callable[[], None] | None = None) -> Path:
-    """Lay out what changed; the first index page. ``meanwhile`` is called once the
+def lay_out(site: Site, while_indexing: Callable[[], None] | None = None) -> Path:
+    """Lay out what changed; the first index page. ``while_indexing`` is called once the
     rest is done, while the search index may still be in the making."""
     # Pagefind indexes each page's article alone, never the navigation filled in
     # below (a new file in its place; the index reads the one it was given), so it
     # starts first, from the manifest, and runs while the rest of the site is laid out
-    search = start_search(site)
+    indexing = start_search(site)
     try:
         site.posts = load_posts(site.out, site.manifest, site.present)
-        site.order = order_digest(site.posts, site.base)
-        site.settled = site.last_order == site.order and bool(site.known)
-        if site.mode == "site" and search is not None:
+        site.cross_page = cross_page_digest(site.posts, site.base)
+        site.cross_page_unchanged = site.last.cross_page == site.cross_page and bool(
+            site.last.pages
+        )
+        if site.mode == "site" and indexing is not None:
             write_assets(site)
             fill_navigation(site)
         index = write_indexes(site)
         write_feed_and_sitemap(site)
-        if meanwhile is not None:
-            meanwhile()
+        if while_indexing is not None:
+            while_indexing()
     finally:
-        if search is not None:
-            finish_search(site, *search)
+        if indexing is not None:
+            finish_search(site, indexing)
     return index

@@ -36,17 +36,24 @@ def write_feed_and_sitemap(site: Site) -> None:
         (p.digest, p.sizes.get("pdf"), page_sha(site, p) if site.settings.feed_full else None)
         for p in latest
     ]
-    if not site.unchanged(feed, shown):
+    digest = site.inputs_digest(feed, shown)
+    if site.is_current(feed, digest):
+        site.keep(feed)
+    else:
         write_page(feed, feed_xml(site), site.written)
-        site.made_page(feed)
-    if site.settled and site.carry(sitemap):
+        site.record_laid_out(feed, digest)
+    if site.cross_page_unchanged and site.is_current(sitemap):
+        site.keep(sitemap)
         return  # its pages, their names and dates: as last time
     pages = [
         (p.name("html"), p.card.get("modified") or p.date) for p in site.posts if "html" in p.files
     ]
-    if not site.unchanged(sitemap, pages, site.index_pages):
+    digest = site.inputs_digest(sitemap, pages, site.index_pages)
+    if site.is_current(sitemap, digest):
+        site.keep(sitemap)
+    else:
         write_page(sitemap, sitemap_xml(site), site.written)
-        site.made_page(sitemap)
+        site.record_laid_out(sitemap, digest)
 
 
 def page_sha(site: Site, post: Post) -> str:

@@ -53,7 +53,6 @@ def index_page(
         home=f"{root}/index.html",
     )
     write_page(page, data.encode("utf-8"), site.written)
-    site.made_page(page)
 
 
 def write_indexes(site: Site) -> Path:
@@ -89,9 +88,12 @@ def paginated(
     pages = [first] + [more / f"{n}.html" for n in range(2, len(chunks) + 1)]
     for number, (page, chunk) in enumerate(zip(pages, chunks, strict=True)):
         heading = title if number == 0 else f"{title or 'Posts'}, page {number + 1}"
-        if not site.moved(chunk) and site.carry(page):
+        if not site.may_have_moved(chunk) and site.is_current(page):
+            site.keep(page)
             continue  # nothing on it changed since the last pass
-        if site.unchanged(page, heading, number, len(pages), [p.digest for p in chunk]):
+        digest = site.inputs_digest(page, heading, number, len(pages), [p.digest for p in chunk])
+        if site.is_current(page, digest):
+            site.keep(page)
             continue  # the same posts, shown the same: not laid out again
         pager = {}
         if number > 0:
@@ -99,4 +101,5 @@ def paginated(
         if number + 1 < len(pages):
             pager["next"] = href(pages[number + 1], page)
         index_page(site, page, chunk, heading, pager)
+        site.record_laid_out(page, digest)
     return pages

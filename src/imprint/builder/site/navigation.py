@@ -65,7 +65,7 @@ def fill_navigation(site: Site) -> None:
     start, end = SITE_NAV
     pages = [post for post in site.posts if "html" in post.files]
     for number, post in enumerate(pages):
-        if site.settled and post.source not in site.manifest.touched:
+        if site.cross_page_unchanged and post.source not in site.manifest.touched:
             continue  # its page, its neighbours' names and titles: as last time
         entry = site.manifest.posts[post.source]
         newer = pages[number - 1] if number else None

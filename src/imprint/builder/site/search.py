@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from ...config import __version__
@@ -27,11 +28,19 @@ SEARCH = "pagefind"  # the search index's folder: one Pagefind bundle per shard 
 SHARD_UI = ("*.js", "*.css", "wasm.*")
 
 
-def start_search(
-    site: Site,
-) -> tuple[threading.Thread, list[Path], list[int], list[BaseException]] | None:
+@dataclass
+class Indexing:
+    """Search shards being indexed in a thread; see :func:`finish_search`."""
+
+    thread: threading.Thread
+    bundles: list[tuple[Path, str]]  # each shard indexed anew, with its inputs' digest
+    shards: list[int]  # every shard the site has
+    failed: list[BaseException]
+
+
+def start_search(site: Site) -> Indexing | None:
     """Start indexing, in a thread, the search shards (``pagefind/<n>/``) whose pages
-    changed; :func:`finish_search` waits for it. None: the site has no pages."""
+    changed. None: the site has no pages."""
     isfile, present = os.path.isfile, site.present
     # a page's article is what its cache key and the files it shows (its images, by
     # their bytes) say it is; its navigation is not indexed, so a neighbour's new
@@ -54,45 +63,44 @@ def start_search(
     for page in pages:
         shards.setdefault(shard_of(page[0], count), []).append(page)
     order = sorted(shards)
-    todo: list[tuple[Path, list[Path], bool]] = []
+    todo: list[tuple[Path, str, list[Path], bool]] = []
     for number in order:
         bundle = site.out / SEARCH / str(number)
+        entry = bundle / "pagefind-entry.json"
         members = sorted((name, key) for name, _, key in shards[number])
         primary = number == order[0]  # the bundle with Pagefind's scripts
-        if not site.unchanged(bundle / "pagefind-entry.json", primary, members):
-            todo.append((bundle, sorted(Path(file) for _, file, _ in shards[number]), primary))
+        digest = site.inputs_digest(entry, primary, members)
+        if site.is_current(entry, digest):
+            site.keep(entry)
+        else:
+            files = sorted(Path(file) for _, file, _ in shards[number])
+            todo.append((bundle, digest, files, primary))
     failed: list[BaseException] = []
 
     def index() -> None:
         try:
-            for bundle, files, primary in todo:
+            for bundle, _, files, primary in todo:
                 _pagefind(site.out, bundle, files, scripts=primary)
         except BaseException as exc:
             failed.append(exc)
 
     thread = threading.Thread(target=index, name="imprint-search", daemon=True)
     thread.start()
-    return thread, [bundle for bundle, _, _ in todo], order, failed
+    return Indexing(thread, [(bundle, digest) for bundle, digest, _, _ in todo], order, failed)
 
 
-def finish_search(
-    site: Site,
-    thread: threading.Thread,
-    indexed: list[Path],
-    order: list[int],
-    failed: list[BaseException],
-) -> None:
+def finish_search(site: Site, indexing: Indexing) -> None:
     """Wait for the shards being indexed; remove shards no longer made; write
     ``search.html``, which merges the shards."""
-    thread.join()
-    if failed:
-        raise failed[0]
-    for bundle in indexed:
-        site.made_page(bundle / "pagefind-entry.json")
+    indexing.thread.join()
+    if indexing.failed:
+        raise indexing.failed[0]
+    for bundle, digest in indexing.bundles:
+        site.record_laid_out(bundle / "pagefind-entry.json", digest)
         site.written.files.append(bundle)
         site.written.indexed.append(bundle)
     folder = site.out / SEARCH
-    wanted = {str(n) for n in order}
+    wanted = {str(n) for n in indexing.shards}
     for stale in sorted(folder.iterdir()) if folder.is_dir() else []:
         if stale.name not in wanted:  # a shard no longer made, or an older layout
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
@@ -106,7 +114,7 @@ def finish_search(
         css=None if site.stylesheet else site.project.brand.stylesheet("screen"),
         logo_src=site.logo_src(page),
         home="index.html",
-        bundles=[f"{SEARCH}/{n}/" for n in order],
+        bundles=[f"{SEARCH}/{n}/" for n in indexing.shards],
     )
     write_page(page, data.encode("utf-8"), site.written)
 
