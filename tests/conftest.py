@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.config import load_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,7 +60,7 @@ def settings(tmp_path_factory):
 def reference_build(reference_post: Path, settings, tmp_path_factory) -> dict[str, Path]:
     """The reference post built once in all four formats."""
     out = tmp_path_factory.mktemp("reference")
-    report = build([reference_post], out=out, settings=settings)
+    report = build(BuildRequest([reference_post], out=out, settings=settings))
     assert report.ok, [r.error for r in report.failed]
     return {r.format: r.target for r in report.built}
 
@@ -69,6 +69,8 @@ def reference_build(reference_post: Path, settings, tmp_path_factory) -> dict[st
 def samples_build(settings, tmp_path_factory):
     """Every post in content/ built once in all four formats."""
     out = tmp_path_factory.mktemp("samples")
-    report = build([CONTENT], out=out, settings=settings.with_overrides(content=CONTENT))
+    report = build(
+        BuildRequest([CONTENT], out=out, settings=settings.with_overrides(content=CONTENT))
+    )
     assert report.ok, [r.error for r in report.failed]
     return report

@@ -12,7 +12,7 @@ import pytest
 
 from imprint.builder import output
 from imprint.builder.output import remove_stale_temporaries, write_atomic
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from .conftest import CONTENT, REPO
 
@@ -104,7 +104,9 @@ def test_slug_collision_is_an_error_naming_both(tmp_path, settings):
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "same.md").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b" / "same.md").write_text(GOOD, encoding="utf-8")
-    report = build([tmp_path], formats=["html"], out=tmp_path / "out", settings=settings, jobs=1)
+    report = build(
+        BuildRequest([tmp_path], formats=["html"], out=tmp_path / "out", settings=settings, jobs=1)
+    )
     assert len(report.built) == 1 and len(report.failed) == 1
     error = report.failed[0].error
     assert str(tmp_path / "b" / "same.md") in error and str(tmp_path / "a" / "same.md") in error
@@ -239,7 +241,9 @@ def test_make_all_layout_is_four_files_per_post(samples_build):
 @pytest.mark.slow
 def test_two_builds_are_byte_identical(samples_build, settings, tmp_path):
     again = build(
-        [CONTENT], out=tmp_path / "again", settings=settings.with_overrides(content=CONTENT)
+        BuildRequest(
+            [CONTENT], out=tmp_path / "again", settings=settings.with_overrides(content=CONTENT)
+        )
     )
     first = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
     second = {(r.format, r.target.name): r.sha256 for r in again.built}
@@ -265,7 +269,9 @@ def test_workers_from_the_fork_server_build_the_same_bytes(
 
     monkeypatch.setattr(executors.LocalExecutor, "__init__", noted)
     served = build(
-        [CONTENT], out=tmp_path / "served", settings=settings.with_overrides(content=CONTENT)
+        BuildRequest(
+            [CONTENT], out=tmp_path / "served", settings=settings.with_overrides(content=CONTENT)
+        )
     )
     assert routes == [True] and served.ok, [r.error for r in served.failed]
     forked = {(r.format, r.target.name): r.sha256 for r in samples_build.built}
@@ -276,9 +282,9 @@ def test_workers_from_the_fork_server_build_the_same_bytes(
 def test_source_date_epoch_is_now_in_every_output(settings, tmp_path):
     post = CONTENT / "2025-09-03-monsoon-grids.md"
     epoch = settings.with_overrides(source_date_epoch=1_700_000_000)
-    first = build([post], out=tmp_path / "one", settings=epoch, jobs=1)
-    second = build([post], out=tmp_path / "two", settings=epoch, jobs=1)
-    default = build([post], out=tmp_path / "three", settings=settings, jobs=1)
+    first = build(BuildRequest([post], out=tmp_path / "one", settings=epoch, jobs=1))
+    second = build(BuildRequest([post], out=tmp_path / "two", settings=epoch, jobs=1))
+    default = build(BuildRequest([post], out=tmp_path / "three", settings=settings, jobs=1))
     digests = [{r.format: r.sha256 for r in report.built} for report in (first, second, default)]
     assert len(digests[0]) == 4 and digests[0] == digests[1]
     assert all(digests[0][fmt] != digests[2][fmt] for fmt in ("pdf", "epub", "docx"))
@@ -312,10 +318,12 @@ def test_a_post_edited_while_the_build_runs_is_built_as_it_is_when_sent(tmp_path
             )
             edited.append(result.source)
 
-    report = build([tmp_path / "content"], ["html"], settings=local, jobs=1, on_result=on_result)
+    report = build(
+        BuildRequest([tmp_path / "content"], ["html"], settings=local, jobs=1, on_result=on_result)
+    )
     assert report.ok, [r.error for r in report.failed]
     assert edited and edited[0] != last
     page = next(r.target for r in report.built if r.source == last)
     assert "Written meanwhile." in page.read_text(encoding="utf-8")
-    again = build([tmp_path / "content"], ["html"], settings=local, jobs=1)
+    again = build(BuildRequest([tmp_path / "content"], ["html"], settings=local, jobs=1))
     assert again.ok and not again.built and len(again.skipped) == 12

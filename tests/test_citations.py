@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.check.validate import nu_check
 from imprint.config import Settings
 from imprint.diagnostics import collecting
@@ -244,9 +244,9 @@ def test_editing_the_bibliography_rebuilds_the_post(tmp_path, settings):
     shutil.copytree(FIXTURES, tmp_path / "content")
     site = settings.with_overrides(content=tmp_path / "content", out=tmp_path / "out")
     post = tmp_path / "content" / POST
-    first = build([post], out=site.out, settings=site, formats=("html",))
+    first = build(BuildRequest([post], out=site.out, settings=site, formats=("html",)))
     assert [r.status for r in first.results] == ["built"]
-    again = build([post], out=site.out, settings=site, formats=("html",))
+    again = build(BuildRequest([post], out=site.out, settings=site, formats=("html",)))
     assert [r.status for r in again.results] == ["skipped"]
     bib = tmp_path / "content" / "sources.bib"
     bib.write_text(
@@ -255,7 +255,7 @@ def test_editing_the_bibliography_rebuilds_the_post(tmp_path, settings):
         ),
         encoding="utf-8",
     )
-    third = build([post], out=site.out, settings=site, formats=("html",))
+    third = build(BuildRequest([post], out=site.out, settings=site, formats=("html",)))
     assert [r.status for r in third.results] == ["built"]
     text = (site.out / "html" / "harbour-charges.html").read_text(encoding="utf-8")
     assert re.search(r"The Ledger and the Harbour Light", text)

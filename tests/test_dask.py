@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.corpus import generate
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from .conftest import CONTENT, require
 
@@ -44,11 +44,13 @@ def cluster_client():
 def test_dask_build_equals_local_build(cluster_client, samples_build, settings, tmp_path):
     out = tmp_path / "dask"
     report = build(
-        [CONTENT],
-        out=out,
-        settings=settings.with_overrides(content=CONTENT),
-        executor="dask",
-        scheduler=cluster_client,
+        BuildRequest(
+            [CONTENT],
+            out=out,
+            settings=settings.with_overrides(content=CONTENT),
+            executor="dask",
+            scheduler=cluster_client,
+        ),
     )
     assert report.ok, [r.error for r in report.failed]
     assert report.executor == "dask"
@@ -62,11 +64,13 @@ def test_dask_build_equals_local_build(cluster_client, samples_build, settings, 
     assert data["workers"] == 2
 
     again = build(
-        [CONTENT],
-        out=out,
-        settings=settings.with_overrides(content=CONTENT),
-        executor="dask",
-        scheduler=cluster_client,
+        BuildRequest(
+            [CONTENT],
+            out=out,
+            settings=settings.with_overrides(content=CONTENT),
+            executor="dask",
+            scheduler=cluster_client,
+        ),
     )
     assert len(again.skipped) == 12 and not again.built  # the cache works the same way
 
@@ -77,11 +81,13 @@ def test_dask_without_a_scheduler_is_a_config_error(settings, tmp_path):
 
     with pytest.raises(ConfigError, match="--scheduler"):
         build(
-            [CONTENT],
-            out=tmp_path,
-            settings=settings.with_overrides(content=CONTENT),
-            executor="dask",
-            force=True,
+            BuildRequest(
+                [CONTENT],
+                out=tmp_path,
+                settings=settings.with_overrides(content=CONTENT),
+                executor="dask",
+                force=True,
+            ),
         )
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.builder.project import Project
 from imprint.builder.report import BuildReport
 from imprint.renderers import get_renderer
@@ -97,7 +97,9 @@ def hostile(tmp_path_factory, settings) -> tuple[BuildReport, Path]:
     (posts / "innocent.png").symlink_to(outside / "secret.png")
     (posts / "hostile.md").write_text(_post(outside), encoding="utf-8")
     report = build(
-        [posts], out=top / "out", settings=settings.with_overrides(content=top / "content")
+        BuildRequest(
+            [posts], out=top / "out", settings=settings.with_overrides(content=top / "content")
+        )
     )
     return report, outside
 
@@ -239,7 +241,7 @@ def test_a_silent_image_host_cannot_stall_the_build(
     with raw_server(silent) as base:
         post = _dead_host_post(tmp_path / "content", base)
         started = time.monotonic()
-        report = build([post], out=tmp_path / "out", settings=chosen)
+        report = build(BuildRequest([post], out=tmp_path / "out", settings=chosen))
         elapsed = time.monotonic() - started
     # A hang guard only: 30 s is 6x the 5 s deadline (a bound is at least 3x the deadline,
     # so a loaded machine cannot fail it); without the deadline the build would wait for

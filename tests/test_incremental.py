@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from .conftest import CONTENT, REPO
 from .tools import html_tree
@@ -29,7 +29,9 @@ def site(tmp_path, settings):
 
 
 def _build(settings, formats=FORMATS, **options):
-    report = build(out=settings.out, settings=settings, formats=formats, jobs=2, **options)
+    report = build(
+        BuildRequest(out=settings.out, settings=settings, formats=formats, jobs=2, **options)
+    )
     assert report.ok, [r.error for r in report.failed]
     return report
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.builder.project import Project
 from imprint.builder.report import BuildReport
 from imprint.errors import RenderError
@@ -108,7 +108,7 @@ def messy(tmp_path_factory, settings) -> tuple[Path, BuildReport, float]:
     for name, (raw, _) in POSTS.items():
         (posts / name).write_bytes(raw)
     started = time.monotonic()
-    report = build([posts], out=folder / "out", settings=settings, jobs=2)
+    report = build(BuildRequest([posts], out=folder / "out", settings=settings, jobs=2))
     return posts, report, time.monotonic() - started
 
 
@@ -187,11 +187,13 @@ def test_a_5000_row_table_builds_or_fails_alone(tmp_path: Path, settings) -> Non
     (tmp_path / "table.md").write_text(_table(5000), encoding="utf-8")
     (tmp_path / "small.md").write_text("---\ntitle: Small\n---\n\nText.\n", encoding="utf-8")
     report = build(
-        [tmp_path],
-        formats=["html", "epub", "docx"],
-        out=tmp_path / "out",
-        settings=settings,
-        jobs=1,
+        BuildRequest(
+            [tmp_path],
+            formats=["html", "epub", "docx"],
+            out=tmp_path / "out",
+            settings=settings,
+            jobs=1,
+        ),
     )
     assert report.ok, [r.error for r in report.failed]
     rows = _rows(report)
@@ -211,11 +213,13 @@ def test_pandoc_is_stopped_at_the_job_timeout(tmp_path: Path, settings) -> None:
     (tmp_path / "small.md").write_text("---\ntitle: Small\n---\n\nText.\n", encoding="utf-8")
     started = time.monotonic()
     report = build(
-        [tmp_path],
-        formats=["html", "docx"],
-        out=tmp_path / "out",
-        settings=settings.with_overrides(job_timeout=2.0),
-        jobs=1,
+        BuildRequest(
+            [tmp_path],
+            formats=["html", "docx"],
+            out=tmp_path / "out",
+            settings=settings.with_overrides(job_timeout=2.0),
+            jobs=1,
+        ),
     )
     assert time.monotonic() - started < 60  # a hang guard: 30x the 2 s timeout
     assert sorted(r.target.name for r in report.built) == ["small.docx", "small.html"]

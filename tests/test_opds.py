@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import feedparser
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.collection import build_collection, manifests
 from imprint.collection.opds import write_catalogue
 
@@ -30,7 +30,7 @@ BASE = "https://example.org/briefs/"
 def site(settings, tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
     posts = settings.with_overrides(content=CONTENT)
-    report = build([CONTENT], ["epub", "pdf"], out=out, settings=posts)
+    report = build(BuildRequest([CONTENT], ["epub", "pdf"], out=out, settings=posts))
     assert report.ok, [r.error for r in report.failed]
     (manifest,) = manifests(CONTENT / "collections")
     assert build_collection(manifest, ["epub", "pdf"], out=out, settings=posts).ok

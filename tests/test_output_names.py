@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 POST = "---\ntitle: {title}\n{extra}---\n\nText of {name}.\n"
 
@@ -27,7 +27,9 @@ def test_hostile_slugs_and_names_stay_inside_out(tmp_path: Path, settings) -> No
     _write(posts, "🎉.md", title="🎉🎉")
     sources = {p: p.read_bytes() for p in posts.iterdir()}
     out = tmp_path / "out"
-    report = build([posts], formats=["html", "epub"], out=out, settings=settings, jobs=1)
+    report = build(
+        BuildRequest([posts], formats=["html", "epub"], out=out, settings=settings, jobs=1)
+    )
     assert report.ok, [r.error for r in report.failed]
     written = sorted(
         p.relative_to(out).as_posix()
@@ -50,7 +52,9 @@ def test_two_posts_with_one_slug_is_an_error_naming_both(tmp_path: Path, setting
     first = _write(posts, "🎉.md")  # both file names clean to nothing: slug "post"
     second = _write(posts, "🚀.md")
     third = _write(posts, "other.md", extra="slug: ' POST '\n")
-    report = build([posts], formats=["html"], out=tmp_path / "out", settings=settings, jobs=1)
+    report = build(
+        BuildRequest([posts], formats=["html"], out=tmp_path / "out", settings=settings, jobs=1)
+    )
     assert len(report.built) == 1 and len(report.failed) == 2
     built = report.built[0].source
     for failure in report.failed:

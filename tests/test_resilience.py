@@ -17,7 +17,7 @@ import pytest
 
 from bench.corpus import generate
 from imprint.builder.output import TMP_PREFIX, TMP_SUFFIX
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from .conftest import CONTENT, REPO
 
@@ -44,7 +44,9 @@ def test_a_post_past_the_timeout_fails_alone_and_is_named(tmp_path, settings):
     out = tmp_path / "build"
     started = time.monotonic()
     report = build(
-        out=out, settings=settings.with_overrides(content=content, job_timeout=4.0), jobs=2
+        BuildRequest(
+            out=out, settings=settings.with_overrides(content=content, job_timeout=4.0), jobs=2
+        )
     )
     assert time.monotonic() - started < 90  # a hang guard, not a speed test
     failed = {(r.source, r.format) for r in report.failed}

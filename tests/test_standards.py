@@ -13,7 +13,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.check.validate import libreoffice, nu_check, pdf_structure
 
 from .conftest import CONTENT, REPO, require_tool
@@ -64,11 +64,13 @@ def test_headings_nest_from_h1_and_figures_have_alt(samples_build):
 
 def test_pdf_a3b_keeps_the_markdown_source(settings, tmp_path):
     report = build(
-        [POST],
-        formats=["pdf"],
-        out=tmp_path,
-        settings=settings.with_overrides(pdf_standard="a-3b"),
-        jobs=1,
+        BuildRequest(
+            [POST],
+            formats=["pdf"],
+            out=tmp_path,
+            settings=settings.with_overrides(pdf_standard="a-3b"),
+            jobs=1,
+        ),
     )
     assert report.ok, [r.error for r in report.failed]
     path = report.built[0].target

@@ -87,12 +87,14 @@ def build_fixture(folder: Path, tmp: Path, settings) -> tuple[object, dict[str, 
     every format; return the report and the output of each format."""
     import shutil
 
-    from imprint.builder.plan import build
+    from imprint.builder.plan import BuildRequest, build
 
     shutil.copytree(folder, tmp / "content")
     (post,) = [p for p in (tmp / "content").glob("*.md")]
     report = build(
-        [post], out=tmp / "out", settings=settings.with_overrides(content=tmp / "content")
+        BuildRequest(
+            [post], out=tmp / "out", settings=settings.with_overrides(content=tmp / "content")
+        )
     )
     assert report.ok, [r.error for r in report.failed]
     return report, {r.format: r.target for r in report.built}

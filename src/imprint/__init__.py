@@ -91,16 +91,19 @@ def build(
     ``report.json``, exactly as ``imprint build`` does. Posts that fail are in the
     report (``report.failed``); every other post still gets its outputs.
     """
+    from .builder.plan import BuildRequest
     from .builder.plan import build as run_build
 
     settings = _settings(project)
     return run_build(
-        [Path(p) for p in paths] if paths is not None else None,
-        tuple(formats or settings.formats),
-        Path(out) if out is not None else None,
-        settings,
-        jobs=jobs,
-        force=force,
+        BuildRequest(
+            [Path(p) for p in paths] if paths is not None else None,
+            tuple(formats or settings.formats),
+            Path(out) if out is not None else None,
+            settings,
+            jobs=jobs,
+            force=force,
+        )
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from imprint.brand.tokens import load_brand
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from ..conftest import REPO, require_tool
 
@@ -28,10 +28,12 @@ POSTS = (
 @pytest.fixture(scope="module")
 def script_pdfs(corpus, settings, tmp_path_factory):
     report = build(
-        [corpus / name for name in POSTS],
-        formats=["pdf", "html"],
-        out=tmp_path_factory.mktemp("scripts"),
-        settings=settings,
+        BuildRequest(
+            [corpus / name for name in POSTS],
+            formats=["pdf", "html"],
+            out=tmp_path_factory.mktemp("scripts"),
+            settings=settings,
+        ),
     )
     assert report.ok, [r.error for r in report.failed]
     return report

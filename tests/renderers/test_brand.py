@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from imprint.brand.tokens import load_brand
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.errors import ConfigError
 
 from ..conftest import CONTENT, REPO
@@ -23,10 +23,12 @@ HARBOUR = REPO / "examples" / "brands" / "harbour"
 def _build(settings, brand, out):
     # standalone pages carry their stylesheet inline, where the test reads it
     report = build(
-        [POST],
-        out=out,
-        settings=settings.with_overrides(brand=brand, html_mode="standalone"),
-        jobs=1,
+        BuildRequest(
+            [POST],
+            out=out,
+            settings=settings.with_overrides(brand=brand, html_mode="standalone"),
+            jobs=1,
+        ),
     )
     assert report.ok, [r.error for r in report.failed]
     return {r.format: r.target for r in report.built}
@@ -161,7 +163,11 @@ monospace = "IBM Plex Mono"
     )
     assert all(line.startswith(f"{brand / 'brand.toml'}: config: ") for line in lines)
     with pytest.raises(ConfigError):
-        build([POST], out=tmp_path / "out", settings=settings.with_overrides(brand=brand))
+        build(
+            BuildRequest(
+                [POST], out=tmp_path / "out", settings=settings.with_overrides(brand=brand)
+            )
+        )
     assert not (tmp_path / "out").exists()
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from ..conftest import CONTENT
 from ..tools import html_tree
@@ -17,10 +17,12 @@ from ..tools import html_tree
 def standalone(settings, tmp_path_factory):
     """The samples as standalone pages: everything inline."""
     report = build(
-        [CONTENT],
-        formats=["html"],
-        out=tmp_path_factory.mktemp("standalone"),
-        settings=settings.with_overrides(content=CONTENT, html_mode="standalone"),
+        BuildRequest(
+            [CONTENT],
+            formats=["html"],
+            out=tmp_path_factory.mktemp("standalone"),
+            settings=settings.with_overrides(content=CONTENT, html_mode="standalone"),
+        ),
     )
     assert report.ok, [r.error for r in report.failed]
     return report

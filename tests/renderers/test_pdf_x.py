@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from imprint.brand.tokens import load_brand
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.check.validate import pdf_structure
 from imprint.collection import build_collection, manifests
 from imprint.errors import ConfigError
@@ -127,7 +127,9 @@ def test_brand_bleed_and_background_run_into_the_bleed(settings, tmp_path):
     (brand / "brand.toml").write_text(toml, "utf-8")
     x4 = settings.with_overrides(brand=brand, pdf_standard="x-4")
     report = build(
-        [CONTENT / "2025-09-03-monsoon-grids.md"], ["pdf"], out=tmp_path / "out", settings=x4
+        BuildRequest(
+            [CONTENT / "2025-09-03-monsoon-grids.md"], ["pdf"], out=tmp_path / "out", settings=x4
+        )
     )
     assert report.ok, [r.error for r in report.failed]
     target = report.built[0].target

@@ -21,12 +21,12 @@ import logging
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..config import FORMATS, Settings, load_settings
+from ..config import Settings, load_settings
 from ..diagnostics import Diagnostic
 from ..errors import ImprintError
 from ..model import Document
@@ -39,6 +39,7 @@ from .output import remove_stale_temporaries, uninterrupted, write_atomic
 from .pool import Outcome, start_server
 from .project import Project, discover
 from .report import REPORT_NAME, BuildReport, JobResult, job_lines, write_report
+from .request import BuildRequest, NormaliseJob, OnResult, PendingJob, PlannedPost, RenderJob
 from .site import Written
 from .site import finish as finish_site
 
@@ -55,14 +56,13 @@ def manifest_path(settings: Settings, out: Path) -> Path:
 INDEX_NAME = "index.html"
 SAVE_EVERY = 2.0  # seconds between manifest saves while building
 READ_AHEAD = 4  # posts being read or rendered at once, per worker
-# posts from which planning hides a fork server's start (a fresh Python loading imprint
-# and WeasyPrint, about 0.45 s here; planning costs about 50 µs a post)
+# posts from which planning takes long enough to hide a fork server's start (a fresh
+# Python loading imprint and WeasyPrint)
 SERVER_POSTS = 4000
 # longest first, so the slow PDFs do not end up alone at the end of a build
 PRIORITY = {"pdf": 1, "docx": 2, "epub": 3, "html": 4}
 
-
-OnResult = Callable[[JobResult, int, int], None]  # (result, jobs done, jobs planned)
+__all__ = ["BuildRequest", "OnResult", "build", "export_one", "manifest_path"]
 
 
 def target_for(out: Path, doc: Document, fmt: str, flat: bool = False) -> Path:
@@ -94,35 +94,17 @@ def index_card(doc: Document) -> dict[str, Any]:
     return card
 
 
-@dataclass
-class _Post:
-    path: Path
-    raw: bytes | None  # None: read again when it is sent (planning keeps no post's bytes)
-    keys: dict[str, str]  # format -> cache key
-    stale: list[str]  # formats to build
-    stamp: FileStamp  # the post as read: size, time and digest
-
-
 class _Build:
     """The state of one build run; see :func:`build`."""
 
-    def __init__(
-        self,
-        project: Project,
-        formats: Sequence[str],
-        out: Path,
-        *,
-        site: bool,
-        force: bool,
-        targets: dict[str, Path],
-        flat: bool,
-        on_result: OnResult | None,
-        on_document: Callable[[Document], None] | None = None,
-    ):
-        self.project, self.formats, self.out = project, list(formats), out
-        self.site, self.force, self.targets, self.flat = site, force, targets, flat
-        self.on_result = on_result
-        self.on_document = on_document
+    def __init__(self, project: Project, request: BuildRequest, out: Path):
+        self.project, self.formats, self.out = project, list(request.formats), out
+        self.site = not request.single_export
+        self.force, self.flat = request.force, request.flat
+        self.targets: Mapping[str, Path] = request.targets or {}
+        self.on_result: OnResult | None = request.on_result
+        self.on_document = request.on_document
+        site = self.site
         self.report = BuildReport()
         where = manifest_path(project.settings, out)
         self.manifest = Manifest.load(where) if site else Manifest(where)
@@ -130,7 +112,7 @@ class _Build:
         # output path (as the manifest writes it) -> the post that claimed it
         self.owners: dict[str, Path] = {}
         self.present: set[str] = set()  # outputs this build found as recorded, or wrote
-        self.pending: dict[int, tuple[Any, ...]] = {}
+        self.pending: dict[int, PendingJob] = {}  # by the executor's ticket
         # per post, from its normalised Document: the index card and the files it read
         self.cards: dict[str, tuple[dict[str, Any], list[FileStamp]]] = {}
         self._saved = time.monotonic()
@@ -167,7 +149,7 @@ class _Build:
                 if remove_output(path):
                     self.report.removed.append(path)
 
-    def plan(self, sources: list[Path]) -> list[_Post]:
+    def plan(self, sources: list[Path]) -> list[PlannedPost]:
         """The posts with something to build; a job whose output is fresh is recorded as
         skipped. An archive's unchanged posts cost a few system calls each: the source's
         stat against its recorded stamp, and each output's stat against its own."""
@@ -176,7 +158,7 @@ class _Build:
             if source not in chosen:  # a post this build leaves alone still owns its files
                 for output in other.outputs.values():
                     self.owners.setdefault(output.file.path, Path(source))
-        posts: list[_Post] = []
+        posts: list[PlannedPost] = []
         trust = self.site and not self.force
         for path in sources:
             entry = self.manifest.posts.get(source_id(path))
@@ -204,7 +186,7 @@ class _Build:
                         path, fmt, built.file.path, built.file.size, built.file.sha256
                     )
             if stale:  # its bytes are read again when it is sent: an archive's are not held
-                posts.append(_Post(path, None, keys, stale, stamp))
+                posts.append(PlannedPost(path, None, keys, stale, stamp))
         return posts
 
     def sources_changed(self, sources: list[Path]) -> bool:
@@ -246,7 +228,7 @@ class _Build:
         return raw, FileStamp(str(path), info.st_size, info.st_mtime_ns, digest)
 
     # --- running ------------------------------------------------------------------------------
-    def run(self, executor: Executor, posts: list[_Post]) -> None:
+    def run(self, executor: Executor, posts: list[PlannedPost]) -> None:
         """Run the jobs of ``posts`` (the list is consumed: a post done is let go).
 
         Posts are read a few at a time ahead of the workers, not all at once, so the
@@ -263,19 +245,19 @@ class _Build:
                 if not self.reread(post):
                     continue
                 ticket = executor.submit("normalise", post.path, post.raw)
-                self.pending[ticket] = ("normalise", post)
+                self.pending[ticket] = NormaliseJob(post)
                 open_jobs[id(post)] = 1
 
         read_more()
         for outcome in executor.results():
-            kind, post, *render = self.pending.pop(outcome.ticket)
+            job = self.pending.pop(outcome.ticket)
+            post = job.post
             before = len(self.pending)
-            if kind == "normalise":
+            if isinstance(job, NormaliseJob):
                 post.raw = b""  # sent; the worker has it
                 self.normalised(executor, post, outcome)
             else:
-                fmt, target, found = render
-                self.rendered(post, fmt, target, found, outcome)
+                self.rendered(job, outcome)
             open_jobs[id(post)] += len(self.pending) - before - 1  # renders it submitted
             if open_jobs[id(post)] == 0:
                 del open_jobs[id(post)]
@@ -288,7 +270,7 @@ class _Build:
                 # an archive's manifest takes a while to write: keep that a small share
                 self._every = max(SAVE_EVERY, 20 * (self._saved - began))
 
-    def reread(self, post: _Post) -> bool:
+    def reread(self, post: PlannedPost) -> bool:
         """The post's bytes, read again to be sent; False if it cannot be read now. If it
         changed since it was planned, it is built as it is now, under its new keys."""
         if post.raw is not None:
@@ -307,7 +289,7 @@ class _Build:
         post.stamp = stamp
         return True
 
-    def normalised(self, executor: Executor, post: _Post, outcome: Outcome) -> None:
+    def normalised(self, executor: Executor, post: PlannedPost, outcome: Outcome) -> None:
         if not outcome.ok:
             self.fail_post(post.path, post.stale, _outcome_error(outcome, post.path, "reading"), 70)
             return
@@ -352,11 +334,10 @@ class _Build:
                 )
                 continue
             ticket = executor.submit("render", doc, fmt, priority=PRIORITY.get(fmt, 5))
-            self.pending[ticket] = ("render", post, fmt, target, found)
+            self.pending[ticket] = RenderJob(post, fmt, target, found)
 
-    def rendered(
-        self, post: _Post, fmt: str, target: Path, found: list[Diagnostic], outcome: Outcome
-    ) -> None:
+    def rendered(self, job: RenderJob, outcome: Outcome) -> None:
+        post, fmt, target, found = job.post, job.fmt, job.target, job.found
         if not outcome.ok:
             self.record(
                 JobResult(
@@ -403,7 +384,7 @@ class _Build:
             if not (folder / name).is_file():
                 write_atomic(folder / name, data)
 
-    def remember(self, post: _Post, fmt: str, target: Path, digest: str) -> None:
+    def remember(self, post: PlannedPost, fmt: str, target: Path, digest: str) -> None:
         """Record a written output; drop the post's previous file if its path changed."""
         card, dependencies = self.cards[str(post.path)]
         entry = self.manifest.entry(post.path)
@@ -431,87 +412,28 @@ def _outcome_error(outcome: Outcome, path: Path, doing: str) -> str:
     )
 
 
-def build(
-    paths: Iterable[str | Path] | None = None,
-    formats: Sequence[str] = FORMATS,
-    out: Path | None = None,
-    settings: Settings | None = None,
-    jobs: int | None = None,
-    on_result: OnResult | None = None,
-    on_document: Callable[[Document], None] | None = None,
-    targets: dict[str, Path] | None = None,
-    flat: bool = False,
-    force: bool = False,
-    executor: str = "local",
-    scheduler: Any = None,
-) -> BuildReport:
-    """Build ``formats`` for every post under ``paths`` (default: the content folder).
-
-    ``targets`` maps a format to an exact output path and ``flat`` puts outputs
-    in ``out`` itself: both mean a single export, run in this process, with no
-    cache, report or index. ``force`` rebuilds what the cache would skip;
-    ``executor="dask"`` sends the jobs to the cluster at ``scheduler``.
-    ``on_document`` is given each post's normalised Document as it arrives here
-    (a caller that needs the Documents too need not normalise the posts again).
-    """
+def build(request: BuildRequest) -> BuildReport:
+    """Build what ``request`` asks for; see :class:`BuildRequest`."""
     started = time.perf_counter()
     try:
-        return _build(
-            paths,
-            formats,
-            out,
-            settings,
-            jobs,
-            on_result,
-            on_document,
-            targets,
-            flat,
-            force,
-            executor,
-            scheduler,
-            started,
-        )
+        return _build(request, started)
     finally:
         gc.unfreeze()  # see _build: the manifest's objects are the collector's again
 
 
-def _build(
-    paths: Iterable[str | Path] | None,
-    formats: Sequence[str],
-    out: Path | None,
-    settings: Settings | None,
-    jobs: int | None,
-    on_result: OnResult | None,
-    on_document: Callable[[Document], None] | None,
-    targets: dict[str, Path] | None,
-    flat: bool,
-    force: bool,
-    executor: str,
-    scheduler: Any,
-    started: float,
-) -> BuildReport:
-    settings = settings or load_settings()
-    targets = targets or {}
-    site = not targets and not flat
+def _build(request: BuildRequest, started: float) -> BuildReport:
+    formats, targets = request.formats, request.targets or {}
+    settings = request.settings or load_settings()
+    site = not request.single_export
     if settings.html_mode is None:  # a site's pages share assets; one export stands alone
         settings = replace(settings, html_mode="site" if site else "standalone")
     project = Project.open(settings)
-    out = (out or settings.out).resolve()
-    sources = discover([Path(p) for p in (paths or [settings.content])])
-    run = _Build(
-        project,
-        formats,
-        out,
-        site=site,
-        force=force,
-        targets=targets,
-        flat=flat,
-        on_result=on_result,
-        on_document=on_document,
-    )
+    out = (request.out or settings.out).resolve()
+    sources = discover([Path(p) for p in (request.paths or [settings.content])])
+    run = _Build(project, request, out)
     # An archive's manifest is a few hundred thousand objects that live as long as the
     # build: set aside from the cyclic collector, which would otherwise walk them all
-    # again and again while planning and laying out the site (a third of a no-op's time)
+    # again and again while planning and laying out the site
     gc.freeze()
     run.report.planned = len(sources) * len(formats)
     remove_stale_temporaries(
@@ -526,13 +448,13 @@ def _build(
     # fork server loads their libraries meanwhile (see LocalExecutor)
     server = (
         site
-        and executor == "local"
+        and request.executor == "local"
         and len(sources) >= SERVER_POSTS
         and run.sources_changed(sources)
         and start_server([PRELOAD])
     )
     posts = run.plan(sources)
-    chosen = _executor(executor, project, formats, jobs, settings, scheduler, site, posts, server)
+    chosen = _executor(request, project, settings, posts, server)
     try:
         if chosen is not None:
             run.report.executor = chosen.name
@@ -551,13 +473,13 @@ def _build(
         begun = time.perf_counter()
         lines: list[str] = []
 
-        def meanwhile(written: Written) -> None:  # while the search index is made
+        def prepare_report(written: Written) -> None:  # while the search index is made
             run.report.restamp(written.stamps)
             lines.extend(job_lines(run.report))
 
         try:  # the site pass saves the manifest (once: an archive's is large)
             run.report.index_path, written = finish_site(
-                out, run.manifest, project, shared, run.present, meanwhile
+                out, run.manifest, project, shared, run.present, prepare_report
             )
         except BaseException:
             run.manifest.save()
@@ -584,24 +506,22 @@ def _build(
 
 
 def _executor(
-    kind: str,
+    request: BuildRequest,
     project: Project,
-    formats: Sequence[str],
-    jobs: int | None,
     settings: Settings,
-    scheduler: Any,
-    site: bool,
-    posts: list[_Post],
+    posts: list[PlannedPost],
     server: bool = False,
 ) -> Executor | None:
     if not posts:
         return None  # nothing to build: start no worker, import no renderer
-    if kind == "dask":
+    formats = request.formats
+    if request.executor == "dask":
         from .dask_executor import DaskExecutor
 
-        return DaskExecutor(project, formats, scheduler, settings.job_timeout)
-    if not site:
+        return DaskExecutor(project, formats, request.scheduler, settings.job_timeout)
+    if request.single_export:
         return InlineExecutor(project, formats)
+    jobs = request.jobs
     workers = min(
         jobs if jobs is not None else settings.worker_count, sum(len(p.stale) for p in posts)
     )
@@ -616,5 +536,11 @@ def export_one(
     """The author's path: one post, one format, rendered in this process."""
     settings = settings or load_settings()
     if output is None or output.is_dir():
-        return build([path], [fmt], out=output or Path.cwd(), settings=settings, jobs=1, flat=True)
-    return build([path], [fmt], settings=settings, jobs=1, targets={fmt: output.resolve()})
+        return build(
+            BuildRequest(
+                [path], [fmt], out=output or Path.cwd(), settings=settings, jobs=1, flat=True
+            )
+        )
+    return build(
+        BuildRequest([path], [fmt], settings=settings, jobs=1, targets={fmt: output.resolve()})
+    )

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..builder.plan import build
+from ..builder.plan import BuildRequest, build
 from ..builder.project import discover
 from ..collection import build_collection, manifests
 from ..config import FORMATS, Settings, __version__
@@ -157,12 +157,14 @@ def _stage_posts(
         raise ImprintError("no posts to archive here", paths[0] if paths else None)
     docs: dict[Path, Document] = {}  # the build's own Documents: each post read once
     report = build(
-        sources,
-        FORMATS,
-        out=work / "build",
-        settings=settings,
-        force=True,
-        on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc),
+        BuildRequest(
+            sources,
+            FORMATS,
+            out=work / "build",
+            settings=settings,
+            force=True,
+            on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc),
+        ),
     )
     if report.failed:
         raise _Failed(report.failed)

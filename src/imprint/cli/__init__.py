@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.path, settings, host=args.host, port=args.port, open_browser=args.open
             )
         if args.command == "build":
-            from ..builder.plan import build
+            from ..builder.plan import BuildRequest, build
 
             if args.jobs is not None and args.jobs < 1:
                 raise ConfigError("--jobs must be 1 or more")
@@ -579,15 +579,17 @@ def main(argv: list[str] | None = None) -> int:
             progress = _Progress()
             try:
                 report = build(
-                    args.paths or None,
-                    args.formats,
-                    out=args.out,
-                    settings=settings,
-                    jobs=args.jobs,
-                    on_result=progress,
-                    force=args.force,
-                    executor=args.executor,
-                    scheduler=args.scheduler,
+                    BuildRequest(
+                        args.paths or None,
+                        args.formats,
+                        out=args.out,
+                        settings=settings,
+                        jobs=args.jobs,
+                        on_result=progress,
+                        force=args.force,
+                        executor=args.executor,
+                        scheduler=args.scheduler,
+                    ),
                 )
             finally:
                 progress.stop()
