@@ -222,30 +222,30 @@ class BuildRun:
         ahead = READ_AHEAD * max(1, executor.workers) + 2
         open_jobs: dict[int, int] = {}  # id(post) -> its jobs not finished yet
 
-        def read_more() -> None:
+        def send_more_posts() -> None:
             while waiting and len(open_jobs) < ahead:
                 post = waiting.popleft()
-                if not self.reread(post):
+                if not self.read_to_send(post):
                     continue
                 ticket = executor.submit("normalise", post.path, post.raw)
                 self.pending[ticket] = NormaliseJob(post)
                 open_jobs[id(post)] = 1
 
-        read_more()
+        send_more_posts()
         for outcome in executor.results():
             job = self.pending.pop(outcome.ticket)
             post = job.post
             before = len(self.pending)
             if isinstance(job, NormaliseJob):
                 post.raw = b""  # sent; the worker has it
-                self.normalised(executor, post, outcome)
+                self.send_renders(executor, post, outcome)
             else:
-                self.rendered(job, outcome)
+                self.write_rendered(job, outcome)
             open_jobs[id(post)] += len(self.pending) - before - 1  # renders it submitted
             if open_jobs[id(post)] == 0:
                 del open_jobs[id(post)]
                 self.cards.pop(str(post.path), None)  # recorded in the manifest by now
-            read_more()
+            send_more_posts()
             if self.site and time.monotonic() - self._saved > self._every:
                 began = time.monotonic()
                 self.manifest.save()
@@ -253,7 +253,7 @@ class BuildRun:
                 # an archive's manifest takes a while to write: keep that a small share
                 self._every = max(SAVE_EVERY, 20 * (self._saved - began))
 
-    def reread(self, post: PlannedPost) -> bool:
+    def read_to_send(self, post: PlannedPost) -> bool:
         """The post's bytes, read again to be sent; False if it cannot be read now. If it
         changed since it was planned, it is built as it is now, under its new keys."""
         if post.raw is not None:
@@ -272,7 +272,9 @@ class BuildRun:
         post.stamp = stamp
         return True
 
-    def normalised(self, executor: Executor, post: PlannedPost, outcome: Outcome) -> None:
+    def send_renders(self, executor: Executor, post: PlannedPost, outcome: Outcome) -> None:
+        """From a post's normalised Document: record its index card, write its images, and
+        send one render job per stale format (or record why it failed)."""
         if not outcome.ok:
             self.fail_post(post.path, post.stale, _outcome_error(outcome, post.path, "reading"), 70)
             return
@@ -319,7 +321,8 @@ class BuildRun:
             ticket = executor.submit("render", doc, fmt, priority=PRIORITY.get(fmt, 5))
             self.pending[ticket] = RenderJob(post, fmt, target, found)
 
-    def rendered(self, job: RenderJob, outcome: Outcome) -> None:
+    def write_rendered(self, job: RenderJob, outcome: Outcome) -> None:
+        """Write a render job's bytes and record the output (or record why it failed)."""
         post, fmt, target, found = job.post, job.fmt, job.target, job.found
         if not outcome.ok:
             self.record(
@@ -353,7 +356,7 @@ class BuildRun:
         with uninterrupted():  # Ctrl-C here would leave a whole file the cache did not know
             write_atomic(target, data)
             if self.site:
-                self.remember(post, fmt, target, digest)
+                self.record_output(post, fmt, target, digest)
         self.record(
             JobResult(
                 post.path, fmt, "built", target, None, 0, warnings, seconds, len(data), digest, cpu
@@ -367,7 +370,7 @@ class BuildRun:
             if not (folder / name).is_file():
                 write_atomic(folder / name, data)
 
-    def remember(self, post: PlannedPost, fmt: str, target: Path, digest: str) -> None:
+    def record_output(self, post: PlannedPost, fmt: str, target: Path, digest: str) -> None:
         """Record a written output; drop the post's previous file if its path changed."""
         card, dependencies = self.cards[str(post.path)]
         entry = self.manifest.entry(post.path)

@@ -47,7 +47,7 @@ class Site:
         self.settings = project.settings
         self.mode = self.settings.html_mode or "site"
         self.present = present
-        self.posts: list[Post] = []  # see run
+        self.posts: list[Post] = []  # filled in by lay_out
         self.written = Written()
         self.base = base  # a digest of what every page depends on
         self.last = last or LastPass()
