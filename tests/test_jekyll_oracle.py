@@ -21,7 +21,7 @@ import pytest
 import yaml
 from lxml import html as lxml_html
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.config import load_settings
 
 from .conftest import REPO, require, require_tool
@@ -99,11 +99,13 @@ def imprint_pages(site: Path, out: Path) -> dict[str, list[str]]:
     settings = load_settings(root=REPO).with_overrides(
         root=out / "project", out=out, site_root=site, content=site
     )
-    report = build([site / "_posts"], formats=("html",), out=out, settings=settings)
+    report = build(BuildRequest([site / "_posts"], formats=("html",), out=out, settings=settings))
     built, failed = list(report.built), []
     for number, result in enumerate(report.failed):
         if "is also the slug of" in (result.error or ""):  # kept apart by the builder's names
-            alone = build([result.source], ("html",), out / f"alone-{number}", settings)
+            alone = build(
+                BuildRequest([result.source], ("html",), out / f"alone-{number}", settings)
+            )
             built.extend(alone.built)
             failed.extend(alone.failed)
         else:

@@ -15,7 +15,7 @@ import pytest
 from lxml import html as lxml_html
 from PIL import Image
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.config import load_settings
 
 from .conftest import REPO
@@ -45,7 +45,7 @@ def build_site(site: Path, out: Path, content: Path | None = None):
     settings = load_settings(root=REPO).with_overrides(
         root=out / "project", out=out, site_root=site, content=content or site
     )
-    report = build([site / "_posts"], formats=("html",), out=out, settings=settings)
+    report = build(BuildRequest([site / "_posts"], formats=("html",), out=out, settings=settings))
     pages = {r.source.name: lxml_html.fromstring(r.target.read_bytes()) for r in report.built}
     return report, pages
 
@@ -253,7 +253,7 @@ def test_outside_a_site_bodies_stay_untemplated(tmp_path: Path):
     post.parent.mkdir()
     post.write_text("---\ntitle: Plain\n---\n\nWrite `{{ x }}` and {% raw %} as they are.\n")
     settings = load_settings(root=REPO).with_overrides(root=tmp_path / "p", out=tmp_path / "o")
-    report = build([post], formats=("html",), out=tmp_path / "o", settings=settings)
+    report = build(BuildRequest([post], formats=("html",), out=tmp_path / "o", settings=settings))
     page = lxml_html.fromstring(report.built[0].target.read_bytes())
     assert "Write {{ x }} and {% raw %} as they are." in _text(page, "//article")
 
