@@ -90,7 +90,7 @@ def test_init_then_make_all_builds_four_outputs_and_new_adds_a_post(tmp_path: Pa
     assert meta["title"] == "A Brief" and meta["author"] == "Jo Bloggs"
     assert str(meta["date"]) == "2025-06-12 09:30:00 +0000"  # the project's zone, UTC
     assert meta["excerpt_separator"] in post.read_text().split("---\n", 2)[2]
-    assert "bio" in meta and meta["bio"] is None and meta["description"]
+    assert "bio" in meta and meta["bio"] is None and meta["description"] == ""
 
     rebuilt = make("all", project)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
@@ -134,3 +134,30 @@ def test_init_refuses_a_folder_that_is_not_empty_unless_forced(tmp_path: Path):
     forced = imprint("init", str(tmp_path), "--force", cwd=tmp_path)
     assert forced.returncode == 0, forced.stderr
     assert (tmp_path / "Makefile").is_file() and (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_init_ends_with_the_next_commands(tmp_path: Path):
+    done = imprint("init", str(tmp_path / "briefs"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    after = done.stdout.split("Next:", 1)[1]
+    assert [line.split("#")[0].strip() for line in after.strip().splitlines()] == [
+        f"cd {tmp_path / 'briefs'}",
+        'imprint new "A Title"',
+        "make preview",
+        "make all",
+    ]
+
+
+def test_a_new_post_exports_with_no_warning_but_the_missing_bio(tmp_path: Path):
+    """The template's words are true: its headings, image advice and excerpt build clean."""
+    done = imprint("new", "Ports and Power", "--author", "Jo Bloggs", "--dir", ".", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    post = tmp_path / done.stdout.strip()
+    text = post.read_text()
+    assert "`###`" not in text and "`##`" in text
+    assert "![" not in text.replace("`![", "")  # the image advice is code, not an image
+    exported = imprint("pdf", str(post), "-o", str(tmp_path / "out.pdf"), cwd=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    warnings = [line for line in exported.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "no bio for Jo Bloggs" in warnings[0], exported.stderr
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")

@@ -555,6 +555,10 @@ def main(argv: list[str] | None = None) -> int:
 
             for path in init_project(args.folder, args.force):
                 print(path)
+            folder = args.folder
+            print(f"\nNext:\n  cd {folder}\n  imprint new \"A Title\"   # a new post in content/\n"
+                  "  make preview            # watch it take shape in the browser\n"
+                  "  make all                # every post as HTML, PDF, EPUB and DOCX")
             return 0
         settings = _settings(args)
         if args.command == "new":

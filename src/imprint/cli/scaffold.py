@@ -31,8 +31,13 @@ lists and catalogues.
 
 {separator}
 
-Write the post here, in Markdown. Headings start at `###`; footnotes,[^1] tables and
-images (`![alt text](images/figure.png)`, from the post's folder) work in every format.
+Write the post here, in Markdown. The title above is the only level-1 heading, so
+sections start at `##` (imprint places the highest heading you use under the title,
+whatever its level). Footnotes,[^1] tables, callouts and math work in every format.
+
+An image is a file beside the post, say in an `images/` folder next to it, shown with
+`![what the picture shows](images/figure.png)`; the words in brackets are its alt
+text, read out to people who cannot see it.
 
 [^1]: Like this one.
 """
@@ -75,8 +80,12 @@ def front_matter(title: str, author: str, moment: datetime, description: str) ->
             f"title: {_quoted(title)}",
             f"author: {_quoted(author)}",
             f"date: {moment.strftime('%Y-%m-%d %H:%M:%S %z')}",
+            "# One sentence for search results, feeds and link previews; left empty,",
+            "# the excerpt (the text above the separator in the body) serves instead.",
             f"description: {_quoted(description)}",
             f"excerpt_separator: {EXCERPT_SEPARATOR}",
+            "# The author's bio in Markdown, or leave it empty to take the bio from",
+            "# _authors.yml in the content folder.",
             "bio:",
             "---",
             "",
@@ -100,7 +109,7 @@ def write_post(
         raise ConfigError(f"the title {title!r} gives no file name; use letters or digits")
     path = folder / f"{moment:%Y-%m-%d}-{slug}.md"
     text = (
-        front_matter(title.strip(), author, moment, description or title.strip())
+        front_matter(title.strip(), author, moment, description)
         + "\n"
         + body.format(separator=EXCERPT_SEPARATOR)
     )

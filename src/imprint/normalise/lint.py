@@ -52,7 +52,7 @@ def lint(doc: Document, source: Source) -> None:
                 source.line_of("author") or source.line_of("authors"),
                 code="lint",
             )
-    if not doc.description:
+    if not doc.description and not doc.excerpt_html:  # the excerpt serves where there is one
         warn(
             "lint: no description: add one for metadata and search results",
             source.path,
