@@ -26,6 +26,7 @@ from .tools import OPF_NS, XHTML_NS, epub_files, epub_opf, run_epubcheck_many
 CORPUS_POSTS = (
     "osg-ko-metrics.md",
     "osg-ja-getting-paid.md",
+    "osg-fa-metrics.md",
     "osg-zh-hans-security.md",
     "rusi-south-korea-global-vision.md",
     "jekyll-diversity-open-source.md",
@@ -100,6 +101,10 @@ def test_page_numbers_are_artifacts_laid_over_the_articles(anthology):
         assert numbered >= len(starts)
 
 
+def labels_of(items: list) -> list[str]:
+    return [" ".join("".join(li.xpath("./*[1]")[0].itertext()).split()) for li in items]
+
+
 @pytest.mark.slow
 def test_epub_is_valid_with_one_entry_per_article(anthology):
     outputs, count = anthology
@@ -109,10 +114,20 @@ def test_epub_is_valid_with_one_entry_per_article(anthology):
     nav = etree.fromstring(files["EPUB/nav.xhtml"])
     top = nav.xpath("//x:nav[@epub:type='toc']/x:ol/x:li", namespaces=XHTML_NS)
     assert len(top) == count + 1  # the title page, then every article
-    labels = [" ".join("".join(li.xpath("./*[1]")[0].itertext()).split()) for li in top[1:]]
+    labels = labels_of(top[1:])
     assert (
         labels[0] == "Cables Under Strain: Protecting the Pacific’s Undersea Links — Mariana Quist"
     )
+    assert nav.xpath("//x:nav/@id", namespaces=XHTML_NS) == ["toc", "landmarks"]
+    marks = dict(zip(labels_of(top[1:]), ((li.get("lang"), li.get("dir")) for li in top[1:])))
+
+    def marked(start: str) -> tuple[str | None, str | None]:
+        (found,) = [mark for label, mark in marks.items() if label.startswith(start)]
+        return found
+
+    assert marked("オープンソース") == ("ja", None)
+    assert marked("سنجه") == ("fa", "rtl")
+    assert marked("Cables Under") == (None, None)  # the book's own language
     articles = sorted(name for name in files if re.fullmatch(r"EPUB/article-\d{3}\.xhtml", name))
     assert len(articles) == count
     ids: Counter[str] = Counter()

@@ -166,4 +166,5 @@ def collection_epub(
     nav.add_item(css)
     book.add_item(nav)
     book.spine = ["cover", title_page, nav, *chapters]
-    return write_book(book, moment)
+    languages = {article_file(n): doc.lang for n, doc in enumerate(docs, start=1)}
+    return write_book(book, moment, languages)

@@ -183,7 +183,48 @@ class _Writer(epub.EpubWriter):
         super()._write_opf_file(root)
 
 
-def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
+NAV_NAME = "EPUB/nav.xhtml"
+_XHTML = "{http://www.w3.org/1999/xhtml}"
+_EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def labelled_nav(nav: bytes, book_lang: str, languages: dict[str, str]) -> bytes:
+    """The navigation document with ids that say what each list is (``toc``,
+    ``landmarks``) and, on each entry whose article is in another language than the
+    book, that language and its direction, so a reader voices and lays it out right.
+    ``languages`` maps an article's file name to its language."""
+    from lxml import etree
+
+    from ..model import RTL_LANGUAGES
+
+    root = etree.fromstring(nav)
+    for element in root.iter(f"{_XHTML}nav"):
+        kind = element.get(_EPUB_TYPE)
+        if kind:
+            element.set("id", kind)
+    book_dir = "rtl" if book_lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    for item in root.iter(f"{_XHTML}li"):
+        link = item.find(f"{_XHTML}a")
+        if link is None:
+            link = item.find(f"{_XHTML}span")
+        href = link.get("href", "") if link is not None else ""
+        lang = languages.get(href.split("#")[0])
+        if not lang or lang == book_lang:
+            continue
+        item.set("lang", lang)
+        item.set(_XML_LANG, lang)
+        direction = "rtl" if lang.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+        if direction != book_dir:
+            item.set("dir", direction)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+def write_book(
+    book: epub.EpubBook, moment: datetime, languages: dict[str, str] | None = None
+) -> bytes:
+    """The book as a reproducible EPUB; ``languages`` (article file -> language) marks
+    the navigation entries of articles in another language than the book's."""
     buffer = io.BytesIO()
     # ebooklib only stores here (level 0): normalise_zip compresses once, at the end
     writer = _Writer(
@@ -201,7 +242,13 @@ def write_book(book: epub.EpubBook, moment: datetime) -> bytes:
     )
     writer.process()
     writer.write()
-    return normalise_zip(buffer.getvalue(), moment, first="mimetype")
+    import zipfile
+
+    data = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as written:
+        nav = written.read(NAV_NAME) if NAV_NAME in written.namelist() else None
+    fixed = {NAV_NAME: labelled_nav(nav, book.language, languages or {})} if nav else {}
+    return normalise_zip(data, moment, first="mimetype", replace=fixed)
 
 
 class EpubRenderer:
