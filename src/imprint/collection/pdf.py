@@ -75,7 +75,7 @@ def _article(project: Project, doc: Document, book_title: str) -> tuple[bytes, i
         "  @bottom-right { content: none; } }"
     )
     data = renderer.write(
-        renderer.page(doc, ctx, style),
+        renderer.page(doc, ctx, style, in_book=True),
         ctx,
         ctx.moment(doc),
         f"{doc.identifier}|{doc.source_digest}|in-collection",

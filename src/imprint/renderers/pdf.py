@@ -410,9 +410,12 @@ class PdfRenderer:
             )
         ]
 
-    def page(self, doc: Document, ctx: RenderContext, page_style: str = "") -> str:
+    def page(
+        self, doc: Document, ctx: RenderContext, page_style: str = "", in_book: bool = False
+    ) -> str:
         """The print HTML of ``doc``; ``page_style`` adds page rules (a collection's
-        page numbering and running heads)."""
+        page numbering and running heads); ``in_book`` leaves out the brand's masthead
+        and series label, since the book's own running head and title page stand there."""
         moment = ctx.moment(doc)
         logo = ctx.brand.logo.as_uri() if ctx.brand.logo else None
         # the excerpt may call notes too (a citation in the opening paragraph)
@@ -437,6 +440,7 @@ class PdfRenderer:
             modified=moment.isoformat(),
             running_title=css_string(str(context["short_title"])),
             page_style=page_style,
+            in_book=in_book,
             **context,
         )
         return replace_media(page, doc, lambda r: BASE_URL + r.name)
