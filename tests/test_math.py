@@ -31,6 +31,8 @@ TEX = {
     "n",
     r"\bar{x} = \frac{1}{n} \sum_{i=1}^{n} x_i",
     r"E \propto H^2",
+    r"\sum_{i=1}^{n} h_i",
+    r"\frac{s}{n}",
 }
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 
@@ -83,6 +85,29 @@ def test_pdf_display_formula_centred_inline_on_the_line(mathy):
     assert top < baseline < bottom
     assert 0.7 * size < bottom - top < 1.8 * size
     assert bottom - baseline < 0.5 * size  # only the descent hangs below the line
+
+
+def test_inline_math_keeps_the_paragraphs_line_spacing(mathy):
+    """Inline formulas are drawn in text style (limits beside a sum, a small fraction):
+    the lines holding them are spaced as the paragraph's other lines, within 1.3x."""
+    from pypdf import PdfReader
+
+    baselines: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            y = round(cm[5] + tm[5] * cm[3], 2)
+            if not baselines or baselines[-1][0] != y:
+                baselines.append((y, text.strip()))
+
+    PdfReader(mathy["pdf"]).pages[0].extract_text(visitor_text=visit)
+    start = next(i for i, (_, t) in enumerate(baselines) if t.startswith("A week of high"))
+    end = next(i for i, (_, t) in enumerate(baselines) if t.startswith("paragraph."))
+    lines = baselines[start : end + 1]
+    gaps = [above[0] - below[0] for above, below in zip(lines, lines[1:])]
+    plain = min(gaps)  # the paragraph's own line height, between lines without math
+    assert len(lines) >= 5 and plain > 0
+    assert max(gaps) <= 1.3 * plain, (gaps, plain)
 
 
 def test_html_and_epub_carry_mathml_and_pass_their_validators(mathy):

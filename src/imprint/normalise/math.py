@@ -38,8 +38,10 @@ def draw(tex: str, display: bool) -> Formula:
     """One formula as SVG, sized in em of the surrounding text; raises when it cannot."""
     import ziamath
 
+    # ziamath sets display style unless told the formula is inline: text style keeps an
+    # inline sum's limits beside it and a fraction small, as TeX does within a line
     latex = f"\\displaystyle {tex}" if display else tex
-    svg = ziamath.Latex(latex, size=SIZE).svg()
+    svg = ziamath.Latex(latex, size=SIZE, inline=not display).svg()
     box = _VIEWBOX.search(svg)
     if box is None:  # pragma: no cover - ziamath always writes a viewBox
         raise ValueError("no drawing")
