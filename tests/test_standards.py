@@ -185,3 +185,28 @@ def test_lint_warns_with_lines_and_strict_fails(tmp_path):
     done = _imprint("html", str(post), "-o", str(tmp_path / "out.html"), "--strict")
     assert done.returncode != 0 and "strict" in done.stderr
     assert not (tmp_path / "out.html").exists()
+
+
+def test_check_says_each_step_and_what_it_left_unchecked(samples_build, tmp_path):
+    pdf = next(r.target for r in samples_build.built if r.format == "pdf")
+    shutil.copy(pdf, tmp_path / pdf.name)
+    (tmp_path / "feed.xml").write_text("<feed/>")
+    (tmp_path / "sitemap.xml").write_text("<urlset/>")
+    (tmp_path / "opds").mkdir()
+    (tmp_path / "opds" / "catalog.xml").write_text("<feed/>")
+    (tmp_path / "report.json").write_text("{}")
+    (tmp_path / "site.css").write_text("p {}")
+    done = _imprint("check", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "imprint check: pdf-ua: 1 file(s)" in done.stderr  # a line per step, not a tty
+    left = {
+        line.split(": ")[1]: line.split(": ", 2)[2]
+        for line in done.stdout.splitlines()
+        if line.startswith("not checked: /")
+    }
+    assert set(left) == {
+        str(tmp_path / name) for name in ("feed.xml", "sitemap.xml", "opds/catalog.xml", "report.json")
+    }
+    assert "OPDS" in left[str(tmp_path / "opds/catalog.xml")]
+    assert "sitemap" in left[str(tmp_path / "sitemap.xml")]
+    assert "not checked: 1 asset file(s)" in done.stdout

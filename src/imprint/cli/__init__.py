@@ -429,16 +429,23 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
         )
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be 1 or more")
+    from .progress import Steps
+
     code = 0
     for manifest in chosen:
-        report = build_collection(
-            manifest,
-            args.formats,
-            out=args.out,
-            settings=settings,
-            force=args.force,
-            jobs=args.jobs,
-        )
+        with Steps("collection") as step:
+            step(f"{manifest.name}: {', '.join(args.formats)}")
+            report = build_collection(
+                manifest,
+                args.formats,
+                out=args.out,
+                settings=settings,
+                force=args.force,
+                jobs=args.jobs,
+                on_result=lambda result, step=step: step(
+                    f"{result.status} {result.target.name if result.target else result.format}"
+                ),
+            )
         for result in report.results:
             if result.status == "skipped":
                 print(f"{result.target} (unchanged)")
@@ -455,9 +462,11 @@ def _catalogue(out: Path, settings: Settings) -> None:
 
 
 def _check(paths: list[Path], verbose: bool) -> int:
-    from ..check.suite import check
+    from ..check.suite import check, unchecked
+    from .progress import Steps
 
-    rows = check(paths)
+    with Steps("check") as step:
+        rows = check(paths, step)
     if not rows:
         raise ImprintError(
             "no outputs to check here (.epub, .html, .pdf, .docx)", paths[0] if paths else None
@@ -471,6 +480,14 @@ def _check(paths: list[Path], verbose: bool) -> int:
         if verbose or row.errors is None:
             for message in row.messages[:20]:
                 print(f"    {message}")
+    left, assets = unchecked(paths)
+    for path, reason in left:
+        print(f"not checked: {path}: {reason}")
+    if assets:
+        print(
+            f"not checked: {assets} asset file(s) of the pages (styles, fonts, images, "
+            "search index): not publications on their own"
+        )
     failed = [r for r in rows if r.failed]
     skipped = [r for r in rows if r.errors is None]
     print(
@@ -556,9 +573,11 @@ def main(argv: list[str] | None = None) -> int:
             for path in init_project(args.folder, args.force):
                 print(path)
             folder = args.folder
-            print(f"\nNext:\n  cd {folder}\n  imprint new \"A Title\"   # a new post in content/\n"
-                  "  make preview            # watch it take shape in the browser\n"
-                  "  make all                # every post as HTML, PDF, EPUB and DOCX")
+            print(
+                f'\nNext:\n  cd {folder}\n  imprint new "A Title"   # a new post in content/\n'
+                "  make preview            # watch it take shape in the browser\n"
+                "  make all                # every post as HTML, PDF, EPUB and DOCX"
+            )
             return 0
         settings = _settings(args)
         if args.command == "new":
