@@ -14,7 +14,7 @@ import pytest
 from .conftest import CONTENT, require
 from .test_web import _QuietHandler, _Visit, browser  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser]
+pytestmark = pytest.mark.slow
 
 # a post per language, and a word of its body that only it holds
 LANGUAGE_POSTS = {
@@ -81,7 +81,11 @@ def served(world: Path):
 def _search(visit: _Visit, word: str) -> list[str]:
     visit.page.fill("#search-query", word)
     visit.page.wait_for_function(
-        "() => /result|No results/.test(document.getElementById('search-status').textContent)",
+        """word => {
+            const said = document.getElementById('search-status').textContent;
+            return /result/.test(said) && said.includes(`“${word}”`);
+        }""",
+        arg=word,
         timeout=30_000,
     )
     return visit.page.eval_on_selector_all(

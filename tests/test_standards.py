@@ -205,7 +205,8 @@ def test_check_says_each_step_and_what_it_left_unchecked(samples_build, tmp_path
         if line.startswith("not checked: /")
     }
     assert set(left) == {
-        str(tmp_path / name) for name in ("feed.xml", "sitemap.xml", "opds/catalog.xml", "report.json")
+        str(tmp_path / name)
+        for name in ("feed.xml", "sitemap.xml", "opds/catalog.xml", "report.json")
     }
     assert "OPDS" in left[str(tmp_path / "opds/catalog.xml")]
     assert "sitemap" in left[str(tmp_path / "sitemap.xml")]

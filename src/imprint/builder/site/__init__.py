@@ -36,7 +36,7 @@ from ..cache import Manifest
 from ..project import Project
 from .assets import write_assets
 from .feeds import write_feed_and_sitemap
-from .indexes import write_indexes
+from .indexes import write_indexes, write_topics
 from .navigation import fill_navigation
 from .pages import INDEX_TEMPLATE, Written, load_posts
 from .search import finish_search, shard_count, shard_of, start_search
@@ -102,6 +102,7 @@ def lay_out(site: Site, while_indexing: Callable[[], None] | None = None) -> Pat
             write_assets(site)
             fill_navigation(site)
         index = write_indexes(site)
+        write_topics(site)
         write_feed_and_sitemap(site)
         if while_indexing is not None:
             while_indexing()

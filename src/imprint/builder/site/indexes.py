@@ -1,5 +1,6 @@
-"""The index (``index.html``, paginated as ``page/2.html`` …) and a page per tag and
-category, each laid out again only when what it shows changed."""
+"""The index (``index.html``, paginated as ``page/2.html`` …), a page per tag and
+category, and ``topics.html`` listing them all, each laid out again only when what it
+shows changed."""
 
 from __future__ import annotations
 
@@ -50,9 +51,50 @@ def index_page(
         types=MEDIA_TYPES,
         pager=pager,
         search=href(site.out / "search.html", page),
+        topics=href(site.out / TOPICS_PAGE, page),
         home=f"{root}/index.html",
     )
     write_page(page, data.encode("utf-8"), site.written)
+
+
+TOPICS_PAGE = "topics.html"
+KINDS = (("tags", "Tags"), ("categories", "Categories"))
+
+
+def write_topics(site: Site) -> None:
+    """``topics.html``: every tag and category the posts have, with its post count and a
+    link to its page; laid out again only when a topic or a count changed."""
+    page = site.out / TOPICS_PAGE
+    groups = []
+    for kind, heading in KINDS:
+        counts: dict[str, int] = {}
+        for post in site.posts:
+            for term in dict.fromkeys(post.card.get(kind, [])):
+                counts[term] = counts.get(term, 0) + 1
+        terms = [
+            {"name": term, "count": count, "href": href(term_page(site.out, kind, term), page)}
+            for term, count in sorted(counts.items(), key=lambda item: item[0].casefold())
+        ]
+        if terms:
+            groups.append({"heading": heading, "terms": terms})
+    digest = site.inputs_digest(page, groups)
+    if site.is_current(page, digest):
+        site.keep(page)
+        return
+    brand = site.project.brand
+    data = site.render_page(
+        TOPICS_PAGE,
+        version=__version__,
+        lang=site.settings.lang,
+        stylesheet=href(site.stylesheet, page) if site.stylesheet else None,
+        css=None if site.stylesheet else brand.stylesheet("screen"),
+        logo_src=site.logo_src(page),
+        groups=groups,
+        search="search.html",
+        home="index.html",
+    )
+    write_page(page, data.encode("utf-8"), site.written)
+    site.record_laid_out(page, digest)
 
 
 def write_indexes(site: Site) -> Path:

@@ -53,6 +53,7 @@ def navigation(site: Site, post: Post, newer: Post | None, older: Post | None) -
                 f"{word}: {other.card['title_html']}</a></li>"
             )
     pager.append(f'<li><a href="{href(site.out / INDEX_TEMPLATE, page)}">All posts</a></li>')
+    pager.append(f'<li><a href="{href(site.out / "topics.html", page)}">Topics</a></li>')
     pager.append(f'<li><a href="{href(site.out / "search.html", page)}">Search</a></li>')
     parts.append(f'<ul class="pager">{"".join(pager)}</ul>')
     parts.append("</nav>")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import json
 import math
 import os
@@ -24,8 +25,6 @@ from .pages import href, write_page
 from .state import Site
 
 SEARCH = "pagefind"  # the search index's folder: one Pagefind bundle per shard inside
-# what a search shard that is not the first needs: its index, not Pagefind's scripts
-SHARD_UI = ("*.js", "*.css", "wasm.*")
 
 
 @dataclass
@@ -68,25 +67,24 @@ def start_search(site: Site) -> Indexing | None:
         bundle = site.out / SEARCH / str(number)
         entry = bundle / "pagefind-entry.json"
         members = sorted((name, key) for name, _, key in shards[number])
-        primary = number == order[0]  # the bundle with Pagefind's scripts
-        digest = site.inputs_digest(entry, primary, members)
+        digest = site.inputs_digest(entry, members)
         if site.is_current(entry, digest):
             site.keep(entry)
         else:
             files = sorted(Path(file) for _, file, _ in shards[number])
-            todo.append((bundle, digest, files, primary))
+            todo.append((bundle, digest, files))
     failed: list[BaseException] = []
 
     def index() -> None:
         try:
-            for bundle, _, files, primary in todo:
-                _pagefind(site.out, bundle, files, scripts=primary)
+            for bundle, _, files in todo:
+                _pagefind(site.out, bundle, files)
         except BaseException as exc:
             failed.append(exc)
 
     thread = threading.Thread(target=index, name="imprint-search", daemon=True)
     thread.start()
-    return Indexing(thread, [(bundle, digest) for bundle, digest, _, _ in todo], order, failed)
+    return Indexing(thread, [(bundle, digest) for bundle, digest, _ in todo], order, failed)
 
 
 def finish_search(site: Site, indexing: Indexing) -> None:
@@ -114,6 +112,7 @@ def finish_search(site: Site, indexing: Indexing) -> None:
         css=None if site.stylesheet else site.project.brand.stylesheet("screen"),
         logo_src=site.logo_src(page),
         home="index.html",
+        topics="topics.html",
         bundles=[f"{SEARCH}/{n}/" for n in indexing.shards],
     )
     write_page(page, data.encode("utf-8"), site.written)
@@ -133,11 +132,11 @@ def shard_of(name: str, count: int) -> int:
     return int(hashlib.sha256(name.encode()).hexdigest()[:12], 16) % count
 
 
-def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None:
+def _pagefind(out: Path, bundle: Path, pages: list[Path]) -> None:
     """Index ``pages`` (their ``data-pagefind-body``: title, byline, excerpt, body) into a
-    folder beside ``bundle``, then swap it in whole. ``scripts``: keep Pagefind's
-    scripts and WebAssembly (the search page loads them from the first shard; the
-    others need only their index)."""
+    folder beside ``bundle``, then swap it in whole. Every shard is a whole Pagefind
+    bundle, scripts and each language's WebAssembly included: the search page opens
+    each language from the first shard that holds it."""
     fresh = out / f"{TMP_PREFIX}pagefind"
     shutil.rmtree(fresh, ignore_errors=True)
     site, pattern = out, _shard_glob(out, pages)
@@ -180,10 +179,6 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
             json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
             encoding="utf-8",
         )
-    if not scripts:
-        for pattern in SHARD_UI:
-            for script in fresh.glob(pattern):
-                script.unlink()
     old = out / f"{TMP_PREFIX}pagefind-old"
     shutil.rmtree(old, ignore_errors=True)
     if bundle.exists():
@@ -195,14 +190,15 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path], scripts: bool) -> None
 
 @functools.cache
 def _pagefind_command() -> list[str]:
-    """Pagefind's binary, run directly (its ``python -m pagefind`` starts Python to find
-    it), or that command where the binary is not where pagefind[bin] puts it."""
-    try:
-        from pagefind_bin import get_executable
-
-        return [str(get_executable())]
-    except (ImportError, OSError):
-        return [sys.executable, "-m", "pagefind"]
+    """Pagefind's extended binary (it segments Chinese and Japanese into words), run
+    directly; else the plain binary, else ``python -m pagefind``."""
+    for package in ("pagefind_bin_extended", "pagefind_bin"):
+        try:
+            module = importlib.import_module(package)
+            return [str(module.get_executable())]
+        except (ImportError, OSError):
+            continue
+    return [sys.executable, "-m", "pagefind"]
 
 
 GLOB_NAME = re.compile(r"[\w-]+\.html")  # what clean_slug makes: no glob syntax in it
