@@ -43,10 +43,12 @@ check: install-check
 	test -d $(OUT) || $(IMPRINT) build content --out $(OUT)
 	$(IMPRINT) check $(OUT)
 
-# Contact sheet of the first pages of every built PDF, to look at: build/proof.png
-proof: install
-	test -d $(OUT)/pdf || $(IMPRINT) build content --out $(OUT) --formats pdf
+# To look at: a contact sheet of the first pages of every built PDF (build/proof.png),
+# and the site's pages at a phone's, a tablet's and a desktop's width (build/proof/)
+proof: install-check
+	test -d $(OUT)/pdf || $(IMPRINT) build content --out $(OUT)
 	$(IMPRINT) proof $(OUT)/pdf -o $(OUT)/proof.png
+	$(IMPRINT) proof --web $(OUT) -o $(OUT)/proof
 
 # timings against the pandoc loop a user would script (not a test); POSTS=50 by default
 POSTS ?= 50

@@ -182,3 +182,16 @@ def test_the_topics_page_lists_every_tag_and_category_with_its_count(world):
     for other in ("index.html", "search.html", "html/monsoon-grids.html"):
         links = html_tree(world / other).xpath("//a/@href")
         assert any(h.endswith("topics.html") for h in links), other
+
+
+def test_the_web_proof_photographs_each_page_at_each_width(world, tmp_path):
+    done = _imprint("proof", "--web", str(world), "-o", str(tmp_path / "proof"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    shots = sorted(p.name for p in (tmp_path / "proof").glob("*.png"))
+    for name in ("index", "post", "topic", "topics", "search"):
+        for width in (390, 768, 1280):
+            assert f"{name}-{width}.png" in shots
+    from PIL import Image
+
+    with Image.open(tmp_path / "proof" / "index-390.png") as shot:
+        assert shot.width == 390  # a phone's width, the page no wider

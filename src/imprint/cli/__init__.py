@@ -236,6 +236,13 @@ def parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="PNG", help="the sheet (default: build/proof.png)"
     )
     proof.add_argument("--pages", type=int, default=2, help="pages per PDF (default: 2)")
+    proof.add_argument(
+        "--web",
+        type=Path,
+        metavar="SITE",
+        help="instead, photograph the built site at SITE (index, a post, a topic, topics, "
+        "search) at 390, 768 and 1280 px wide into OUT/proof/",
+    )
 
     preview = commands.add_parser(
         "preview",
@@ -623,6 +630,15 @@ def main(argv: list[str] | None = None) -> int:
             return _archive(args, settings)
         if args.command == "check":
             return _check(args.paths or [settings.out], args.verbose)
+        if args.command == "proof" and args.web is not None:
+            from ..check.webproof import web_proof
+
+            shots, overflowing = web_proof(args.web, args.output or settings.out / "proof")
+            for shot in shots:
+                print(shot)
+            for page in overflowing:
+                print(f"{page}: wider than the screen", file=sys.stderr)
+            return 1 if overflowing else 0
         if args.command == "proof":
             from ..check.proof import contact_sheet
 
