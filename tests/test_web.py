@@ -111,7 +111,7 @@ def _pages(site: Path) -> list[Path]:
         + sorted(site.glob("page/*.html"))
         + sorted(site.rglob("tags/**/*.html"))
         + sorted(site.rglob("categories/**/*.html"))
-        + [site / "search.html"]
+        + [site / "search.html", site / "topics.html"]
     )
 
 
