@@ -20,7 +20,7 @@ from imprint.check.validate import pdf_structure
 from imprint.collection import build_collection
 from imprint.errors import ConfigError
 
-from .conftest import CONTENT, require_tool
+from .conftest import CONTENT, require, require_tool
 from .tools import OPF_NS, XHTML_NS, epub_files, epub_opf, run_epubcheck_many
 
 CORPUS_POSTS = (
@@ -326,3 +326,18 @@ def test_an_article_over_the_memory_cap_fails_the_pdf_alone(tmp_path):
         "book.docx",
         "book.epub",
     ]
+
+
+@pytest.mark.slow
+def test_a_many_language_collection_passes_ace(anthology):
+    """The anthology's Japanese, Korean, Chinese and Persian articles, and their nav
+    entries, are voiced and laid out in their own language: Ace finds nothing serious."""
+    from imprint.check.validate import ace_many
+
+    from .test_ace import _ace_available
+
+    require(_ace_available(), "Ace by DAISY (node, npm and chromium)")
+    outputs, _ = anthology
+    (result,) = ace_many([outputs["epub"]])
+    assert result.errors == 0, result.messages
+    assert not [m for m in result.messages if m.startswith(("serious", "critical"))]
