@@ -56,6 +56,7 @@ def round_trip(post: Path, settings, tmp: Path) -> tuple[Document, Document, dic
     """``post``'s Document, the Document of its DOCX imported back, and the report."""
     project = Project.open(settings)
     original = project.load(post)
+    tmp.mkdir(parents=True, exist_ok=True)
     docx = tmp / f"{post.stem}.docx"
     docx.write_bytes(project.render(original, "docx"))
     out = tmp / "imported"

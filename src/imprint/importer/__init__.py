@@ -111,12 +111,17 @@ def import_docx(
     for kind, where in found.external:
         report.warnings.append(f"an external {kind} ({where}): not fetched")
 
-    raw = run_pandoc(
-        ["--from=docx+styles", "--to=json", f"--track-changes={mode}"],
-        package.to_zip(),
-        timeout=PANDOC_TIMEOUT,
-        heap_mb=PANDOC_HEAP_MB,
-    )
+    try:
+        raw = run_pandoc(
+            ["--from=docx+styles", "--to=json", f"--track-changes={mode}"],
+            package.to_zip(),
+            timeout=PANDOC_TIMEOUT,
+            heap_mb=PANDOC_HEAP_MB,
+        )
+    except ImprintError as exc:
+        if "couldn't parse docx" in exc.message:
+            raise SourceError("not a Word document pandoc can read", path) from None
+        raise exc.located(path) from None
     tree = json.loads(raw)
     fields = PostFields.from_properties(found.properties, tree.get("meta", {}))
     slug = slug_of(fields.title, path.stem) if target is None else target.stem.split("-", 3)[-1]

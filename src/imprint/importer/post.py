@@ -92,6 +92,8 @@ class PostFields:
             self.excerpt = markdown(body.excerpt)
         elif isinstance(abstract, dict) and abstract.get("t") == "MetaBlocks":
             self.excerpt = markdown(abstract["c"])
+        elif isinstance(abstract, dict) and abstract.get("t") == "MetaInlines":
+            self.excerpt = markdown([{"t": "Para", "c": abstract["c"]}])
         for bio in body.bios:
             text = markdown(bio)
             plain = _text([i for b in bio for i in b.get("c", []) if isinstance(i, dict)])
@@ -105,7 +107,7 @@ class PostFields:
 
 
 def front_matter(fields: PostFields) -> str:
-    data: dict[str, Any] = {"title": fields.title or "Untitled"}
+    data: dict[str, Any] = {"title": fields.title} if fields.title else {}
     if fields.subtitle:
         data["subtitle"] = fields.subtitle
     if fields.bios:
@@ -127,6 +129,8 @@ def front_matter(fields: PostFields) -> str:
         data["tags"] = fields.tags
     if fields.lang:
         data["lang"] = fields.lang
+    if not data:
+        return "---\n---\n"
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000)
     return f"---\n{text}---\n"
 

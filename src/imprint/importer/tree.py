@@ -65,6 +65,7 @@ class _Converter:
         self.comments = comments
         self.strip_numbers = strip_numbers
         self.body = Body([])
+        self.in_link = False
 
     # -- blocks --
     def blocks(self, blocks: list[Node], top: bool = False) -> list[Node]:
@@ -110,8 +111,12 @@ class _Converter:
                 out.append({"t": "Div", "c": [attr, self.blocks(inner)]})
                 continue
             if kind == "Table" and _style(block["c"][0]).replace(" ", "") == "figuretable":
-                # pandoc's Word writer sets a figure without a picture in a table
+                # pandoc's Word writer sets a figure without a picture in a table: its
+                # text and its caption (as written, number and all) come back as text
                 out.extend(self.blocks(_cell_blocks(block)))
+                caption = self.inlines(_plain(_unwrapped(block["c"][1][1])))
+                if caption:
+                    out.append({"t": "Para", "c": caption})
                 continue
             converted = self.block(block)
             if pending is not None and _takes_caption(converted):
@@ -206,6 +211,16 @@ class _Converter:
             if kept is None:
                 return alt  # the warning names it; its alt text stays in its place
             return [{"t": "Image", "c": [["", [], []], alt, [kept, title]]}]
+        if kind == "Link":  # a link inside a link (a table of contents) keeps its text
+            attr, inner, target = node["c"]
+            if self.in_link:
+                return self.any(inner)
+            self.in_link = True
+            try:
+                inner = self.any(inner)
+            finally:
+                self.in_link = False
+            return [{"t": "Link", "c": [attr, inner, target]}]
         if kind == "Str" and "IMPRINTCOMMENT" in node["c"]:
             return self.comment_marks(node["c"])
         if kind in ("Div", "Header", "Para", "Plain", "Table", "Figure"):
