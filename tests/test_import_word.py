@@ -130,3 +130,152 @@ def test_pandoc_test_files_import_with_their_words(tmp_path):
     print(f"{imported} imported, {len(failed)} failed cleanly: {failed}")
     assert lost == {}
     assert imported + len(failed) == len(files)
+
+
+# --- Word files built here ----------------------------------------------------------------------
+def _png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _word(paragraphs: list[str], picture: bool = False) -> bytes:
+    """A Word file written by python-docx: a title, ``paragraphs``, maybe a picture."""
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Built Here"
+    document.core_properties.author = "Ada Editor"
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if picture:
+        document.add_picture(io.BytesIO(_png()))
+        document.inline_shapes[0]._inline.docPr.set("descr", "A red square")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _rezip(data: bytes, change) -> bytes:
+    """``data``'s members, each passed through ``change(name, bytes) -> (name, bytes)``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            name, body = change(info.filename, source.read(info))
+            target.writestr(name, body, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _one_line(capsys, path: Path, *options: str) -> tuple[int, str]:
+    code = main(["import", str(path), "--out", str(path.parent / "out"), *options])
+    return code, capsys.readouterr().err.strip()
+
+
+def test_a_zip_bomb_fails_with_one_line(tmp_path, capsys):
+    path = tmp_path / "bomb.docx"
+    data = _word(["Hello"])
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info), zipfile.ZIP_DEFLATED)
+        member = zipfile.ZipInfo("word/media/huge.bin")
+        member.compress_type = zipfile.ZIP_DEFLATED  # 64 MB of zeros in 64 KB
+        with target.open(member, "w", force_zip64=True) as huge:
+            block = bytes(1 << 20)
+            for _ in range(64):
+                huge.write(block)
+    code, err = _one_line(capsys, path)
+    assert code != 0
+    assert LINE.match(err) and "zip bomb" in err, err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.md"))
+
+
+def test_a_member_named_out_of_the_package_stays_in_the_images_folder(tmp_path):
+    def evil(name: str, body: bytes) -> tuple[str, bytes]:
+        if name.startswith("word/media/"):
+            return "../../evil.png", body
+        if name == "word/_rels/document.xml.rels":
+            return name, re.sub(rb'Target="media/[^"]+"', b'Target="../../evil.png"', body)
+        return name, body
+
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    path = deep / "evil.docx"
+    path.write_bytes(_rezip(_word(["Text before."], picture=True), evil))
+    report = import_docx(path, deep / "out")
+    assert not list(tmp_path.rglob("evil.png"))  # nothing was written under that name
+    images = deep / "out" / "images"
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".png"]
+    assert written and all(images in p.parents for p in written)
+    assert [Path(i).parent.parent for i in report.images] == [images]
+
+
+def test_a_linked_picture_is_not_fetched(tmp_path):
+    from .servers import Reply, http_server
+
+    with http_server({"/x.png": Reply(200, {"Content-Type": "image/png"}, _png())}) as served:
+        url = served.base + "/x.png"
+
+        def linked(name: str, body: bytes) -> tuple[str, bytes]:
+            if name == "word/document.xml":
+                return name, body.replace(b'r:embed="', b'r:link="')
+            if name == "word/_rels/document.xml.rels":
+                body = re.sub(
+                    rb'Target="media/[^"]+"',
+                    f'Target="{url}" TargetMode="External"'.encode(),
+                    body,
+                )
+            return name, body
+
+        path = tmp_path / "linked.docx"
+        path.write_bytes(_rezip(_word(["Look:"], picture=True), linked))
+        report = import_docx(path, tmp_path / "out")
+        assert served.requests == []  # the server was never asked
+    assert any(url in w and "not fetched" in w for w in report.warnings), report.warnings
+    assert report.images == []
+
+
+@pytest.mark.slow
+def test_a_twenty_thousand_paragraph_document_imports_within_the_caps(tmp_path):
+    words = [f"Paragraph {n} holds a few words." for n in range(20_000)]
+    path = tmp_path / "long.docx"
+    path.write_bytes(_word(words))
+    report = import_docx(path, tmp_path / "out")
+    text = Path(report.post).read_text(encoding="utf-8")
+    assert "Paragraph 19999 holds a few words." in text
+    assert text.count("holds a few words.") == 20_000
+
+
+def test_tracked_changes_are_refused_with_their_count(tmp_path, capsys):
+    require(PANDOC_TESTS.is_dir(), f"pandoc's test files at {PANDOC_TESTS}")
+    path = PANDOC_TESTS / "track_changes_insertion.docx"
+    code = main(["import", str(path), "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and "\n" not in err
+    assert re.fullmatch(rf"{re.escape(str(path))}: source: \d+ unresolved tracked changes .*", err)
+    assert main(["import", str(path), "--out", str(tmp_path), "--track-changes", "reject"]) == 0
+    assert list(tmp_path.glob("*.md")) and list(tmp_path.glob("*.import.json"))
+
+
+def test_comments_are_reported_and_kept_as_notes_when_asked(tmp_path):
+    require(PANDOC_TESTS.is_dir(), f"pandoc's test files at {PANDOC_TESTS}")
+    path = PANDOC_TESTS / "comments.docx"
+    dropped = import_docx(path, tmp_path / "drop")
+    assert dropped.comments and all(c["author"] and c["text"] for c in dropped.comments)
+    assert any(c["anchored"] for c in dropped.comments)
+    saved = json.loads(Path(dropped.post).with_suffix(".import.json").read_text())
+    assert saved["comments"] == dropped.comments
+    kept = import_docx(path, tmp_path / "keep", comments="keep")
+    text = Path(kept.post).read_text(encoding="utf-8")
+    assert "IMPRINTCOMMENT" not in text
+    first = dropped.comments[0]
+    assert text.count("[^") >= 2 * len(dropped.comments)
+    assert f"Comment by {first['author']}" in text
+    assert "Comment by" not in Path(dropped.post).read_text(encoding="utf-8")
+
+
+def test_dropped_objects_are_named_in_warnings(tmp_path):
+    require(PANDOC_TESTS.is_dir(), f"pandoc's test files at {PANDOC_TESTS}")
+    report = import_docx(PANDOC_TESTS / "text_in_shape_format.docx", tmp_path)
+    assert any(w.startswith("a text box") and "paragraph" in w for w in report.warnings)

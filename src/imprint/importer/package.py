@@ -84,6 +84,7 @@ def read_package(data: bytes, path: str) -> Package:
         body = _read_capped(archive, member, MAX_TOTAL_BYTES - total, path)
         total += len(body)
         package.parts[member.filename] = body
+    _rename_escaping(package)
     if "[Content_Types].xml" not in package.parts or not any(
         n.endswith(".xml") and "document" in n for n in package.parts
     ):
@@ -111,3 +112,39 @@ def _read_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, room: int, p
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise SourceError(f"{member.filename!r} cannot be read ({exc})", path) from None
     return bytes(out)
+
+
+def _escapes(name: str) -> bool:
+    normal = posixpath.normpath(name.replace("\\", "/"))
+    return normal.startswith(("../", "/")) or normal == ".." or ":" in normal.split("/")[0]
+
+
+def _rename_escaping(package: Package) -> None:
+    """Give a member named out of the package (``../../x.png``) a name inside it, and
+    point the relationships that named it there: pandoc then finds the picture, and
+    no name ever leaves the package."""
+    renamed = {}
+    for number, name in enumerate([n for n in package.parts if _escapes(n)], 1):
+        suffix = posixpath.splitext(name)[1][:8]
+        renamed[name] = f"word/media/renamed-{number}{suffix}"
+        package.parts[renamed[name]] = package.parts.pop(name)
+    if not renamed:
+        return
+    from lxml import etree
+
+    for rels in [n for n in package.parts if n.endswith(".rels")]:
+        try:
+            root = etree.fromstring(package.parts[rels], etree.XMLParser(resolve_entities=False))
+        except etree.XMLSyntaxError:
+            continue
+        base = posixpath.dirname(posixpath.dirname(rels))
+        for rel in root:
+            target = rel.get("Target", "")
+            if rel.get("TargetMode") == "External":
+                continue
+            joined = posixpath.normpath(posixpath.join(base, target))
+            for name in (target, joined):
+                if name in renamed:
+                    rel.set("Target", "/" + renamed[name])
+                    break
+        package.parts[rels] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
