@@ -66,6 +66,7 @@ class _Converter:
         self.strip_numbers = strip_numbers
         self.body = Body([])
         self.in_link = False
+        self.in_meta: set[str] = set()
 
     # -- blocks --
     def blocks(self, blocks: list[Node], top: bool = False) -> list[Node]:
@@ -78,6 +79,11 @@ class _Converter:
                 style = _style(attr)
                 if "figure" in attr[1]:
                     out.append(self.figure(inner))
+                    continue
+                if top and style in self.in_meta:
+                    # pandoc lifted the title block from the top; a second one, after
+                    # the text began, stays where it is
+                    out.extend(self.blocks(inner, top))
                     continue
                 if top and style in ("excerpt", "abstract"):
                     self.body.excerpt.extend(self.blocks(inner))
@@ -324,5 +330,6 @@ def convert_tree(
     ``image(src, alt)`` keeps a picture and says where the post finds it (None: dropped);
     ``comments`` (by id) become notes where they were anchored."""
     converter = _Converter(image, comments, strip_numbers)
+    converter.in_meta = {k for k in ("title", "subtitle", "abstract") if k in tree.get("meta", {})}
     converter.body.blocks = converter.blocks(tree["blocks"], top=True)
     return converter.body
