@@ -21,11 +21,12 @@ from ..errors import SourceError
 from ..source.post import parse_source, read_bytes
 from . import ImportReport, import_docx
 
-_BLOCKS = re.compile(r"(\n[ \t]*\n+)")
+# paragraphs, and each footnote's definition (Markdown allows them on adjacent lines)
+_BLOCKS = re.compile(r"(\n[ \t]*\n+|\n(?=\[\^[^\]\s]+\]:))")
 _TOKENS = re.compile(r"(\s+)")
 _NOTE_REF = re.compile(r"\[\^[^\]\s]+\]:?")
-_TARGET = re.compile(r"\]\([^)]*\)|\{[^}]*\}")
-_NOT_WORD = re.compile(r"[^\w]+")
+_TARGET = re.compile(r"\]\([^)]*\)|\{[^}]*\}|<[^>]*>")
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 def _norm(token: str) -> str:
@@ -66,22 +67,57 @@ def patch_paragraph(old: str, new: str) -> str:
     return "".join(tokens)
 
 
-def patch_body(old: str, new: str) -> str:
-    """``old`` with its paragraphs changed, added or removed as in ``new``."""
+def _key(block: str) -> tuple[str, ...]:
+    return tuple(n for _, n in _words(_TOKENS.split(block)))
+
+
+def _similar(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _pair(ours: list[str], theirs: list[str]) -> list[tuple[int | None, int | None]]:
+    """Our paragraphs and theirs in a changed stretch, paired in order by likeness."""
+    pairs: list[tuple[int | None, int | None]] = []
+    next_theirs = 0
+    for i, block in enumerate(ours):
+        key = _key(block)
+        best = max(
+            range(next_theirs, len(theirs)),
+            key=lambda j: _similar(key, _key(theirs[j])),
+            default=None,
+        )
+        if best is None or _similar(key, _key(theirs[best])) < 0.5:
+            pairs.append((i, None))
+            continue
+        pairs += [(None, j) for j in range(next_theirs, best)]
+        pairs.append((i, best))
+        next_theirs = best + 1
+    pairs += [(None, j) for j in range(next_theirs, len(theirs))]
+    return pairs
+
+
+def patch_body(old: str, new: str, everything: str = "") -> str:
+    """``old`` with its paragraphs changed, added or removed as in ``new``. A paragraph
+    of ``old`` whose words are still somewhere in ``everything`` (the whole imported
+    post: the excerpt and bios are front matter there) is kept."""
+    present = " ".join(_key(everything or new))
     pieces = _BLOCKS.split(old)
     ours = pieces[0::2]
     theirs = [b for b in _BLOCKS.split(new)[0::2] if b.strip()]
-    keys = [tuple(n for _, n in _words(_TOKENS.split(b))) for b in ours]
-    their_keys = [tuple(n for _, n in _words(_TOKENS.split(b))) for b in theirs]
-    matcher = difflib.SequenceMatcher(None, keys, their_keys, autojunk=False)
+    keys = [_key(b) for b in ours]
+    matcher = difflib.SequenceMatcher(None, keys, [_key(b) for b in theirs], autojunk=False)
     out: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             out += ours[i1:i2]
             continue
-        pairs = min(i2 - i1, j2 - j1)
-        out += [patch_paragraph(ours[i1 + k], theirs[j1 + k]) for k in range(pairs)]
-        out += theirs[j1 + pairs : j2]  # paragraphs the editor added
+        for i, j in _pair(ours[i1:i2], theirs[j1:j2]):
+            if i is not None and j is not None:
+                out.append(patch_paragraph(ours[i1 + i], theirs[j1 + j]))
+            elif i is not None and " ".join(keys[i1 + i]) in present:
+                out.append(ours[i1 + i])  # moved to the front matter, or no words at all
+            elif j is not None:
+                out.append(theirs[j1 + j])  # a paragraph the editor added
     separators = pieces[1::2]
     joined = [out[0]] if out else []
     for k, block in enumerate(out[1:]):
@@ -107,7 +143,7 @@ def update_post(docx: Path, post: Path, **options: Any) -> ImportReport:
         for image in report.images:
             name = Path(image)
             store.put(post.parent / "images" / name.parent.name / name.name, name.read_bytes())
-    updated = head + patch_body(source.body, body)
+    updated = head + patch_body(source.body, body, imported)
     if not updated.endswith("\n"):
         updated += "\n"
     store.put(post, updated.encode("utf-8"))
