@@ -13,8 +13,19 @@ from imprint.builder.project import Project
 from imprint.importer import import_docx
 from imprint.model import Document
 
-FIELDS = ("title", "authors", "date", "excerpt", "bios", "body", "headings", "footnotes",
-          "cells", "images", "math")
+FIELDS = (
+    "title",
+    "authors",
+    "date",
+    "excerpt",
+    "bios",
+    "body",
+    "headings",
+    "footnotes",
+    "cells",
+    "images",
+    "math",
+)
 
 
 def _words(text: str) -> list[str]:

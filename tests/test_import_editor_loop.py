@@ -3,7 +3,6 @@ tracked changes, and ``imprint import --update`` writes back only what they chan
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
 import zipfile
@@ -88,7 +87,11 @@ def test_an_editors_tracked_change_comes_back_as_only_that_change(tmp_path, caps
 
     assert main(["import", str(docx), "--update", str(post), "--track-changes", "accept"]) == 0
     diff = _git(repo, "diff", "-U0", "--", f"content/{POST}")
-    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    changed = [
+        line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
     assert len(changed) == 2, diff
     assert changed[0].startswith("-") and "talk of patrols" in changed[0]
-    assert changed[1] == changed[0].replace("talk of patrols", "talk of naval patrols").replace("-", "+", 1)
+    assert changed[1] == changed[0].replace("talk of patrols", "talk of naval patrols").replace(
+        "-", "+", 1
+    )

@@ -3,12 +3,10 @@ built here: each imports with its words, or fails alone with one clear line."""
 
 from __future__ import annotations
 
-import http.server
 import io
 import json
 import re
 import subprocess
-import threading
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -60,7 +58,9 @@ def _docx_words(path: Path) -> list[str]:
         ).stdout
     )
     meta = tree["meta"]
-    lifted = [w for k in ("title", "subtitle", "author", "abstract") for w in _meta_words(meta.get(k))]
+    lifted = [
+        w for k in ("title", "subtitle", "author", "abstract") for w in _meta_words(meta.get(k))
+    ]
     return sorted(lifted + _plain_words(path.read_bytes(), "docx", "--track-changes=accept"))
 
 
@@ -279,3 +279,20 @@ def test_dropped_objects_are_named_in_warnings(tmp_path):
     require(PANDOC_TESTS.is_dir(), f"pandoc's test files at {PANDOC_TESTS}")
     report = import_docx(PANDOC_TESTS / "text_in_shape_format.docx", tmp_path)
     assert any(w.startswith("a text box") and "paragraph" in w for w in report.warnings)
+
+
+@pytest.mark.slow
+def test_a_document_past_pandocs_heap_cap_fails_alone_with_one_line(tmp_path, capsys, monkeypatch):
+    import imprint.importer
+
+    monkeypatch.setattr(imprint.importer, "PANDOC_HEAP_MB", 96)  # a real pandoc, a low cap
+    path = tmp_path / "long.docx"
+    path.write_bytes(_word([f"Paragraph {n} holds a few words." for n in range(20_000)]))
+    good = tmp_path / "good.docx"
+    good.write_bytes(_word(["A short one."]))
+    code = main(["import", str(path), str(good), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip()
+    assert code != 0
+    assert LINE.match(err) and "heap" in err, err
+    assert err.startswith(str(path))
+    assert len(list((tmp_path / "out").glob("*.md"))) == 1  # the other file still imported

@@ -119,9 +119,7 @@ def _brand_faces_everywhere(docx, body: str, headings: str, mono: str, east_asia
     for part in docx.part.package.iter_parts():
         if str(part.partname).startswith("/word/theme/"):
             xml = part.blob.decode("utf-8")
-            xml = re.sub(
-                r"(<a:majorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{headings}"', xml
-            )
+            xml = re.sub(r"(<a:majorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{headings}"', xml)
             xml = re.sub(r"(<a:minorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{body}"', xml)
             part._blob = xml.encode("utf-8")
 

@@ -37,9 +37,18 @@ KINDS = (
 )
 _TEXT_PARTS = re.compile(r"word/(document|footnotes|endnotes|header\d*|footer\d*|comments)\.xml")
 _ALWAYS = "0123456789.,:;()[]-–—•‘’“”'\" "  # list numbers, bullets, note marks
-_BEFORE_EMBED = {"writeProtection", "view", "zoom", "removePersonalInformation",
-                 "removeDateAndTime", "doNotDisplayPageBoundaries", "displayBackgroundShape",
-                 "printPostScriptOverText", "printFractionalCharacterWidth", "printFormsData"}
+_BEFORE_EMBED = {
+    "writeProtection",
+    "view",
+    "zoom",
+    "removePersonalInformation",
+    "removeDateAndTime",
+    "doNotDisplayPageBoundaries",
+    "displayBackgroundShape",
+    "printPostScriptOverText",
+    "printFractionalCharacterWidth",
+    "printFormsData",
+}
 
 
 def faces_used(parts: dict[str, bytes]) -> dict[str, set[str]]:
@@ -153,7 +162,9 @@ def embed_fonts(docx: bytes, brand: Brand) -> dict[str, bytes]:
             embed.set(f"{{{W}}}fontKey", key)
     if not number:
         return {}
-    changed["word/fontTable.xml"] = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+    changed["word/fontTable.xml"] = etree.tostring(
+        table, xml_declaration=True, encoding="UTF-8", standalone=True
+    )
     changed["word/_rels/fontTable.xml.rels"] = etree.tostring(
         rels, xml_declaration=True, encoding="UTF-8", standalone=True
     )
@@ -180,7 +191,9 @@ def _font_element(table: etree._Element, family: str) -> etree._Element:
 def _with_font_type(types: bytes) -> bytes:
     root = etree.fromstring(types)
     if not any(d.get("Extension") == "odttf" for d in root.iterfind(f"{{{_TYPES}}}Default")):
-        default = etree.Element(f"{{{_TYPES}}}Default", Extension="odttf", ContentType=OBFUSCATED_FONT)
+        default = etree.Element(
+            f"{{{_TYPES}}}Default", Extension="odttf", ContentType=OBFUSCATED_FONT
+        )
         root.insert(0, default)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 

@@ -122,7 +122,10 @@ def import_docx(
         if "couldn't parse docx" in exc.message:
             raise SourceError("not a Word document pandoc can read", path) from None
         raise exc.located(path) from None
-    tree = json.loads(raw)
+    try:
+        tree = json.loads(raw)
+    except RecursionError:
+        raise SourceError("the document is nested too deeply to import", path) from None
     fields = PostFields.from_properties(found.properties, tree.get("meta", {}))
     slug = slug_of(fields.title, path.stem) if target is None else target.stem.split("-", 3)[-1]
     folder = (target.parent if target is not None else out).resolve()
@@ -152,11 +155,18 @@ def import_docx(
         return f"images/{slug}/{name}"
 
     comments_by_id = {c.id: c for c in found.comments} if keep_comments else None
-    body = convert_tree(tree, keep_image, comments_by_id, strip_numbers=found.made_by_imprint)
+    try:
+        body = convert_tree(tree, keep_image, comments_by_id, strip_numbers=found.made_by_imprint)
+    except RecursionError:
+        raise SourceError("the document is nested too deeply to import", path) from None
     api = tree.get("pandoc-api-version", [1, 23])
     fields.add_styles(body, lambda blocks: markdown_of(blocks, api))
     text = front_matter(fields) + "\n" + markdown_of(body.blocks, api) + "\n"
     post = target if target is not None else out / post_name(fields, slug)
+    if target is None and post.exists():
+        raise SourceError(
+            f"{post} exists; import --update {post} writes the document over it", path
+        )
     for name, image in images.items():
         store.put(images_dir / name, image)
     store.put(post, text.encode("utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from ..errors import SourceError
@@ -36,8 +37,11 @@ class Package:
     def media(self, target: str, base: str = "word") -> tuple[str, bytes] | None:
         """The part a relationship target names, relative to ``base``; a target that
         leaves the package (``../../x``) is looked up as written, never on disk."""
+        from urllib.parse import unquote
+
         joined = posixpath.normpath(posixpath.join(base, target.lstrip("/")))
-        for name in (joined, target, target.lstrip("/"), posixpath.join(base, target)):
+        names = (joined, target, target.lstrip("/"), posixpath.join(base, target))
+        for name in (*names, *(unquote(n) for n in names)):
             if name in self.parts:
                 return name, self.parts[name]
         return None
@@ -109,7 +113,15 @@ def _read_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, room: int, p
                         "or the archive's cap",
                         path,
                     )
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,  # an encrypted member
+        zlib.error,
+    ) as exc:
         raise SourceError(f"{member.filename!r} cannot be read ({exc})", path) from None
     return bytes(out)
 

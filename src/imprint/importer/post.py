@@ -75,7 +75,9 @@ class PostFields:
         if not made_by_imprint:  # imprint's is the excerpt's text: its style has it
             fields.excerpt = props.get("description", "")
         fields.tags = list(
-            dict.fromkeys(t.strip() for t in re.split(r"[,;]", props.get("keywords", "")) if t.strip())
+            dict.fromkeys(
+                t.strip() for t in re.split(r"[,;]", props.get("keywords", "")) if t.strip()
+            )
         )
         fields.lang = props.get("language", "")
         return fields

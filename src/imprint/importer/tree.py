@@ -198,8 +198,8 @@ class _Converter:
             return out
         if isinstance(value, dict):
             if "t" in value:
-                (only,) = self.node(value)
-                return only
+                done = self.node(value)
+                return done[0] if len(done) == 1 else value
             return {k: self.any(v) for k, v in value.items()}
         return value
 

@@ -148,6 +148,8 @@ def update_post(docx: Path, post: Path, **options: Any) -> ImportReport:
         updated += "\n"
     store.put(post, updated.encode("utf-8"))
     report.post = str(post)
-    report.images = [str(post.parent / "images" / Path(i).parent.name / Path(i).name) for i in report.images]
+    report.images = [
+        str(post.parent / "images" / Path(i).parent.name / Path(i).name) for i in report.images
+    ]
     store.put(post.with_suffix(".import.json"), report.as_json())
     return report

@@ -33,8 +33,19 @@ _PARSER = etree.XMLParser(
 COMMENT_MARK = "IMPRINTCOMMENT{}X"  # stands where a kept comment was anchored
 COMMENT_MARKS = re.compile(r"IMPRINTCOMMENT(\d+)X")
 # fields whose result is not text: pandoc keeps at most a picture of them
-_OBJECT_FIELDS = {"EMBED", "INCLUDEPICTURE", "INCLUDETEXT", "FORMCHECKBOX", "FORMDROPDOWN",
-                  "MACROBUTTON", "GOTOBUTTON", "LINK", "DDE", "DDEAUTO", "SHAPE"}
+_OBJECT_FIELDS = {
+    "EMBED",
+    "INCLUDEPICTURE",
+    "INCLUDETEXT",
+    "FORMCHECKBOX",
+    "FORMDROPDOWN",
+    "MACROBUTTON",
+    "GOTOBUTTON",
+    "LINK",
+    "DDE",
+    "DDEAUTO",
+    "SHAPE",
+}
 
 
 def parse_xml(data: bytes, name: str, path: str) -> etree._Element:
@@ -97,8 +108,11 @@ def inspect(package: Package, path: str) -> Inspection:
     found.properties = _core(package, path)
     found.made_by_imprint = found.properties.get("lastModifiedBy") == "imprint"
     root = parse_xml(package.parts[document], document, path)
-    for kind, tags in (("insertions", ("ins",)), ("deletions", ("del",)),
-                       ("moves", ("moveFrom", "moveTo"))):
+    for kind, tags in (
+        ("insertions", ("ins",)),
+        ("deletions", ("del",)),
+        ("moves", ("moveFrom", "moveTo")),
+    ):
         count = sum(len(root.xpath(f"//w:{t}", namespaces=NS)) for t in tags)
         for extra in ("word/footnotes.xml", "word/endnotes.xml"):
             data = package.get(extra)
@@ -121,10 +135,15 @@ def inspect(package: Package, path: str) -> Inspection:
 
 
 def _core(package: Package, path: str) -> dict[str, str]:
+    """The core properties; a broken properties part is as good as none (the document
+    is still the document)."""
     data = package.get("docProps/core.xml")
     if data is None:
         return {}
-    root = parse_xml(data, "docProps/core.xml", path)
+    try:
+        root = parse_xml(data, "docProps/core.xml", path)
+    except SourceError:
+        return {}
     out = {}
     for key in ("title", "creator", "subject", "description", "language", "identifier"):
         value = root.findtext(f"dc:{key}", namespaces=NS)
@@ -151,9 +170,7 @@ def _comments(package: Package, root: etree._Element, path: str) -> list[Comment
     comments = {}
     for item in parse_xml(data, "word/comments.xml", path).iterfind("w:comment", NS):
         cid = item.get(f"{{{W}}}id", "")
-        text = " ".join(
-            t for t in (_paragraph_text(p) for p in item.iterfind(".//w:p", NS)) if t
-        )
+        text = " ".join(t for t in (_paragraph_text(p) for p in item.iterfind(".//w:p", NS)) if t)
         comments[cid] = Comment(
             cid, item.get(f"{{{W}}}author", ""), item.get(f"{{{W}}}date", ""), text
         )
