@@ -22,7 +22,7 @@ from ..source.post import parse_source, read_bytes
 from . import ImportReport, import_docx
 
 # paragraphs, and each footnote's definition (Markdown allows them on adjacent lines)
-_BLOCKS = re.compile(r"(\n[ \t]*\n+|\n(?=\[\^[^\]\s]+\]:))")
+_BLOCKS = re.compile(r"(\n[ \t\r]*\n+|\n(?=\[\^[^\]\s]+\]:))")
 _TOKENS = re.compile(r"(\s+)")
 _NOTE_REF = re.compile(r"\[\^[^\]\s]+\]:?")
 _TARGET = re.compile(r"\]\([^)]*\)|\{[^}]*\}|<[^>]*>")
@@ -133,8 +133,8 @@ def update_post(docx: Path, post: Path, **options: Any) -> ImportReport:
         source = parse_source(read_bytes(post), post)
     except OSError as exc:
         raise SourceError(f"cannot read: {exc}", post) from None
-    raw = source.raw.decode("utf-8")
-    head = raw[: len(raw) - len(source.body)] if raw.endswith(source.body) else ""
+    lines = source.raw.decode("utf-8-sig").splitlines(keepends=True)
+    head, old_body = "".join(lines[: source.body_line - 1]), "".join(lines[source.body_line - 1 :])
     with tempfile.TemporaryDirectory(prefix="imprint-import-") as folder:
         scratch = Path(folder) / post.name
         report = import_docx(docx, Path(folder), target=scratch, **options)
@@ -143,7 +143,7 @@ def update_post(docx: Path, post: Path, **options: Any) -> ImportReport:
         for image in report.images:
             name = Path(image)
             store.put(post.parent / "images" / name.parent.name / name.name, name.read_bytes())
-    updated = head + patch_body(source.body, body, imported)
+    updated = head + patch_body(old_body, body, imported)
     if not updated.endswith("\n"):
         updated += "\n"
     store.put(post, updated.encode("utf-8"))
