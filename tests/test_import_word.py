@@ -296,3 +296,22 @@ def test_a_document_past_pandocs_heap_cap_fails_alone_with_one_line(tmp_path, ca
     assert LINE.match(err) and "heap" in err, err
     assert err.startswith(str(path))
     assert len(list((tmp_path / "out").glob("*.md"))) == 1  # the other file still imported
+
+
+def test_a_folder_imports_each_file_alone(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.DOCX").write_bytes(_word(["A short one."]))
+    (folder / "bad.docx").write_bytes(b"this is not a zip")
+    code = main(["import", str(folder), "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code != 0
+    assert (
+        captured.err.strip()
+        == f"{folder / 'bad.docx'}: source: not a Word document (not a zip archive: File is not a zip file)"
+    )
+    (post,) = (tmp_path / "out").glob("*.md")
+    assert "A short one." in post.read_text(encoding="utf-8")
+    assert str(post) in captured.out
+    report = json.loads(post.with_suffix(".import.json").read_text(encoding="utf-8"))
+    assert report["post"] == str(post) and report["warnings"] == []

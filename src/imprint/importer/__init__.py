@@ -183,7 +183,10 @@ def import_many(
     that fails is an error line, the others still import."""
     files: list[Path] = []
     for path in paths:
-        files += sorted(path.glob("*.docx")) if path.is_dir() else [path]
+        if path.is_dir():
+            files += sorted(p for p in path.iterdir() if p.suffix.lower() == ".docx")
+        else:
+            files.append(path)
     done, failed = [], []
     for file in files:
         try:

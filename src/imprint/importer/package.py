@@ -22,6 +22,7 @@ MAX_TOTAL_BYTES = 400 * 1024 * 1024  # everything inside it, uncompressed
 MAX_MEMBERS = 10_000
 MAX_RATIO = 200  # uncompressed / compressed for one member larger than RATIO_FLOOR
 RATIO_FLOOR = 4 * 1024 * 1024
+MAX_XML_BYTES = 100 * 1024 * 1024  # one XML part (parsed whole, so held many times over)
 _CHUNK = 1 << 20
 
 
@@ -83,6 +84,11 @@ def read_package(data: bytes, path: str) -> Package:
             raise SourceError(
                 f"a zip bomb: {member.filename!r} unpacks {member.file_size} bytes "
                 f"from {member.compress_size}",
+                path,
+            )
+        if member.filename.endswith((".xml", ".rels")) and member.file_size > MAX_XML_BYTES:
+            raise SourceError(
+                f"{member.filename!r} is {member.file_size} bytes of XML; at most {MAX_XML_BYTES}",
                 path,
             )
         body = _read_capped(archive, member, MAX_TOTAL_BYTES - total, path)
