@@ -32,15 +32,30 @@ def _words(text: str) -> list[str]:
     return unicodedata.normalize("NFC", text).split()
 
 
+def _without_math(root):
+    """The tree without its formulas: they are compared as TeX, apart."""
+    for formula in root.xpath("//*[local-name()='math']"):
+        formula.getparent().remove(formula)
+    return root
+
+
 def _text(html: str) -> str:
     if not html.strip():
         return ""
-    return lxml.html.fragment_fromstring(html, create_parent="div").text_content()
+    return _without_math(lxml.html.fragment_fromstring(html, create_parent="div")).text_content()
+
+
+def _tex(tex: str) -> str:
+    """TeX without spaces or grouping braces: Word's equations come back as
+    ``mc^{2}`` for ``mc^2``."""
+    return re.sub(r"[\s{}]+", "", tex)
 
 
 def facts(doc: Document) -> dict[str, object]:
     """The fields a round trip must keep, each as plain comparable data."""
-    root = lxml.html.fragment_fromstring(doc.body_html or "<p></p>", create_parent="div")
+    root = _without_math(
+        lxml.html.fragment_fromstring(doc.body_html or "<p></p>", create_parent="div")
+    )
     notes = root.xpath("//*[@role='doc-endnotes' or contains(@class, 'footnotes')]")
     footnotes = [" ".join(_words(li.text_content())) for n in notes for li in n.iter("li")]
     for note in notes:
@@ -59,7 +74,7 @@ def facts(doc: Document) -> dict[str, object]:
         "footnotes": footnotes,
         "cells": cells,
         "images": [hashlib.sha256(r.data).hexdigest() for r in doc.resources],
-        "math": [re.sub(r"\s+", "", f.tex) for f in doc.formulas],
+        "math": sorted(_tex(f.tex) for f in doc.formulas),
     }
 
 

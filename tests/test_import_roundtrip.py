@@ -4,6 +4,8 @@ images by digest, math TeX without spaces)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .conftest import CONTENT, CORPUS
@@ -46,3 +48,22 @@ def test_corpus_posts_come_back_equal(corpus, settings, tmp_path):
 
 def test_corpus_is_there():
     assert CORPUS.is_dir()
+
+
+def test_math_and_callouts_come_back_as_imprint_writes_them(settings, tmp_path):
+    post = tmp_path / "2025-01-02-math.md"
+    post.write_text(
+        "---\ntitle: Math and Callouts\nauthor: Ada Editor\ndate: 2025-01-02\n---\n\n"
+        "Energy is $E = mc^2$, and\n\n$$\\int_0^1 x\\,dx = \\frac{1}{2}$$\n\n"
+        "::: {.callout-warning}\nMind the gap.\n:::\n\n"
+        '::: {.callout-tip title="Read this"}\nA tip with its own title.\n:::\n',
+        encoding="utf-8",
+    )
+    original, back, report = round_trip(post, settings.with_overrides(content=tmp_path), tmp_path)
+    assert differences(original, back) == []
+    text = Path(report.post).read_text(encoding="utf-8")
+    assert "$E = mc^2$" in text or "$E = mc^{2}$" in text
+    assert "$$" in text and "\\frac{1}{2}" in text
+    assert "::: callout-warning" in text or "{.callout-warning}" in text
+    # Word has one Callout style: a kind under its own title comes back as a note
+    assert 'title="Read this"' in text and "callout-note" in text

@@ -97,7 +97,12 @@ class _Converter:
                         target.extend(self.inlines(_plain(inner)))
                         continue
                 if style == "callout":
-                    out.append(self.callout(self.blocks(inner)))
+                    callout, titled = self.callout(self.blocks(inner))
+                    if not titled and out and _is_callout(out[-1]):
+                        # Word's paragraphs of one callout, after its title's
+                        out[-1]["c"][1].extend(callout["c"][1])
+                    else:
+                        out.append(callout)
                     continue
                 if style in _QUOTES:
                     out.append({"t": "BlockQuote", "c": self.blocks(inner)})
@@ -172,7 +177,10 @@ class _Converter:
             return {"t": "Para", "c": [image]}
         return _with_caption(picture, caption)
 
-    def callout(self, blocks: list[Node]) -> Node:
+    def callout(self, blocks: list[Node]) -> tuple[Node, bool]:
+        """A callout block; its label (the bold first paragraph imprint writes) gives
+        its kind when it is a kind's name, else it is a note under that title. Says
+        whether it had a label (a callout's first paragraph in Word)."""
         label = ""
         if blocks and blocks[0].get("t") in ("Para", "Plain"):
             first = [n for n in blocks[0]["c"] if n.get("t") not in ("Space", "SoftBreak")]
@@ -181,7 +189,7 @@ class _Converter:
                 blocks = blocks[1:]
         kind = _LABELS.get(label.lower(), "note")
         pairs = [["title", label]] if label and label != KINDS[kind] else []
-        return {"t": "Div", "c": [["", [f"callout-{kind}"], pairs], blocks]}
+        return {"t": "Div", "c": [["", [f"callout-{kind}"], pairs], blocks]}, bool(label)
 
     # -- inlines and the rest --
     def inlines(self, inlines: list[Node]) -> list[Node]:
@@ -258,6 +266,10 @@ class _Converter:
                 spaced.append(word)
             out.append({"t": "Note", "c": [{"t": "Para", "c": spaced}]})
         return out
+
+
+def _is_callout(block: Node) -> bool:
+    return block.get("t") == "Div" and any(c.startswith("callout-") for c in block["c"][0][1])
 
 
 def _cell_blocks(table: Node) -> list[Node]:
