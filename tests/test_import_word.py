@@ -211,7 +211,9 @@ def test_a_member_named_out_of_the_package_stays_in_the_images_folder(tmp_path):
     assert [Path(i).parent.parent for i in report.images] == [images]
 
 
-def test_a_linked_picture_is_not_fetched(tmp_path):
+def test_a_linked_picture_is_fetched_only_as_the_resource_policy_allows(tmp_path):
+    from imprint.source.resources import Policy, Resolver
+
     from .servers import Reply, http_server
 
     with http_server({"/x.png": Reply(200, {"Content-Type": "image/png"}, _png())}) as served:
@@ -230,10 +232,19 @@ def test_a_linked_picture_is_not_fetched(tmp_path):
 
         path = tmp_path / "linked.docx"
         path.write_bytes(_rezip(_word(["Look:"], picture=True), linked))
-        report = import_docx(path, tmp_path / "out")
+        alone = import_docx(path, tmp_path / "none")  # no policy: nothing is fetched
+        public_only = Resolver(Policy(tmp_path, remote=True))  # 127.0.0.1 is private
+        refused = import_docx(path, tmp_path / "refused", resolver=public_only)
         assert served.requests == []  # the server was never asked
-    assert any(url in w and "not fetched" in w for w in report.warnings), report.warnings
-    assert report.images == []
+        trusting = Resolver(Policy(tmp_path, remote=True, trusted_networks=("127.0.0.1/32",)))
+        fetched = import_docx(path, tmp_path / "fetched", resolver=trusting)
+        assert len(served.requests) == 1
+    assert any(url in w and "not fetched" in w for w in alone.warnings), alone.warnings
+    assert any(url in w and "not fetched" in w for w in refused.warnings), refused.warnings
+    assert alone.images == [] and refused.images == []
+    (image,) = fetched.images
+    assert Path(image).read_bytes() == _png()
+    assert f"]({Path(image).relative_to(tmp_path / 'fetched')})" in Path(fetched.post).read_text()
 
 
 @pytest.mark.slow
@@ -255,7 +266,15 @@ def test_tracked_changes_are_refused_with_their_count(tmp_path, capsys):
     assert code != 0 and "\n" not in err
     assert re.fullmatch(rf"{re.escape(str(path))}: source: \d+ unresolved tracked changes .*", err)
     assert main(["import", str(path), "--out", str(tmp_path), "--track-changes", "reject"]) == 0
-    assert list(tmp_path.glob("*.md")) and list(tmp_path.glob("*.import.json"))
+    (rejected,) = tmp_path.glob("*.md")
+    assert "two exciting" not in rejected.read_text(encoding="utf-8")
+    assert list(tmp_path.glob("*.import.json"))
+    # the same file again is refused: a post is never written over without --update
+    assert main(["import", str(path), "--out", str(tmp_path), "--track-changes", "all"]) != 0
+    assert "exists" in capsys.readouterr().err
+    kept = import_docx(path, tmp_path / "all", track_changes="all")
+    text = Path(kept.post).read_text(encoding="utf-8")
+    assert '[two exciting]{.insertion author="eng-dept"' in text
 
 
 def test_comments_are_reported_and_kept_as_notes_when_asked(tmp_path):

@@ -44,8 +44,21 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """Import every file; print each report, and one error line for each failure."""
     from ..importer import import_many
     from ..importer.update import update_post
+    from ..source.resources import Policy, Resolver
 
-    options = {"track_changes": args.track_changes, "comments": args.comments}
+    policy = Policy(
+        (args.out or settings.content).resolve(),
+        settings.remote_resources,
+        settings.resource_timeout,
+        settings.resource_max_bytes,
+        settings.cache_dir,
+        settings.resource_trusted_networks,
+    )
+    options = {
+        "track_changes": args.track_changes,
+        "comments": args.comments,
+        "resolver": Resolver(policy),  # linked pictures: fetched only as the policy allows
+    }
     if args.update is not None:
         if len(args.paths) != 1:
             raise ImprintError("--update takes one Word file", args.update)

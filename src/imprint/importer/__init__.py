@@ -19,11 +19,11 @@ from typing import Any
 from ..brand import store
 from ..errors import ImprintError, SourceError
 from ..source.pandoc import run_pandoc
-from ..source.resources import sniff, svg_problem
+from ..source.resources import Resolver, sniff, svg_problem
 from .package import read_package
 from .post import PostFields, front_matter, post_name, slug_of
 from .tree import convert_tree
-from .word import inspect, mark_comments
+from .word import embed_linked_pictures, inspect, mark_comments
 
 TRACK_CHANGES = ("accept", "reject", "all")
 COMMENTS = ("keep", "drop")
@@ -75,9 +75,12 @@ def import_docx(
     track_changes: str | None = None,
     comments: str = "drop",
     target: Path | None = None,
+    resolver: Resolver | None = None,
 ) -> ImportReport:
     """Import the Word file ``path`` as a post in the folder ``out`` (or at ``target``,
-    a post file to write over); returns the report, also written beside the post."""
+    a post file to write over); returns the report, also written beside the post.
+    Pictures the file links to are fetched only through ``resolver`` (the resource
+    policy); without one they are left out, with a warning."""
     shown = str(path)
     try:
         data = path.read_bytes()
@@ -108,8 +111,13 @@ def import_docx(
             "--comments keep keeps them as notes)"
         )
     report.warnings += found.dropped
+    if resolver is not None:
+        report.warnings += embed_linked_pictures(
+            package, found.document, lambda url: _fetch(resolver, url, path), shown
+        )
     for kind, where in found.external:
-        report.warnings.append(f"an external {kind} ({where}): not fetched")
+        if kind != "image" or resolver is None:
+            report.warnings.append(f"an external {kind} ({where}): not fetched")
 
     try:
         raw = run_pandoc(
@@ -174,6 +182,13 @@ def import_docx(
     report.images = [str(images_dir / n) for n in images]
     store.put(post.with_suffix(".import.json"), report.as_json())
     return report
+
+
+def _fetch(resolver: Resolver, url: str, path: Path) -> tuple[bytes, str]:
+    if not url.startswith(("http://", "https://")):
+        raise SourceError("only http(s) links are fetched", path)
+    resource = resolver.resolve(url, path.parent)
+    return resource.data, resource.name.rsplit(".", 1)[-1]
 
 
 def import_many(

@@ -215,6 +215,8 @@ class _Converter:
         kind = node.get("t")
         if kind == "Span":
             attr, inner = node["c"]
+            if {"comment-start", "comment-end"} & set(attr[1]):
+                return []  # (--track-changes all) comments are in the report, or notes
             if _style(attr) or (not attr[0] and not attr[1] and not attr[2]):
                 return self.any(inner)
             return [{"t": "Span", "c": [attr, self.any(inner)]}]

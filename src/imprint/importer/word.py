@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -239,3 +240,43 @@ def mark_comments(package: Package, document: str, path: str) -> None:
         text.text = COMMENT_MARK.format(reference.get(f"{{{W}}}id", ""))
         run.remove(reference)
     package.parts[document] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def embed_linked_pictures(
+    package: Package, document: str, fetch: Callable[[str], tuple[bytes, str]], path: str
+) -> list[str]:
+    """Fetch each picture the document links to (``fetch`` applies the resource
+    policy and returns its bytes and extension) and carry it in the package, as if it
+    had been embedded; a refusal is a warning and the picture is left out."""
+    from ..errors import ImprintError
+
+    folder, name = posixpath.split(document)
+    rels_name = posixpath.join(folder, "_rels", name + ".rels")
+    if rels_name not in package.parts:
+        return []
+    rels = parse_xml(package.parts[rels_name], rels_name, path)
+    warnings, fetched = [], []
+    for number, rel in enumerate(rels.iterfind("rel:Relationship", NS), 1):
+        if rel.get("TargetMode") != "External" or not rel.get("Type", "").endswith("/image"):
+            continue
+        target = rel.get("Target", "")
+        try:
+            data, ext = fetch(target)
+        except ImprintError as exc:
+            warnings.append(f"a linked picture ({target}): not fetched ({exc.message})")
+            continue
+        member = f"media/linked-{number}.{ext}"
+        package.parts[posixpath.join(folder, member)] = data
+        rel.attrib.pop("TargetMode")
+        rel.set("Target", member)
+        fetched.append(rel.get("Id", ""))
+    if fetched:
+        package.parts[rels_name] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8")
+        root = parse_xml(package.parts[document], document, path)
+        for blip in root.iter("{http://schemas.openxmlformats.org/drawingml/2006/main}blip"):
+            link = blip.get(f"{{{R}}}link")
+            if link in fetched:
+                blip.attrib.pop(f"{{{R}}}link")
+                blip.set(f"{{{R}}}embed", link)
+        package.parts[document] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return warnings
