@@ -296,8 +296,14 @@ def test_comments_are_reported_and_kept_as_notes_when_asked(tmp_path):
 
 def test_dropped_objects_are_named_in_warnings(tmp_path):
     require(PANDOC_TESTS.is_dir(), f"pandoc's test files at {PANDOC_TESTS}")
-    report = import_docx(PANDOC_TESTS / "text_in_shape_format.docx", tmp_path)
-    assert any(w.startswith("a text box") and "paragraph" in w for w in report.warnings)
+    diagram = import_docx(PANDOC_TESTS / "diagram.docx", tmp_path / "1").warnings
+    assert "a SmartArt diagram in paragraph 2: dropped" in diagram
+    embedded = import_docx(PANDOC_TESTS / "image_vml_as_object.docx", tmp_path / "2").warnings
+    assert "an embedded object in paragraph 3: dropped" in embedded
+    template = import_docx(PANDOC_TESTS / "german_styled_lists.docx", tmp_path / "3").warnings
+    assert any(w.startswith("an external attachedTemplate (") for w in template)
+    kept = import_docx(PANDOC_TESTS / "textbox_image.docx", tmp_path / "4").warnings
+    assert not any("text box" in w for w in kept)  # pandoc kept those boxes' text
 
 
 @pytest.mark.slow

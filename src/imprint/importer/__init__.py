@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,11 @@ def import_docx(
     api = tree.get("pandoc-api-version", [1, 23])
     fields.add_styles(body, lambda blocks: markdown_of(blocks, api))
     text = front_matter(fields) + "\n" + markdown_of(body.blocks, api) + "\n"
+    kept = set(re.findall(r"\w+", text.casefold()))
+    for where, words in found.text_boxes:
+        if not set(re.findall(r"\w+", words.casefold())) <= kept:
+            report.warnings.append(f"a text box ({words[:40]!r}) in {where}: its text dropped")
+    report.warnings = list(dict.fromkeys(report.warnings))  # a box drawn twice, once as VML
     post = target if target is not None else out / post_name(fields, slug)
     if target is None and post.exists():
         raise SourceError(

@@ -74,6 +74,7 @@ class Inspection:
     changes: dict[str, int] = field(default_factory=dict)  # insertions, deletions, moves
     comments: list[Comment] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    text_boxes: list[tuple[str, str]] = field(default_factory=list)  # (where, text)
     external: list[tuple[str, str]] = field(default_factory=list)  # (kind, target)
     made_by_imprint: bool = False
 
@@ -123,7 +124,7 @@ def inspect(package: Package, path: str) -> Inspection:
         if count:
             found.changes[kind] = count
     found.comments = _comments(package, root, path)
-    found.dropped = _dropped(root)
+    found.dropped, found.text_boxes = _dropped(root)
     for rel in relationships(package, document, path):
         if rel.get("TargetMode") == "External":
             kind = rel.get("Type", "").rsplit("/", 1)[-1]
@@ -161,7 +162,11 @@ def _core(package: Package, path: str) -> dict[str, str]:
 
 
 def _paragraph_text(element: etree._Element) -> str:
-    return "".join(element.xpath(".//w:t/text()", namespaces=NS))
+    """The text of ``element``'s runs; breaks and tabs as spaces."""
+    return "".join(
+        (node.text or "") if etree.QName(node).localname == "t" else " "
+        for node in element.iter(f"{{{W}}}t", f"{{{W}}}br", f"{{{W}}}tab", f"{{{W}}}cr")
+    )
 
 
 def _comments(package: Package, root: etree._Element, path: str) -> list[Comment]:
@@ -200,16 +205,21 @@ def _where(element: etree._Element, paragraphs: dict[etree._Element, int]) -> st
     return "the document"
 
 
-def _dropped(root: etree._Element) -> list[str]:
+def _dropped(root: etree._Element) -> tuple[list[str], list[tuple[str, str]]]:
+    """Warnings for what pandoc drops, and the text boxes (where, text): whether a box's
+    text survived is known only once pandoc has read the file."""
     body = root.find("w:body", NS)
     if body is None:
-        return []
+        return [], []
     paragraphs = {p: i for i, p in enumerate(body.iterfind(".//w:p", NS), 1)}
     out = []
-    for box in root.iter(f"{{{W}}}txbxContent"):
-        text = " ".join(_paragraph_text(box).split())
-        shown = f" ({text[:40]!r})" if text else ""
-        out.append(f"a text box{shown} in {_where(box, paragraphs)}: its text may be lost")
+    boxes = [
+        (
+            _where(box, paragraphs),
+            " ".join(" ".join(map(_paragraph_text, box.iter(f"{{{W}}}p"))).split()),
+        )
+        for box in root.iter(f"{{{W}}}txbxContent")
+    ]
     for graphic in root.xpath("//a:graphicData", namespaces=NS):
         uri = graphic.get("uri", "")
         if uri.endswith("/chart"):
@@ -227,7 +237,7 @@ def _dropped(root: etree._Element) -> list[str]:
         name = (instruction.split() or [""])[0].upper()
         if name in _OBJECT_FIELDS:
             out.append(f"a {name} field in {_where(element, paragraphs)}: dropped")
-    return out
+    return out, boxes
 
 
 def mark_comments(package: Package, document: str, path: str) -> None:
