@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .tree import Body, _text
+from .tree import Body, plain_text
 
 Node = dict[str, Any]
 
@@ -22,11 +22,11 @@ def _meta_text(value: Any) -> str:
         return ""
     kind, content = value.get("t"), value.get("c")
     if kind == "MetaInlines":
-        return " ".join(_text(content).split())
+        return " ".join(plain_text(content).split())
     if kind == "MetaString":
         return str(content)
     if kind == "MetaBlocks":
-        return " ".join(_text([i for b in content for i in b.get("c", [])]).split())
+        return " ".join(plain_text([i for b in content for i in b.get("c", [])]).split())
     return ""
 
 
@@ -86,9 +86,9 @@ class PostFields:
         """What imprint's and Word's paragraph styles carried: title, subtitle,
         excerpt (or abstract) and the authors' bios."""
         if body.title and not self.title:
-            self.title = " ".join(_text(body.title).split())
+            self.title = " ".join(plain_text(body.title).split())
         if body.subtitle and not self.subtitle:
-            self.subtitle = " ".join(_text(body.subtitle).split())
+            self.subtitle = " ".join(plain_text(body.subtitle).split())
         abstract = self.meta.get("abstract")
         if body.excerpt:
             self.excerpt = markdown(body.excerpt)
@@ -98,7 +98,7 @@ class PostFields:
             self.excerpt = markdown([{"t": "Para", "c": abstract["c"]}])
         for bio in body.bios:
             text = markdown(bio)
-            plain = _text([i for b in bio for i in b.get("c", []) if isinstance(i, dict)])
+            plain = plain_text([i for b in bio for i in b.get("c", []) if isinstance(i, dict)])
             named = [a for a in self.authors if a and a in plain and a not in self.bios]
             free = [a for a in self.authors if a not in self.bios]
             if named or free:

@@ -39,7 +39,8 @@ def _style(attr: list[Any]) -> str:
     return next((v for k, v in attr[2] if k == "custom-style"), "").strip().lower()
 
 
-def _text(inlines: list[Node]) -> str:
+def plain_text(inlines: list[Node]) -> str:
+    """The words of pandoc inlines, as text."""
     out = []
     for node in inlines:
         kind = node.get("t")
@@ -48,9 +49,9 @@ def _text(inlines: list[Node]) -> str:
         elif kind in ("Space", "SoftBreak", "LineBreak"):
             out.append(" ")
         elif kind in ("Emph", "Strong", "Underline", "SmallCaps", "Strikeout"):
-            out.append(_text(node["c"]))
+            out.append(plain_text(node["c"]))
         elif kind in ("Span", "Link", "Quoted"):
-            out.append(_text(node["c"][1]))
+            out.append(plain_text(node["c"][1]))
     return "".join(out)
 
 
@@ -173,7 +174,7 @@ class _Converter:
         if self.strip_numbers:
             caption = _unnumbered(caption)
         image = next(n for n in picture["c"] if n.get("t") == "Image")
-        if " ".join(_text(caption).split()) == " ".join(_text(image["c"][1]).split()):
+        if " ".join(plain_text(caption).split()) == " ".join(plain_text(image["c"][1]).split()):
             return {"t": "Para", "c": [image]}
         return _with_caption(picture, caption)
 
@@ -185,7 +186,7 @@ class _Converter:
         if blocks and blocks[0].get("t") in ("Para", "Plain"):
             first = [n for n in blocks[0]["c"] if n.get("t") not in ("Space", "SoftBreak")]
             if len(first) == 1 and first[0].get("t") == "Strong":
-                label = " ".join(_text(first[0]["c"]).split())
+                label = " ".join(plain_text(first[0]["c"]).split())
                 blocks = blocks[1:]
         kind = _LABELS.get(label.lower(), "note")
         pairs = [["title", label]] if label and label != KINDS[kind] else []
@@ -223,7 +224,7 @@ class _Converter:
         if kind == "Image":
             attr, alt, (src, title) = node["c"]
             alt = self.any(alt)
-            kept = self.image(src, " ".join(_text(alt).split()))
+            kept = self.image(src, " ".join(plain_text(alt).split()))
             if kept is None:
                 return alt  # the warning names it; its alt text stays in its place
             return [{"t": "Image", "c": [["", [], []], alt, [kept, title]]}]
@@ -299,7 +300,7 @@ def _plain(blocks: list[Node]) -> list[Node]:
 
 def _unnumbered(inlines: list[Node]) -> list[Node]:
     """A caption without the "Table 1:" imprint's DOCX wrote before it."""
-    words = _text(inlines)
+    words = plain_text(inlines)
     match = _NUMBERED.match(words)
     if not match:
         return inlines
