@@ -12,7 +12,7 @@
 #   browser tests drive (through Playwright, which cannot download its own here), and
 #   the one Ace by DAISY audits EPUBs in; Node.js and npm run Ace (`imprint check`
 #   installs it into the user cache on first use). Jekyll is the oracle for how a Jekyll
-#   site's posts render.
+#   site's posts render. git is what the editor's-loop test diffs an imported post with.
 #
 #   scripts/system-deps.sh [--if-missing] [build|check]
 #
@@ -23,7 +23,7 @@ set -eu
 BUILD="python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
 libharfbuzz-subset0 fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-core \
 fonts-symbola poppler-utils libgs-common"
-CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm jekyll"
+CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm jekyll git"
 
 if_missing=""
 if [ "${1:-}" = "--if-missing" ]; then

@@ -20,6 +20,7 @@ from ..source.pandoc import run_pandoc
 from . import store
 from .tokens import Brand, colour_hex
 
+REFERENCE_FORMAT = "2"  # part of the cached reference's name: bump when building changes
 _UNIT_PT = {
     "pt": 1.0,
     "px": 0.75,
@@ -74,6 +75,53 @@ def _left_rule(
             rule.set(qn(key), value)
         borders.append(rule)
     ppr.append(borders)
+
+
+_MONO_STYLES = re.compile(r"Verbatim|SourceCode|Tok$|Code")
+_HEADING_STYLES = re.compile(r"^(Heading|Title|Subtitle|TOCHeading|Author|Date)")
+
+
+def _brand_faces_everywhere(docx, body: str, headings: str, mono: str, east_asian) -> None:
+    """Every style that names a theme font (Aptos) or Consolas names the brand's face
+    instead: headings' character styles the headings face, code the mono face, the
+    rest (and the document default) the body face; so does the theme itself."""
+    from docx.oxml.ns import qn
+
+    theme_attrs = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+    for style in docx.styles.element.iterfind(qn("w:style")):
+        fonts = style.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        if fonts is None:
+            continue
+        ident = style.get(qn("w:styleId"), "")
+        named = fonts.get(qn("w:ascii"), "")
+        if not any(fonts.get(qn(a)) for a in theme_attrs) and named not in ("Consolas", ""):
+            continue
+        if _MONO_STYLES.search(ident) or named == "Consolas":
+            family = mono
+        elif _HEADING_STYLES.match(ident):
+            family = headings
+        else:
+            family = body
+        for attr in theme_attrs:
+            fonts.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+            fonts.set(qn(attr), family)
+        if east_asian and family != mono:
+            fonts.set(qn("w:eastAsia"), east_asian)
+    defaults = docx.styles.element.find(
+        f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:rFonts')}"
+    )
+    if defaults is not None:
+        for attr in theme_attrs:
+            defaults.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+            defaults.set(qn(attr), body)
+    for part in docx.part.package.iter_parts():
+        if str(part.partname).startswith("/word/theme/"):
+            xml = part.blob.decode("utf-8")
+            xml = re.sub(r"(<a:majorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{headings}"', xml)
+            xml = re.sub(r"(<a:minorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{body}"', xml)
+            part._blob = xml.encode("utf-8")
 
 
 def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
@@ -131,6 +179,7 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
         style.font.color.rgb = colour[role]
         style.font.bold = bold
         style.font.italic = italic
+    _brand_faces_everywhere(docx, body, headings, brand.fonts["monospace"].family, east_asian)
     if article_breaks:
         paragraph_style("Heading 1").paragraph_format.page_break_before = True
     excerpt = paragraph_style("Excerpt")
@@ -172,7 +221,7 @@ def reference_path(brand: Brand, cache_dir: Path | None, article_breaks: bool = 
     kind = "collection" if article_breaks else "reference"
     from docx import __version__ as python_docx
 
-    name = store.entry_name(__version__, python_docx, brand.digest)
+    name = store.entry_name(REFERENCE_FORMAT, __version__, python_docx, brand.digest)
     path = folder / f"{kind}-{name}.docx"
     if not path.is_file():
         store.put(path, build_reference(brand, article_breaks))

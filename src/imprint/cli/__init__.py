@@ -7,6 +7,7 @@
     imprint preview [PATH] [--port N] [--host ADDRESS] [--open]
     imprint new "Title" [--author NAME] [--date DATE] [--dir FOLDER]
     imprint init DIR [--force]
+    imprint import FILE.docx|DIR ... [--out DIR] [--track-changes accept|reject|all]
     imprint archive [PATH ...] --out DIR [--allow-invalid] [--bag-count 'N of M']
     imprint archive --verify DIR
 
@@ -266,6 +267,10 @@ def parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--open", action="store_true", help="open the page in a browser")
     _common(preview)
+
+    from .importing import add_import_parser
+
+    add_import_parser(commands)
 
     new = commands.add_parser(
         "new",
@@ -624,6 +629,10 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 progress.stop()
             return _print_report(report, single=False)
+        if args.command == "import":
+            from .importing import run_import
+
+            return run_import(args, settings)
         if args.command == "collection":
             return _collections(args, settings)
         if args.command == "archive":

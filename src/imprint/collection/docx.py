@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ..brand.docx import reference_path
+from ..brand.docx_fonts import embed_fonts
 from ..model import Document
 from ..renderers import RenderContext, replace_media
 from ..renderers.docx import CORE, core_xml, pandoc_docx
@@ -46,4 +47,4 @@ def collection_docx(
         lang=lang,
         identifier=manifest.identifier,
     )
-    return normalise_zip(data, moment, replace={CORE: core})
+    return normalise_zip(data, moment, replace={**embed_fonts(data, ctx.brand), CORE: core})

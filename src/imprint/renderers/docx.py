@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 import lxml.html
 
 from ..brand.docx import reference_path
+from ..brand.docx_fonts import embed_fonts
 from ..model import Document
 from ..normalise.tree import inner_html
 from ..source.pandoc import TAB_STOP, ask_resident, convert
@@ -142,4 +143,5 @@ class DocxRenderer:
     def render(self, doc: Document, ctx: RenderContext) -> bytes:
         reference = reference_path(ctx.brand, ctx.cache_dir)
         data = pandoc_docx(docx_page(doc, ctx), reference, doc.lang, shift=-1, timeout=ctx.timeout)
-        return normalise_zip(data, ctx.moment(doc), replace={CORE: core_properties(doc, ctx)})
+        parts = {**embed_fonts(data, ctx.brand), CORE: core_properties(doc, ctx)}
+        return normalise_zip(data, ctx.moment(doc), replace=parts)

@@ -15,7 +15,8 @@ def normalise_zip(
     """Rewrite a zip (EPUB, DOCX) with fixed entry times, so equal input gives equal bytes.
 
     ``first`` names an entry that must come first and be stored uncompressed
-    (the EPUB ``mimetype``). ``replace`` swaps the content of named entries.
+    (the EPUB ``mimetype``). ``replace`` swaps the content of named entries, and adds
+    those the zip lacks (after its own).
     """
     replace = replace or {}
     stamp = (
@@ -28,6 +29,7 @@ def normalise_zip(
     )
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
+    names += [name for name in replace if name not in names]
     if first in names:
         names.remove(first)
         names.insert(0, first)

@@ -69,8 +69,11 @@ def pandoc_path() -> str:
         ) from None
 
 
-def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """Run pandoc on ``data`` (stdin) and return its stdout."""
+def run_pandoc(
+    args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOUT, heap_mb: int | None = None
+) -> bytes:
+    """Run pandoc on ``data`` (stdin) and return its stdout; ``heap_mb`` caps pandoc's
+    heap (its runtime's ``-M``), for input that may be built to exhaust memory."""
     command = [pandoc_path(), "--sandbox", *args]
     try:
         done = subprocess.run(
@@ -79,7 +82,7 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
             capture_output=True,
             timeout=timeout,
             check=False,
-            env=_environment(),
+            env=_environment(heap_mb),
         )
     except subprocess.TimeoutExpired:
         raise RenderError(f"pandoc took longer than {timeout:g} s and was stopped") from None
@@ -88,6 +91,8 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         crashed = -done.returncode in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT)
+        if heap_mb is not None and "exhausted" in " ".join(message[-3:]):
+            raise RenderError(f"pandoc needed more than its {heap_mb} MB heap and was stopped")
         if "out of memory" in "".join(message[-1:]) or (crashed and memory_cap_mb() is not None):
             # pandoc inherits a worker's address-space cap, and a crash under it is the
             # cap: say so rather than print a signal number
@@ -100,8 +105,10 @@ def run_pandoc(args: Sequence[str], data: bytes, timeout: float = DEFAULT_TIMEOU
     return done.stdout
 
 
-def _environment() -> dict[str, str]:
-    return {"GHCRTS": RUNTIME_OPTIONS, **os.environ}
+def _environment(heap_mb: int | None = None) -> dict[str, str]:
+    if heap_mb is None:
+        return {"GHCRTS": RUNTIME_OPTIONS, **os.environ}
+    return {**os.environ, "GHCRTS": f"{RUNTIME_OPTIONS} -M{heap_mb}m"}
 
 
 def _stopped(timeout: float) -> RenderError:
