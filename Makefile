@@ -15,7 +15,7 @@ IMPRINT := $(BIN)/imprint
 OUT ?= build
 
 .PHONY: all html pdf epub docx collections archive test check proof bench bench-scale \
-	bench-preview docs system-deps install install-check clean distclean
+	bench-preview bench-ab docs lock system-deps install install-check clean distclean
 
 # posts, then collections and the OPDS catalogue of both (build/opds/catalog.xml)
 all: install
@@ -55,6 +55,12 @@ POSTS ?= 50
 bench: install
 	$(BIN)/python -m bench.run --posts $(POSTS)
 
+# the build's CPU time per PDF, this tree (B) against another commit (A, default HEAD~1),
+# alternated in one session: python -m bench.ab --help
+AB_BASE ?= HEAD~1
+bench-ab: install
+	$(BIN)/python -m bench.ab --base $(AB_BASE) --posts 10
+
 # archive scale (not a test): 10,000 small posts built, a no-op, one edit, peak memory
 SCALE_POSTS ?= 10000
 bench-scale: install
@@ -75,17 +81,34 @@ docs: install
 
 install: $(STAMP)
 
+# requirements.lock: every package, at the exact version `make install` (and so CI)
+# installs, resolved by uv from pyproject.toml's bounds and its test and check extras.
+# Refresh it after changing pyproject.toml's dependencies with `make lock`: packages
+# already in the lock keep their versions, new ones get the newest their bounds allow.
+# `make lock UPGRADE=1` moves every package to the newest its bounds allow;
+# `make lock INSTALLED=1` takes the versions installed in .venv where it can.
+# Then run the tests, and commit the lock with the change.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m uv --version >/dev/null 2>&1 || $(BIN)/python -m pip install -qq uv
+	$(if $(INSTALLED),$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/installed.txt)
+	$(BIN)/python -m uv pip compile pyproject.toml --extra test --extra check \
+		--python-version 3.11 --custom-compile-command "make lock" -q \
+		$(if $(UPGRADE),--upgrade) $(if $(INSTALLED),-c $(VENV)/installed.txt) \
+		-o requirements.lock
+
 # the validators' Debian packages (Java, LibreOffice, Chromium, Node.js) on top of the
 # build's, and Ace by DAISY from npm into the user cache (imprint check would on first use)
 install-check: $(STAMP)
 	./scripts/system-deps.sh --if-missing check
 	$(BIN)/python -c 'from imprint.check.validate import ace_program; ace_program()'
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
 	./scripts/system-deps.sh --if-missing
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[test]'
+	$(BIN)/python -m pip install -qq -r requirements.lock
+	$(BIN)/python -m pip install -qq --no-deps -e .
 	$(BIN)/python -m compileall -q src  # the environment may forbid writing bytecode on import
 	touch $(STAMP)
 

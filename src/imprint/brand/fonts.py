@@ -1,4 +1,5 @@
-"""Web fonts cut from the brand's font files, for HTML pages and EPUB books.
+"""Fonts made from the brand's font files: web fonts for HTML pages and EPUB books, and
+static print instances of its variable fonts for PDFs.
 
 PDF embeds its own subsets (WeasyPrint does that per document). A web page or
 an e-book needs font files of its own: shipping the brand's variable fonts
@@ -11,6 +12,13 @@ the brand declares.
 
 A kit depends only on the brand, so it is made once per brand and kept in the
 cache folder; making one takes well under a second.
+
+A PDF cannot use a variable font's axes: WeasyPrint would pin each variable font it
+embeds, for every document, at the weight and size of the text (fontTools' instancer,
+seconds a font). :class:`PrintFonts` pins them once per brand instead, at each weight
+the print stylesheets can ask for and at the optical size of the brand's body text,
+with HarfBuzz's instancer, whose outlines and advances are those of fontTools'; the
+print stylesheet names those static fonts, so WeasyPrint only subsets them.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import store
-from .tokens import Brand, Font
+from .tokens import Brand, Font, css_points, stylesheet_path
 
 # What a web font must carry for the brand's own scripts: Latin (with
 # extensions), Greek, Cyrillic, general punctuation, currency, arrows, and the
@@ -164,3 +172,137 @@ class FontKit:
 
     def data_url(self, face: Face) -> str:
         return "data:font/woff2;base64," + base64.b64encode(self.data(face)).decode("ascii")
+
+
+# --- static print instances of the brand's variable fonts -------------------------------
+
+PRINT_FORMAT = "1"  # part of a print instance's cache name: bump when instancing changes
+# normal, bold, and bolder than bold (strong text in a bold heading); the print
+# stylesheets' own numeric weights are added (print_weights)
+PRINT_WEIGHTS = (400, 700, 900)
+
+
+@dataclass(frozen=True, slots=True)
+class PrintFace:
+    """One static print font: a variable font file pinned at ``location``."""
+
+    family: str
+    style: str  # normal | italic
+    weight: int  # the CSS weight its @font-face rule declares
+    path: Path  # the variable font file
+    location: tuple[tuple[str, float], ...]  # every axis of the file, pinned
+
+    @property
+    def file_name(self) -> str:
+        family = re.sub(r"[^A-Za-z0-9]+", "", self.family)
+        return f"{family}-{self.style}-{self.weight}.ttf"
+
+
+def print_weights(brand: Brand) -> tuple[int, ...]:
+    """The weights a print page can ask for: normal, bold, bolder, and every numeric
+    ``font-weight`` the brand's base and print stylesheets name."""
+    weights = set(PRINT_WEIGHTS)
+    for name in ("base.css", "print.css"):
+        path = stylesheet_path(brand.folder, name)
+        if path is not None:
+            text = path.read_text(encoding="utf-8")
+            weights.update(int(w) for w in re.findall(r"font-weight:\s*([1-9]00)\b", text))
+    return tuple(sorted(weights))
+
+
+def _axes(path: Path) -> dict[str, tuple[float, float, float]]:
+    """A font file's variation axes: tag -> (minimum, default, maximum)."""
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    return {a.tag: (a.min_value, a.default_value, a.max_value) for a in face.axis_infos}
+
+
+def print_location(
+    axes: dict[str, tuple[float, float, float]], weight: int, italic: bool, size_px: float
+) -> tuple[tuple[str, float], ...]:
+    """Where WeasyPrint pins a variable font for text at ``weight`` and ``size_px``:
+    weight and optical size from the text, upright slant, the italic axis from the
+    style, every other axis at its default (each within the axis's range)."""
+    wanted = {"wght": float(weight), "opsz": size_px, "slnt": 0.0, "ital": float(italic)}
+    return tuple(
+        (tag, min(max(wanted.get(tag, default), low), high))
+        for tag, (low, default, high) in sorted(axes.items())
+    )
+
+
+def print_faces(brand: Brand) -> tuple[PrintFace, ...]:
+    """The static print fonts the brand's variable font files become: one per file and
+    weight, at the optical size of the body text."""
+    size_px = css_points(brand.size) * 4 / 3  # WeasyPrint's font sizes are CSS pixels
+    weights = print_weights(brand)
+    faces = []
+    for font in brand.fonts.values():
+        for f in font.files:
+            if f.weight is not None:
+                continue  # a static file is used as it is
+            axes = _axes(f.path)
+            for weight in weights:
+                location = print_location(axes, weight, f.style == "italic", size_px)
+                faces.append(PrintFace(font.family, f.style, weight, f.path, location))
+    return tuple(faces)
+
+
+def instance(path: Path, location: tuple[tuple[str, float], ...]) -> bytes:
+    """The whole font at ``path`` pinned at ``location`` (every axis): a static font
+    with all its glyphs, tables and glyph ids, and its own head.modified."""
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(str(path)))
+    request = hb.SubsetInput()
+    request.keep_everything()
+    for gid in range(face.glyph_count):
+        request.glyph_set.add(gid)
+    request.flags = request.flags | hb.SubsetFlags.RETAIN_GIDS
+    request.pin_all_axes_to_default(face)
+    for tag, value in location:
+        request.pin_axis_location(face, tag, value)
+    return bytes(hb.subset(face, request).blob.data)
+
+
+_PRINT_MEMORY: dict[tuple[str, tuple[tuple[str, float], ...]], bytes] = {}  # per process
+
+
+class PrintFonts:
+    """The brand's static print fonts, made on first use and kept on disk by digest."""
+
+    def __init__(self, brand: Brand, cache_dir: Path | None):
+        self.brand = brand
+        self.folder = cache_dir / "printfonts" if cache_dir else None
+        self.faces = print_faces(brand)
+
+    def data(self, face: PrintFace) -> bytes:
+        digest = store.file_digest(face.path)
+        key = (digest, face.location)
+        if key not in _PRINT_MEMORY:
+            stored = None
+            if self.folder is not None:
+                name = store.entry_name(PRINT_FORMAT, digest, face.location, _versions())
+                stored = self.folder / f"{name}.ttf"
+            _PRINT_MEMORY[key] = store.get_or_make(
+                stored, lambda: instance(face.path, face.location)
+            )
+        return _PRINT_MEMORY[key]
+
+    def css(self, url_for) -> str:
+        """``@font-face`` rules for every font of the brand: the static print instances
+        for its variable files (``url_for(face)`` says where each is), and its static
+        files as they are (at ``url_for(path)``)."""
+        rules = [
+            f'@font-face {{ font-family: "{face.family}"; src: url("{url_for(face)}"); '
+            f"font-style: {face.style}; font-weight: {face.weight}; }}"
+            for face in self.faces
+        ]
+        for font in self.brand.fonts.values():
+            rules += [
+                f'@font-face {{ font-family: "{font.family}"; src: url("{url_for(f.path)}"); '
+                f"font-style: {f.style}; font-weight: {f.weight}; }}"
+                for f in font.files
+                if f.weight is not None
+            ]
+        return "\n".join(dict.fromkeys(rules)) + "\n"

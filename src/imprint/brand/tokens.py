@@ -177,10 +177,18 @@ class Brand:
         marks = "" if self.marks == "none" else f" marks: {self.marks};"
         return f"@page {{ bleed: {2 * self.bleed_pt + css_points('3mm'):.3f}pt;{marks} }}\n"
 
-    def stylesheet(self, kind: str, url_for: Callable[[Path], str] | None = None) -> str:
-        """The CSS for one medium: tokens, font faces, base.css and ``<kind>.css``."""
+    def stylesheet(
+        self,
+        kind: str,
+        url_for: Callable[[Path], str] | None = None,
+        font_faces: str | None = None,
+    ) -> str:
+        """The CSS for one medium: tokens, font faces, base.css and ``<kind>.css``.
+        ``font_faces`` replaces the rules naming the brand's own files (``url_for``)."""
         parts = [self.css_variables()]
-        if url_for is not None:
+        if font_faces is not None:
+            parts.append(font_faces)
+        elif url_for is not None:
             parts.append(self.font_faces(url_for))
         if kind == "print":
             parts.append(self.page_css())

@@ -21,7 +21,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, collecting
 from ..errors import ImprintError
 from ..model import Document
-from ..renderers import get_renderer
+from ..renderers import gated, get_renderer
 from ..source.pandoc import resident_cpu_seconds
 from .project import Project
 
@@ -44,6 +44,7 @@ def init_pool_worker(project: Project, formats: Sequence[str]) -> None:
     (libraries, fonts, stylesheets and their caches) lives as long as the process, and
     is set aside from Python's cyclic collector (:func:`_freeze_after_second_run`)."""
     global _RUNS_BEFORE_FREEZE
+    gated.use_speedups()  # a process of imprint's own: its PDFs may take the speed patches
     init_worker(project, formats)
     _RUNS_BEFORE_FREEZE = dict.fromkeys(("normalise", *formats), 0)
 

@@ -21,7 +21,7 @@ from ..config import Settings, load_settings
 from ..renderers.html import ASSETS
 from .executors import PRELOAD, Executor, InlineExecutor, LocalExecutor
 from .output import remove_stale_temporaries
-from .pool import start_server
+from .pool import is_imprint_command, start_server
 from .project import Project, discover
 from .report import REPORT_NAME, BuildReport, job_lines, write_report
 from .request import BuildRequest, OnResult, PlannedPost
@@ -42,13 +42,17 @@ __all__ = ["BuildRequest", "OnResult", "build", "export_one", "manifest_path"]
 def build(request: BuildRequest) -> BuildReport:
     """Build what ``request`` asks for; see :class:`BuildRequest`."""
     started = time.perf_counter()
+    # only the imprint command sets objects aside from the collector (see _build): a
+    # program calling build() keeps its collector, and its own freeze, as they were
+    freezing = is_imprint_command() and gc.get_freeze_count() == 0
     try:
-        return _build(request, started)
+        return _build(request, started, freezing)
     finally:
-        gc.unfreeze()  # see _build: the manifest's objects are the collector's again
+        if freezing:
+            gc.unfreeze()  # see _build: the manifest's objects are the collector's again
 
 
-def _build(request: BuildRequest, started: float) -> BuildReport:
+def _build(request: BuildRequest, started: float, freezing: bool = False) -> BuildReport:
     formats, targets = request.formats, request.targets or {}
     settings = request.settings or load_settings()
     site = not request.single_export
@@ -61,7 +65,8 @@ def _build(request: BuildRequest, started: float) -> BuildReport:
     # An archive's manifest is a few hundred thousand objects that live as long as the
     # build: set aside from the cyclic collector, which would otherwise walk them all
     # again and again while planning and laying out the site
-    gc.freeze()
+    if freezing:
+        gc.freeze()
     run.report.planned = len(sources) * len(formats)
     remove_stale_temporaries(
         [out, manifest_path(settings, out).parent, settings.cache_dir / "docx"]

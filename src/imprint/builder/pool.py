@@ -65,6 +65,12 @@ def allow_server() -> None:
     _SERVER_ALLOWED = True
 
 
+def is_imprint_command() -> bool:
+    """Whether this process is the ``imprint`` command's (:func:`allow_server`), whose
+    process-wide settings (the collector's) imprint may change."""
+    return _SERVER_ALLOWED
+
+
 def start_server(preload: list[str]) -> bool:
     """Start multiprocessing's fork server now, importing the modules in ``preload``, and
     return at once; False if this process may not (:func:`allow_server`) or cannot. The

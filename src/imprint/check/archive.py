@@ -35,6 +35,7 @@ from ..config import FORMATS, Settings, __version__
 from ..errors import ConfigError, ImprintError, ToolError
 from ..model import Document
 from ..renderers import get_renderer, plain_excerpt
+from ..renderers.gated import bagit_checks
 from .suite import Row, check
 
 CHECKSUMS = ("sha256", "sha512")
@@ -378,7 +379,7 @@ def verify(folder: Path) -> list[str]:
         problems = []
         if not details:  # the Payload-Oxum count fails before any file is compared
             problems.append(str(ArchiveError(exc.message, folder)))
-            for step in (bag._validate_completeness, lambda: bag._validate_entries(1)):
+            for step in bagit_checks.file_checks(bag):
                 try:
                     step()
                 except bagit.BagValidationError as more:

@@ -565,8 +565,10 @@ def run() -> NoReturn:
     need not walk everything it holds (an archive's manifest) one last time on the way
     out."""
     from ..builder.pool import allow_server
+    from ..renderers import gated
 
     allow_server()  # this module is imported again by workers, harmlessly
+    gated.use_speedups()  # the command's own process: its PDFs may take the speed patches
     code = main()
     gc.freeze()
     raise SystemExit(code)

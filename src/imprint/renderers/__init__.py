@@ -36,7 +36,8 @@ REGISTRY: dict[str, str] = {
 
 # A format's revision, part of every cache key: bumped when its renderer makes other
 # bytes from the same input with the same tools, so no build keeps the old ones.
-# pdf 2: streams compressed at zlib level 6 (pdf_streams)
+# pdf 2: streams compressed at zlib level 6 (gated/pdf_streams)
+# pdf 3: the brand's variable fonts as static print instances (brand/fonts.PrintFonts)
 REVISIONS: dict[str, int] = {"html": 1, "pdf": 3, "epub": 1, "docx": 1}
 
 EPOCH_FALLBACK = datetime(1980, 1, 1, tzinfo=UTC)

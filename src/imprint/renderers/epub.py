@@ -27,6 +27,7 @@ from ..config import user_cache_dir
 from ..model import Document
 from . import RenderContext, article_context, plain_excerpt
 from .accessibility import audit, epub_properties
+from .gated import ebooklib_opf
 from .zips import normalise_zip
 
 CHAPTER = "article.xhtml"
@@ -174,15 +175,6 @@ def cover_of(doc: Document, brand: Brand) -> tuple[bytes, str]:
     return make_cover(doc, brand), COVER
 
 
-class _Writer(epub.EpubWriter):
-    """ebooklib's writer, with the book's language on the OPF ``package`` element
-    (``xml:lang``), which ebooklib leaves out and Ace by DAISY requires (epub-lang)."""
-
-    def _write_opf_file(self, root) -> None:
-        root.set("{http://www.w3.org/XML/1998/namespace}lang", self.book.language)
-        super()._write_opf_file(root)
-
-
 NAV_NAME = "EPUB/nav.xhtml"
 _XHTML = "{http://www.w3.org/1999/xhtml}"
 _EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
@@ -227,7 +219,8 @@ def write_book(
     the navigation entries of articles in another language than the book's."""
     buffer = io.BytesIO()
     # ebooklib only stores here (level 0): normalise_zip compresses once, at the end
-    writer = _Writer(
+    # the book's language on the OPF package element (ebooklib_opf)
+    writer = ebooklib_opf.writer_class()(
         buffer,
         book,
         {

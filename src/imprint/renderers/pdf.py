@@ -25,21 +25,15 @@ from typing import Any, ClassVar
 
 import lxml.html
 
+from ..brand.fonts import PrintFace, PrintFonts
 from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError, out_of_memory
 from ..model import Document, Formula, Resource
 from ..normalise.math import tex_of
 from ..normalise.tree import drop, inner_html
-from . import (
-    RenderContext,
-    article_context,
-    pdf_ctypes,
-    pdf_fonts,
-    pdf_layouts,
-    pdf_streams,
-    replace_media,
-)
+from . import RenderContext, article_context, gated, replace_media
+from .gated import weasyprint_boxes
 
 BASE_URL = "https://imprint.invalid/"
 _EXCERPT_END = "imprint-excerpt-end"
@@ -102,7 +96,8 @@ def print_ready(data: bytes, bleed_pt: float, seed: bytes, profile: Path = PRINT
 
 @functools.cache
 def _weasyprint() -> Any:
-    """WeasyPrint, imported without its slow library search, and with pinned fonts.
+    """WeasyPrint, imported without its slow library search (and, in imprint's own
+    processes, with the speed patches of :mod:`.gated`).
 
     WeasyPrint looks for each native library under several names through
     ``ctypes.util.find_library``, which on Linux runs ldconfig, gcc and ld for
@@ -125,10 +120,8 @@ def _weasyprint() -> Any:
         import weasyprint
     finally:
         ctypes.util.find_library = search
-    pdf_fonts.install()
-    pdf_streams.install()
-    pdf_ctypes.install()
-    pdf_layouts.install()
+    if gated.speedups_wanted():
+        gated.install_speedups()
     return weasyprint
 
 
@@ -136,7 +129,12 @@ class _Fetcher:
     """Builds WeasyPrint URL fetchers that serve only what the policy allows."""
 
     @staticmethod
-    def make(doc: Document | None, brand: Brand, extra: Sequence[Resource] = ()) -> Any:
+    def make(
+        doc: Document | None,
+        brand: Brand,
+        extra: Sequence[Resource] = (),
+        fonts: PrintFonts | None = None,
+    ) -> Any:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
         media = {BASE_URL + r.name: r for r in (*(doc.all_resources() if doc else ()), *extra)}
@@ -150,6 +148,7 @@ class _Fetcher:
         brand_files = {p.as_uri(): p for p in brand.font_files()}
         if brand.logo is not None:
             brand_files[brand.logo.as_uri()] = brand.logo
+        print_faces = {_font_url(f): f for f in (fonts.faces if fonts else ())}
 
         class PolicyFetcher(URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
@@ -160,9 +159,15 @@ class _Fetcher:
                     )
                 if url in brand_files:
                     return URLFetcherResponse(url, brand_files[url].read_bytes())
+                if url in print_faces and fonts is not None:
+                    return URLFetcherResponse(url, fonts.data(print_faces[url]))
                 raise ValueError(f"{url[:80]} is not a resource of this post; refused")
 
         return PolicyFetcher(timeout=1, allow_redirects=False)
+
+
+def _font_url(face: PrintFace) -> str:
+    return f"{BASE_URL}fonts/{face.file_name}"
 
 
 class _WarningsToDiagnostics(logging.Handler):
@@ -302,7 +307,7 @@ class PdfRenderer:
         collected. Let go of them without deleting anything (the folder is the parent's
         to remove); this process sets up its own on first use."""
         for _, fonts in self._styles.values():
-            fonts._folder = None  # WeasyPrint's own attribute, read by its __del__
+            weasyprint_boxes.forget_font_folder(fonts)
         self._styles = {}
 
     def _release(self) -> None:
@@ -314,17 +319,22 @@ class PdfRenderer:
         gc.unfreeze()
         gc.collect()
 
-    def _stylesheet(self, brand: Brand) -> tuple[Any, Any]:
+    def _stylesheet(self, ctx: RenderContext) -> tuple[Any, Any]:
+        """The brand's print stylesheet and its fonts: the static print instances of its
+        variable fonts (``brand.fonts.PrintFonts``), so WeasyPrint never pins one."""
+        brand = ctx.brand
         key = brand.digest
         if key not in self._styles:
             weasyprint = _weasyprint()
             from weasyprint.text.fonts import FontConfiguration
 
+            print_fonts = PrintFonts(brand, ctx.user_cache_dir)
+            faces = print_fonts.css(lambda f: _font_url(f) if isinstance(f, PrintFace) else f.as_uri())
             fonts = FontConfiguration()
             css = weasyprint.CSS(
-                string=brand.stylesheet("print", lambda p: p.as_uri()),
+                string=brand.stylesheet("print", font_faces=faces),
                 font_config=fonts,
-                url_fetcher=_Fetcher.make(None, brand),
+                url_fetcher=_Fetcher.make(None, brand, fonts=print_fonts),
             )
             self._styles = {key: (css, fonts)}  # one brand per process at a time
         return self._styles[key]
@@ -348,7 +358,7 @@ class PdfRenderer:
 
     def _measure_heads(self, ctx: RenderContext, lang: str) -> str:
         weasyprint = _weasyprint()
-        css, fonts = self._stylesheet(ctx.brand)
+        css, fonts = self._stylesheet(ctx)
         sheets = [css]
         if ctx.pdf_standard == "x-4":
             sheets.append(weasyprint.CSS(string=ctx.brand.print_css()))
@@ -364,7 +374,9 @@ class PdfRenderer:
                 .render(stylesheets=sheets, font_config=fonts)
                 .pages
             )
-            page = pages[-1]._page_box  # WeasyPrint's layout of the page (not public API)
+            page = weasyprint_boxes.page_box(pages[-1])
+            if page is None:
+                return ""
             line = float(page.width)
         except Exception:
             return ""
@@ -386,7 +398,7 @@ class PdfRenderer:
 
     def warm(self, ctx: RenderContext) -> None:
         """Parse the brand stylesheet and load its fonts now, before the first job's clock."""
-        self._stylesheet(ctx.brand)
+        self._stylesheet(ctx)
 
     @staticmethod
     def _attachments(doc: Document, ctx: RenderContext, moment: datetime) -> list[Any]:
@@ -476,14 +488,14 @@ class PdfRenderer:
         same input.
         """
         weasyprint = _weasyprint()
-        pdf_fonts.use_cache(ctx.user_cache_dir / "fonts" if ctx.user_cache_dir else None)
-        css, fonts = self._stylesheet(ctx.brand)
+        css, fonts = self._stylesheet(ctx)
         identifier = hashlib.md5(f"{seed}|{ctx.brand.digest}".encode()).digest()
         where = doc.source_path if doc else None
         handler = _WarningsToDiagnostics(where)
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
-        # fontTools stamps the fonts it instantiates with "now" unless told otherwise
+        # fontTools stamps the fonts it instantiates (a system fallback font that is
+        # variable) with "now" unless told otherwise; the caller's value is put back
         previous_epoch = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
         try:

@@ -10,9 +10,8 @@ So, while a PDF is written, each stream's bytes are kept the first time they are
 made and handed out again the second time (nothing is kept once the PDF is
 written), and pydyf compresses at level :data:`LEVEL`, zlib's default and what
 most PDF writers use. Both are pure functions of the page: equal input still
-gives equal bytes. :func:`install` checks that pydyf still has the
-``Stream.data`` property and ``PDF.write`` it wraps, and otherwise leaves pydyf
-alone.
+gives equal bytes. :func:`install` acts only on the pydyf versions in
+:data:`VERIFIED`, and otherwise leaves pydyf alone.
 """
 
 from __future__ import annotations
@@ -22,6 +21,9 @@ import threading
 import zlib
 from typing import Any
 
+from . import verified
+
+VERIFIED = {"pydyf": ("0.13.0",)}
 LEVEL = 6  # zlib's default; pydyf asks for 9
 _local = threading.local()  # .memo: id(stream) -> (stream, bytes) while a PDF is written
 _state: dict[str, Any] = {"installed": False, "originals": None}
@@ -47,6 +49,8 @@ def install() -> bool:
     at :data:`LEVEL`."""
     if _state["installed"]:
         return True
+    if not verified(VERIFIED, "pdf_streams"):
+        return False
     try:
         import pydyf
     except ImportError:  # pragma: no cover - WeasyPrint without pydyf does not exist

@@ -12,8 +12,8 @@ worker's first PDF.
 for a type ``T`` it already knows from ``T`` itself: the same cffi array type
 (``model.ArrayType``, through cffi's own cache of backend types) the parser would have
 led to, so the arrays and the PDFs are the same. Anything else is parsed as before.
-:func:`install` checks that cffi still keeps its parsed types, its lock and its cache of
-backend types where this module looks for them, and otherwise leaves cffi alone.
+:func:`install` acts only on the cffi and WeasyPrint versions in :data:`VERIFIED`, and
+otherwise leaves cffi alone.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import verified
+
+VERIFIED = {"cffi": ("2.1.1",), "weasyprint": ("70.0",)}
 ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[([0-9]{1,9})\]")
 _state: dict[str, Any] = {"installed": False}
 
@@ -58,7 +61,7 @@ class _ParsedTypes(dict):  # type: ignore[type-arg]
 def install() -> bool:
     """From now on in this process, WeasyPrint's ``ffi`` makes ``T[N]`` without parsing
     (called once WeasyPrint is imported)."""
-    if not _state["installed"]:
+    if not _state["installed"] and verified(VERIFIED, "pdf_ctypes"):
         from cffi import model
         from weasyprint.text.ffi import ffi
 
