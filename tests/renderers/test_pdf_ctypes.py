@@ -1,5 +1,5 @@
 """WeasyPrint's arrays of glyph numbers get their C types without cffi parsing a new
-declaration for every length (renderers/pdf_ctypes.py): the types are those cffi's
+declaration for every length (renderers/gated/pdf_ctypes.py): the types are those cffi's
 parser leads to, and the PDFs are the same bytes."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from imprint.builder.project import Project
-from imprint.renderers import pdf_ctypes
+from imprint.renderers.gated import pdf_ctypes
 from imprint.renderers.pdf import PdfRenderer
 
 from ..conftest import CONTENT

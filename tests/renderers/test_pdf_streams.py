@@ -10,7 +10,7 @@ import pikepdf
 import pydyf
 
 from imprint.builder.project import Project
-from imprint.renderers import pdf_streams
+from imprint.renderers.gated import pdf_streams
 from imprint.renderers.pdf import PdfRenderer
 
 
