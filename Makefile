@@ -55,11 +55,11 @@ POSTS ?= 50
 bench: install
 	$(BIN)/python -m bench.run --posts $(POSTS)
 
-# the build's CPU time per PDF, this tree (B) against another commit (A, default HEAD~1),
+# the build's CPU time per PDF, this tree (B) against another commit (A, default main),
 # alternated in one session: python -m bench.ab --help
-AB_BASE ?= HEAD~1
+AB_BASE ?= main
 bench-ab: install
-	$(BIN)/python -m bench.ab --base $(AB_BASE) --posts 10
+	$(BIN)/python -m bench.ab --base $(AB_BASE) --posts 10 --rounds 5
 
 # archive scale (not a test): 10,000 small posts built, a no-op, one edit, peak memory
 SCALE_POSTS ?= 10000

@@ -161,7 +161,9 @@ def _pdf_both_ways(doc, project: Project, folder: Path) -> tuple[bytes, bytes]:
         "plain": ctx.brand.stylesheet("print", lambda p: p.as_uri()),
         "static": ctx.brand.stylesheet(
             "print",
-            font_faces=fonts.css(lambda f: instance_file(f) if isinstance(f, PrintFace) else f.as_uri()),
+            font_faces=fonts.css(
+                lambda f: instance_file(f) if isinstance(f, PrintFace) else f.as_uri()
+            ),
         ),
     }
     made = []

@@ -329,7 +329,9 @@ class PdfRenderer:
             from weasyprint.text.fonts import FontConfiguration
 
             print_fonts = PrintFonts(brand, ctx.user_cache_dir)
-            faces = print_fonts.css(lambda f: _font_url(f) if isinstance(f, PrintFace) else f.as_uri())
+            faces = print_fonts.css(
+                lambda f: _font_url(f) if isinstance(f, PrintFace) else f.as_uri()
+            )
             fonts = FontConfiguration()
             css = weasyprint.CSS(
                 string=brand.stylesheet("print", font_faces=faces),
