@@ -88,14 +88,14 @@ install: $(STAMP)
 # `make lock UPGRADE=1` moves every package to the newest its bounds allow;
 # `make lock INSTALLED=1` takes the versions installed in .venv where it can.
 # Then run the tests, and commit the lock with the change.
+LOCK = $(BIN)/python -m uv pip compile pyproject.toml --extra test --extra check \
+	--python-version 3.11 --custom-compile-command "make lock" -q -o requirements.lock
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m uv --version >/dev/null 2>&1 || $(BIN)/python -m pip install -qq uv
 	$(if $(INSTALLED),$(BIN)/python -m pip freeze --exclude-editable > $(VENV)/installed.txt)
-	$(BIN)/python -m uv pip compile pyproject.toml --extra test --extra check \
-		--python-version 3.11 --custom-compile-command "make lock" -q \
-		$(if $(UPGRADE),--upgrade) $(if $(INSTALLED),-c $(VENV)/installed.txt) \
-		-o requirements.lock
+	$(if $(INSTALLED),$(LOCK) -c $(VENV)/installed.txt)
+	$(LOCK) $(if $(UPGRADE),--upgrade)
 
 # the validators' Debian packages (Java, LibreOffice, Chromium, Node.js) on top of the
 # build's, and Ace by DAISY from npm into the user cache (imprint check would on first use)
