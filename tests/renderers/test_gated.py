@@ -132,11 +132,33 @@ def _foreign_modules(tree: ast.AST) -> dict[str, str]:
     return bound
 
 
+def _qualified(node: ast.expr, foreign: dict[str, str]) -> str | None:
+    """The dotted name of another library's class a base-class expression names."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name) and node.id in foreign:
+        return ".".join([foreign[node.id], *reversed(parts)])
+    return None
+
+
+def _defines(qualified: str, name: str) -> bool:
+    """Whether the class at ``qualified`` has ``name`` (True when it cannot be found:
+    a method of that name may then override one)."""
+    module, _, attribute = qualified.rpartition(".")
+    try:
+        owner = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError):
+        return True
+    return hasattr(owner, name)
+
+
 def private_reaches(root: Path, skip: Path) -> list[str]:
     """Every place under ``root`` (but not under ``skip``) that reaches a private name
     another library defines: ``from lib import _x``, ``lib._x``, ``obj._x`` or
     ``getattr(obj, "_x")`` for a ``_x`` imprint does not define, ``super()._x``, and a
-    ``_x`` method of a class that subclasses another library's class."""
+    ``_x`` method overriding one of another library's class it subclasses."""
     trees = {p: ast.parse(p.read_text(encoding="utf-8")) for p in root.rglob("*.py")}
     own = _own_private_names(trees)
     found = []
@@ -179,16 +201,14 @@ def private_reaches(root: Path, skip: Path) -> list[str]:
             ):
                 found.append(f"{line}: {node.func.id}(..., {node.args[1].value!r})")
             elif isinstance(node, ast.ClassDef):
-                bases = {
-                    getattr(b, "id", None) or getattr(getattr(b, "value", None), "id", None)
-                    for b in node.bases
-                }
-                if bases & set(foreign):
-                    found += [
-                        f"{where}:{item.lineno}: overrides {node.name}.{item.name}"
-                        for item in node.body
-                        if isinstance(item, ast.FunctionDef) and _private(item.name)
-                    ]
+                bases = [_qualified(base, foreign) for base in node.bases]
+                found += [
+                    f"{where}:{item.lineno}: overrides {node.name}.{item.name}"
+                    for item in node.body
+                    if isinstance(item, ast.FunctionDef)
+                    and _private(item.name)
+                    and any(base and _defines(base, item.name) for base in bases)
+                ]
     return sorted(found)
 
 
