@@ -317,3 +317,21 @@ def test_render_and_build_leave_the_hosts_libraries_environment_and_collector(tm
     assert host["cffi"] == fresh["cffi"] == "dict"
     assert host["environ"] and fresh["environ"]  # SOURCE_DATE_EPOCH put back, or never set
     assert host["collector"] == [True, True, True, True]  # enabled, and its freeze kept
+
+
+def test_a_bag_whose_file_count_is_wrong_still_has_its_missing_file_named(tmp_path):
+    """bagit stops at the Payload-Oxum count; gated/bagit_checks runs the checks that
+    name the files, so ``archive --verify`` says which one is gone."""
+    import bagit
+
+    from imprint.check.archive import verify
+
+    bag = tmp_path / "bag"
+    bag.mkdir()
+    (bag / "kept.txt").write_text("kept\n")
+    (bag / "gone.txt").write_text("gone\n")
+    bagit.make_bag(str(bag), checksums=["sha256"])
+    assert verify(bag) == []
+    (bag / "data" / "gone.txt").unlink()
+    problems = verify(bag)
+    assert any("gone.txt" in line and "missing" in line for line in problems), problems
