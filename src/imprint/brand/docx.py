@@ -84,7 +84,7 @@ _HEADING_STYLES = re.compile(r"^(Heading|Title|Subtitle|TOCHeading|Author|Date)"
 def _brand_faces_everywhere(docx, body: str, headings: str, mono: str, east_asian) -> None:
     """Every style that names a theme font (Aptos) or Consolas names the brand's face
     instead: headings' character styles the headings face, code the mono face, the
-    rest (and the document default) the body face; so does the theme itself."""
+    rest (and the document default) the body face (the theme: :func:`_theme_fonts`)."""
     from docx.oxml.ns import qn
 
     theme_attrs = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
@@ -116,12 +116,27 @@ def _brand_faces_everywhere(docx, body: str, headings: str, mono: str, east_asia
             defaults.attrib.pop(qn(attr), None)
         for attr in ("w:ascii", "w:hAnsi", "w:cs"):
             defaults.set(qn(attr), body)
-    for part in docx.part.package.iter_parts():
-        if str(part.partname).startswith("/word/theme/"):
-            xml = part.blob.decode("utf-8")
-            xml = re.sub(r"(<a:majorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{headings}"', xml)
-            xml = re.sub(r"(<a:minorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{body}"', xml)
-            part._blob = xml.encode("utf-8")
+
+
+def _theme_fonts(data: bytes, body: str, headings: str) -> bytes:
+    """The saved document with its theme's major (headings) and minor (body) Latin
+    fonts the brand's, rewritten in the package's theme parts; every entry keeps its
+    name, order, date and compression."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename.startswith("word/theme/"):
+                xml = content.decode("utf-8")
+                xml = re.sub(
+                    r"(<a:majorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{headings}"', xml
+                )
+                xml = re.sub(r"(<a:minorFont>\s*<a:latin typeface=)\"[^\"]*\"", rf'\1"{body}"', xml)
+                content = xml.encode("utf-8")
+            target.writestr(info, content)
+    return out.getvalue()
 
 
 def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
@@ -212,7 +227,7 @@ def build_reference(brand: Brand, article_breaks: bool = False) -> bytes:
     footer.text = brand.footer
     out = io.BytesIO()
     docx.save(out)
-    return out.getvalue()
+    return _theme_fonts(out.getvalue(), body, headings)
 
 
 def reference_path(brand: Brand, cache_dir: Path | None, article_breaks: bool = False) -> Path:
