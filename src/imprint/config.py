@@ -78,7 +78,7 @@ def user_cache_dir() -> Path:
 
 
 _RUN_ONLY = {"shapes_output": False}
-_SITE_LEVEL = {"shapes_output": False}
+_SITE_LEVEL = {"shapes_output": False, "shapes_site": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,14 +138,16 @@ class Settings:
         cuts, compiled templates): kept per user, like fontconfig's cache."""
         return user_cache_dir()
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, site: bool = False) -> str:
         """A digest of every setting that can change what a build makes: every field
         not marked run-only, so a new setting is in the cache key unless declared not
-        to shape output."""
+        to shape output. ``site`` adds those that shape only the site's own pages
+        (page and feed sizes, search shards): the key of the site pass. Neither holds
+        how a build runs (jobs, timeout, memory, the output folder)."""
         values = {
             f.name: str(getattr(self, f.name))
             for f in fields(self)
-            if f.metadata.get("shapes_output", True)
+            if f.metadata.get("shapes_output", True) or (site and f.metadata.get("shapes_site"))
         }
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 

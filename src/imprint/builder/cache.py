@@ -3,7 +3,8 @@
 An output's *key* is computed without normalising the post: a hash of the
 post's bytes, the author registry file beside it (and a Jekyll site's configuration,
 ``_data/``, ``_includes/`` and authors collection), the format, and
-:func:`shared_key` — imprint's and its tools' versions, each format's revision
+:func:`shared_key` — imprint's version, what is installed (every dependency,
+the text libraries, the fonts), each format's revision
 (``renderers.REVISIONS``), a fingerprint of every setting that shapes output and one
 of the render context the renderers receive
 (the brand and templates by their bytes, the PDF standard, SOURCE_DATE_EPOCH).
@@ -35,46 +36,33 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..brand.store import file_digest
 from ..config import __version__
 from ..renderers import REVISIONS
+from . import installed
 from .output import write_atomic
 from .project import Project, real_path
 
 LOGGER = logging.getLogger("imprint.cache")
 
 MANIFEST_FORMAT = 2  # a header line, then a line per post; 1 (one document) is still read
-# Distributions whose upgrades change output bytes (pandoc comes with pypandoc-binary).
-TOOLS = ("weasyprint", "pypandoc-binary", "ebooklib", "python-docx", "fonttools", "pydyf")
-
-
-@cache
-def tool_versions() -> str:
-    from importlib import metadata  # here: a single export (imprint pdf) never needs it
-
-    found = []
-    for name in TOOLS:
-        try:
-            found.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            found.append(f"{name}=absent")
-    return ";".join(found)
 
 
 def shared_key(project: Project) -> str:
-    """The part of every output's key that does not depend on the post: imprint's and
-    its tools' versions, the formats' revisions, every setting that shapes output, and
-    the render context the renderers receive (the brand and templates by their bytes,
-    the PDF standard, SOURCE_DATE_EPOCH, renderer options). Derived from those objects,
-    not listed here, so an option added to either is in the key."""
+    """The part of every output's key that does not depend on the post: imprint's
+    version, what is installed (:mod:`installed`: every dependency's version, the text
+    libraries', the fonts), the formats' revisions, every setting that shapes output,
+    and the render context the renderers receive (the brand and templates by their
+    bytes, the PDF standard, SOURCE_DATE_EPOCH, renderer options). Derived from those
+    objects, not listed here, so an option added to either is in the key."""
+    families = (f for names in project.brand.fallback.values() for f in names)
     shared = {
         "imprint": __version__,
         "revisions": REVISIONS,
-        "tools": tool_versions(),
+        "installed": installed.installed_key(families),
         "settings": project.settings.fingerprint(),
         "render": project.render_context().fingerprint(),
     }
