@@ -450,8 +450,7 @@ def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_p
         }
         report = json.loads((site / "report.json").read_text(encoding="utf-8"))
         assert report["site"]["indexed"] == [
-            str(site / "pagefind" / n)
-            for n in sorted(n for n in after if after[n] != before.get(n))
+            f"pagefind/{n}" for n in sorted(n for n in after if after[n] != before.get(n))
         ]
         return {n for n in after if after[n] != before.get(n)}, report
 

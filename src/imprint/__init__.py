@@ -87,15 +87,16 @@ def build(
     jobs: int | None = None,
 ) -> BuildReport:
     """Build every post under ``paths`` (default: the project's content folder) in
-    ``formats`` to ``out/<format>/<slug>.<ext>``, with ``index.html`` and
-    ``report.json``, exactly as ``imprint build`` does. Posts that fail are in the
+    ``formats`` to ``out/<format>/<slug>.<ext>``, with ``index.html``, ``report.json``
+    and the OPDS catalogue, exactly as ``imprint build`` does. Posts that fail are in the
     report (``report.failed``); every other post still gets its outputs.
     """
     from .builder.plan import BuildRequest
     from .builder.plan import build as run_build
+    from .collection.opds import write_catalogue
 
     settings = _settings(project)
-    return run_build(
+    report = run_build(
         BuildRequest(
             [Path(p) for p in paths] if paths is not None else None,
             tuple(formats or settings.formats),
@@ -105,6 +106,8 @@ def build(
             force=force,
         )
     )
+    write_catalogue(Path(out) if out is not None else settings.out, settings)
+    return report
 
 
 def build_collection(
@@ -121,9 +124,10 @@ def build_collection(
     one per core; the bytes are the same whatever the number)."""
     from .collection import FORMATS as COLLECTION_FORMATS
     from .collection import build_collection as run_collection
+    from .collection.opds import write_catalogue
 
     settings = _settings(project)
-    return run_collection(
+    report = run_collection(
         Path(manifest),
         tuple(formats or COLLECTION_FORMATS),
         Path(out) if out is not None else None,
@@ -131,3 +135,5 @@ def build_collection(
         force=force,
         jobs=jobs,
     )
+    write_catalogue(Path(out) if out is not None else settings.out, settings)
+    return report

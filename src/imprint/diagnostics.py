@@ -10,6 +10,7 @@ the terminal.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,3 +65,28 @@ def collecting() -> Iterator[list[Diagnostic]]:
         yield found
     finally:
         _sink.reset(token)
+
+
+@contextmanager
+def gathering_logged(name: str, code: str) -> Iterator[list[Diagnostic]]:
+    """Gather the warnings logged on the logger ``name`` inside the block (by any
+    thread) as diagnostics of kind ``code``, instead of logging them: a pass that logs
+    its warnings has them counted and reported with the others."""
+    found: list[Diagnostic] = []
+    lock = threading.Lock()
+
+    def gather(record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        diagnostic = Diagnostic(record.getMessage(), code=code)
+        with lock:
+            if diagnostic not in found:
+                found.append(diagnostic)
+        return False  # not logged as well
+
+    logger = logging.getLogger(name)
+    logger.addFilter(gather)
+    try:
+        yield found
+    finally:
+        logger.removeFilter(gather)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from imprint.builder.cache import FileStamp, Manifest
+from imprint.diagnostics import Diagnostic
 
 
 def _manifest(tmp_path: Path) -> Manifest:
@@ -26,7 +27,7 @@ def test_a_saved_manifest_reads_back_equal_and_is_not_written_again(tmp_path):
     manifest = _manifest(tmp_path)
     assert manifest.save()
     lines = manifest.path.read_bytes().splitlines()
-    assert json.loads(lines[0]) == {"format": 2} and len(lines) == 2  # a line per post
+    assert json.loads(lines[0]) == {"format": 3} and len(lines) == 2  # a line per post
     again = Manifest.load(manifest.path)
     assert again.posts == manifest.posts
     assert again.digest(saved=True) == again.digest() == manifest.digest(saved=True)
@@ -53,7 +54,7 @@ def test_a_format_1_manifest_is_still_read(tmp_path):
     again = Manifest.load(manifest.path)
     assert again.posts == manifest.posts
     assert again.save()  # in the new format from now on
-    assert json.loads(manifest.path.read_bytes().splitlines()[0]) == {"format": 2}
+    assert json.loads(manifest.path.read_bytes().splitlines()[0]) == {"format": 3}
 
 
 def vars_of(stamp: FileStamp) -> dict:
@@ -70,3 +71,16 @@ def test_a_saved_line_is_kept_until_its_entry_is_said_to_change(tmp_path):
     again.changed(source)
     assert again.save()
     assert Manifest.load(manifest.path).posts[source].site == "navigation"
+
+
+def test_an_outputs_warnings_are_kept_with_it(tmp_path):
+    """A skipped post's warnings are still true of it: the manifest keeps them."""
+    manifest = _manifest(tmp_path)
+    [(source, entry)] = manifest.posts.items()
+    found = [Diagnostic("image has no alt text", source, 7), Diagnostic("no bio for 'A'")]
+    manifest.record(
+        Path(source), "pdf", "key-p", Path(entry.outputs["html"].file.path), "1" * 64, found
+    )
+    manifest.save()
+    again = Manifest.load(manifest.path).posts[source]
+    assert again.outputs["pdf"].warnings == found and again.outputs["html"].warnings == []

@@ -41,6 +41,7 @@ from typing import Any
 
 from ..brand.store import file_digest
 from ..config import __version__
+from ..diagnostics import Diagnostic
 from ..renderers import REVISIONS
 from . import installed
 from .output import write_atomic
@@ -48,7 +49,8 @@ from .project import Project, real_path
 
 LOGGER = logging.getLogger("imprint.cache")
 
-MANIFEST_FORMAT = 2  # a header line, then a line per post; 1 (one document) is still read
+# a header line, then a line per post; 2 (no warnings kept) and 1 (one document) are read
+MANIFEST_FORMAT = 3
 
 
 def shared_key(project: Project) -> str:
@@ -135,10 +137,12 @@ class FileStamp:
 
 @dataclass(slots=True)
 class Built:
-    """One output imprint wrote, and the key it was built for."""
+    """One output imprint wrote, the key it was built for, and the warnings its build
+    gave (reported again while it is skipped)."""
 
     key: str
     file: FileStamp
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -197,7 +201,7 @@ class Manifest:
                 head = json.loads(header or b"null")
                 if isinstance(head, dict) and head.get("format") == 1:
                     posts = {source: _entry_v1(entry) for source, entry in head["posts"].items()}
-                elif not isinstance(head, dict) or head.get("format") != MANIFEST_FORMAT:
+                elif not isinstance(head, dict) or head.get("format") not in (2, 3):
                     raise ValueError(f"manifest format {head!r:.40}")
                 for line in lines:  # a post at a time: never the whole archive parsed at once
                     digest.update(line)
@@ -224,7 +228,7 @@ class Manifest:
                 line = self._lines[source] = json.dumps(
                     [
                         source,
-                        {fmt: [b.key, b.file.row()] for fmt, b in entry.outputs.items()},
+                        {fmt: _built_row(b) for fmt, b in entry.outputs.items()},
                         [d.row() for d in entry.dependencies],
                         entry.card,
                         entry.site,
@@ -255,9 +259,17 @@ class Manifest:
     def entry(self, source: Path) -> PostEntry | None:
         return self.posts.get(source_id(source))
 
-    def record(self, source: Path, fmt: str, key: str, target: Path, sha256: str) -> PostEntry:
+    def record(
+        self,
+        source: Path,
+        fmt: str,
+        key: str,
+        target: Path,
+        sha256: str,
+        warnings: list[Diagnostic] | None = None,
+    ) -> PostEntry:
         entry = self.posts.setdefault(source_id(source), PostEntry())
-        entry.outputs[fmt] = Built(key, FileStamp.of(target, sha256))
+        entry.outputs[fmt] = Built(key, FileStamp.of(target, sha256), list(warnings or []))
         self.changed(source_id(source))
         return entry
 
@@ -282,10 +294,22 @@ class Manifest:
         }
 
 
+def _built_row(built: Built) -> list[Any]:
+    """An output as its post's line holds it: key, file, and its warnings if any."""
+    row: list[Any] = [built.key, built.file.row()]
+    if built.warnings:
+        row.append([[d.message, d.path, d.line, d.code] for d in built.warnings])
+    return row
+
+
+def _built(key: str, file: list[Any], warnings: list[list[Any]] | None = None) -> Built:
+    return Built(key, FileStamp(*file), [Diagnostic(*w) for w in warnings or ()])
+
+
 def _entry(row: list[Any]) -> tuple[str, PostEntry]:
     source, outputs, dependencies, card, site, stamp = row
     return source, PostEntry(
-        {sys.intern(fmt): Built(key, FileStamp(*file)) for fmt, (key, file) in outputs.items()},
+        {sys.intern(fmt): _built(*output) for fmt, output in outputs.items()},
         [FileStamp(*d) for d in dependencies],
         {sys.intern(k): v for k, v in card.items()},  # one copy of each key, not one a post
         site,

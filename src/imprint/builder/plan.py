@@ -18,12 +18,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import Settings, load_settings
+from ..diagnostics import gathering_logged
 from ..renderers.html import ASSETS
 from .executors import PRELOAD, Executor, InlineExecutor, LocalExecutor
 from .output import remove_stale_temporaries
 from .pool import is_imprint_command, start_server
 from .project import Project, discover
-from .report import REPORT_NAME, BuildReport, job_lines, write_report
+from .report import REPORT_NAME, BuildReport, job_lines, kept_site_warnings, write_report
 from .request import BuildRequest, OnResult, PlannedPost
 from .run import BuildRun, manifest_path
 from .site import Written
@@ -107,15 +108,19 @@ def _build(request: BuildRequest, started: float, freezing: bool = False) -> Bui
 
         def prepare_report(written: Written) -> None:  # while the search index is made
             run.report.restamp(written.stamps)
-            lines.extend(job_lines(run.report))
+            lines.extend(job_lines(run.report, out))
 
         try:  # the site pass saves the manifest (once: an archive's is large)
-            run.report.index_path, written = finish_site(
-                out, run.manifest, project, shared, run.present, prepare_report
-            )
+            with gathering_logged("imprint.site", "site") as found:  # its logger
+                run.report.index_path, written = finish_site(
+                    out, run.manifest, project, shared, run.present, prepare_report
+                )
         except BaseException:
             run.manifest.save()
             raise
+        run.report.site_warnings = kept_site_warnings(
+            run.manifest.path.with_suffix(".warnings"), None if written.skipped else found
+        )
         run.report.site_seconds = time.perf_counter() - begun
         run.report.laid_out, run.report.indexed = written.rendered, written.indexed
         changed = written.saved

@@ -8,7 +8,8 @@ builder itself.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +51,30 @@ class BuildReport:
     laid_out: list[Path] = field(default_factory=list)  # site pages made anew (not posts)
     indexed: list[Path] = field(default_factory=list)  # search shards indexed anew
     site_seconds: float = 0.0  # the site pass
+    # the site pass's own warnings (a feed it could not write), this build's or, when it
+    # had nothing to do, the last pass's
+    site_warnings: list[Diagnostic] = field(default_factory=list)
     _results: list[JobResult] = field(default_factory=list, repr=False)
     # Jobs skipped because their output was fresh, as [source, format, output, size,
-    # sha256]: an archive's build has tens of thousands, made JobResults only if asked
+    # sha256, warnings]: an archive's build has tens of thousands, made JobResults only
+    # if asked
     _unchanged: list[list[Any]] = field(default_factory=list, repr=False)
 
     def add(self, result: JobResult) -> None:
         self._results.append(result)
 
-    def unchanged(self, source: Path, fmt: str, output: str, size: int, sha256: str) -> None:
-        """A job skipped: its output, recorded by the build cache, is as it was written."""
-        self._unchanged.append([source, fmt, output, size, sha256])
+    def unchanged(
+        self,
+        source: Path,
+        fmt: str,
+        output: str,
+        size: int,
+        sha256: str,
+        warnings: list[Diagnostic] | None = None,
+    ) -> None:
+        """A job skipped: its output, recorded by the build cache, is as it was written
+        (``warnings``: those its build gave, still true of it)."""
+        self._unchanged.append([source, fmt, output, size, sha256, warnings or []])
 
     def recorded(self) -> int:
         """How many jobs are recorded, whatever became of them."""
@@ -71,8 +85,10 @@ class BuildReport:
         """Every job's result: skipped ones first, then the others as they came."""
         if self._unchanged:
             self._results[:0] = [
-                JobResult(source, fmt, "skipped", Path(output), size=size, sha256=sha256)
-                for source, fmt, output, size, sha256 in self._unchanged
+                JobResult(
+                    source, fmt, "skipped", Path(output), size=size, sha256=sha256, warnings=found
+                )
+                for source, fmt, output, size, sha256, found in self._unchanged
             ]
             self._unchanged = []
         return self._results
@@ -103,9 +119,13 @@ class BuildReport:
 
     @property
     def warnings(self) -> list[Diagnostic]:
+        """Every warning the build's posts have, built or skipped, then the site's."""
         seen: dict[Diagnostic, None] = {}
-        for result in self._results:  # a job skipped has none
+        for result in self._results:
             seen.update(dict.fromkeys(result.warnings))
+        for row in self._unchanged:
+            seen.update(dict.fromkeys(row[5]))
+        seen.update(dict.fromkeys(self.site_warnings))
         return list(seen)
 
     @property
@@ -141,24 +161,50 @@ def cpu_by_stage(report: BuildReport) -> dict[str, dict[str, float]]:
     return stages
 
 
-def _job_line(r: JobResult) -> str:
+class _Relative:
+    """Paths as report.json gives them: relative to the output folder it is in, so the
+    published report names no local folder (a post's source is ``../content/…``)."""
+
+    def __init__(self, out: Path):
+        self.out = str(out)
+        self.inside = os.path.join(self.out, "")
+        self.known: dict[str, str] = {}
+
+    def __call__(self, path: Path | str | None) -> str | None:
+        if path is None:
+            return None
+        path = str(path)
+        if path.startswith(self.inside):  # an output: most of an archive's paths
+            return path[len(self.inside) :].replace(os.sep, "/")
+        if path not in self.known:
+            self.known[path] = os.path.relpath(path, self.out).replace(os.sep, "/")
+        return self.known[path]
+
+    def warning(self, diagnostic: Diagnostic) -> str:
+        """A warning as the command line says it, its file named relative to ``out``."""
+        if not diagnostic.path or not os.path.isabs(diagnostic.path):
+            return str(diagnostic)
+        return str(replace(diagnostic, path=self(diagnostic.path)))
+
+
+def _job_line(r: JobResult, relative: _Relative) -> str:
     """One job of ``report.json``, as ``json.dumps`` writes it."""
     if r.status == "skipped" and not r.warnings and r.error is None:
         return _skipped_line(
-            str(r.source), r.format, str(r.target) if r.target else None, r.size, r.sha256
+            relative(r.source) or "", r.format, relative(r.target), r.size, r.sha256
         )
     return json.dumps(
         {
-            "source": str(r.source),
+            "source": relative(r.source),
             "format": r.format,
             "status": r.status,
             "seconds": round(r.seconds, 4),
             "cpu_seconds": round(r.cpu_seconds, 4),
-            "output": str(r.target) if r.target else None,
+            "output": relative(r.target),
             "size": r.size,
             "sha256": r.sha256 or None,
-            "error": r.error,
-            "warnings": [str(w) for w in r.warnings],
+            "error": r.error.replace(str(r.source), relative(r.source) or "") if r.error else None,
+            "warnings": [relative.warning(w) for w in r.warnings],
         },
         ensure_ascii=False,
     )
@@ -179,19 +225,46 @@ def _skipped_line(source: str, fmt: str, output: str | None, size: int, sha256: 
 _text = json.JSONEncoder(ensure_ascii=False).encode  # a string as json.dumps writes it
 
 
-def job_lines(report: BuildReport) -> list[str]:
-    """The report's jobs, a line each, in order of source and format."""
-    lines = [((str(r.source), r.format), _job_line(r)) for r in report._results]
-    lines += [
-        ((str(source), fmt), _skipped_line(str(source), fmt, output, size, sha256))
-        for source, fmt, output, size, sha256 in report._unchanged
-    ]
+def job_lines(report: BuildReport, out: Path) -> list[str]:
+    """The report's jobs, a line each, in order of source and format (paths relative
+    to ``out``, the folder report.json is written in)."""
+    relative = _Relative(out)
+    lines = [((str(r.source), r.format), _job_line(r, relative)) for r in report._results]
+    for source, fmt, output, size, sha256, found in report._unchanged:
+        if found:  # a post skipped with warnings: they are still said
+            result = JobResult(source, fmt, "skipped", Path(output), None, 0, found, 0.0, size)
+            result.sha256 = sha256
+            lines.append(((str(source), fmt), _job_line(result, relative)))
+        else:
+            line = _skipped_line(relative(source) or "", fmt, relative(output), size, sha256)
+            lines.append(((str(source), fmt), line))
     lines.sort(key=lambda line: line[0])
     return [line for _, line in lines]
 
 
+def kept_site_warnings(path: Path, found: list[Diagnostic] | None) -> list[Diagnostic]:
+    """The site pass's warnings: ``found``, those it just gave, kept at ``path`` for the
+    builds after; or, when the pass had nothing to do (``found`` is None), those it
+    gave last, which are still true."""
+    if found is None:
+        try:
+            rows = json.loads(path.read_bytes())
+            return [Diagnostic(*row) for row in rows]
+        except (OSError, ValueError, TypeError):
+            return []
+    data = json.dumps([[d.message, d.path, d.line, d.code] for d in found]).encode()
+    try:
+        if path.read_bytes() == data:
+            return found
+    except OSError:
+        pass
+    write_atomic(path, data)
+    return found
+
+
 def write_report(path: Path, report: BuildReport, lines: list[str] | None = None) -> Path:
     """``report.json``; ``lines``: its jobs, if :func:`job_lines` made them already."""
+    relative = _Relative(path.parent)
     data = {
         "imprint": __version__,
         "seconds": round(report.seconds, 3),
@@ -206,17 +279,18 @@ def write_report(path: Path, report: BuildReport, lines: list[str] | None = None
             "removed": len(report.removed),
         },
         "cpu_seconds": cpu_by_stage(report),
-        "removed": [str(p) for p in report.removed],
+        "removed": [relative(p) for p in report.removed],
         "site": {
             "seconds": round(report.site_seconds, 3),
-            "laid_out": [str(p) for p in report.laid_out],
-            "indexed": [str(p) for p in report.indexed],
+            "laid_out": [relative(p) for p in report.laid_out],
+            "indexed": [relative(p) for p in report.indexed],
+            "warnings": [relative.warning(w) for w in report.site_warnings],
         },
     }
     # one job a line: an archive's report holds tens of thousands, and json's indenting
     # encoder is many times slower than its compact one
     head = json.dumps(data, indent=1, ensure_ascii=False)[:-2]  # without "\n}"
-    jobs = ",\n  ".join(job_lines(report) if lines is None else lines)
+    jobs = ",\n  ".join(job_lines(report, path.parent) if lines is None else lines)
     text = f'{head},\n "jobs": [\n  {jobs}\n ]\n}}' if jobs else f'{head},\n "jobs": []\n}}'
     write_atomic(path, text.encode("utf-8"))
     return path

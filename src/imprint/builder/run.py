@@ -166,7 +166,12 @@ class BuildRun:
                     self.owners[built.file.path] = path
                     self.present.add(built.file.path)
                     self.report.unchanged(
-                        path, fmt, built.file.path, built.file.size, built.file.sha256
+                        path,
+                        fmt,
+                        built.file.path,
+                        built.file.size,
+                        built.file.sha256,
+                        built.warnings,
                     )
             if stale:  # its bytes are read again when it is sent: an archive's are not held
                 posts.append(PlannedPost(path, None, keys, stale, stamp))
@@ -356,7 +361,7 @@ class BuildRun:
         with uninterrupted():  # Ctrl-C here would leave a whole file the cache did not know
             write_atomic(target, data)
             if self.site:
-                self.record_output(post, fmt, target, digest)
+                self.record_output(post, fmt, target, digest, warnings)
         self.record(
             JobResult(
                 post.path, fmt, "built", target, None, 0, warnings, seconds, len(data), digest, cpu
@@ -370,12 +375,20 @@ class BuildRun:
             if not (folder / name).is_file():
                 write_atomic(folder / name, data)
 
-    def record_output(self, post: PlannedPost, fmt: str, target: Path, digest: str) -> None:
-        """Record a written output; drop the post's previous file if its path changed."""
+    def record_output(
+        self,
+        post: PlannedPost,
+        fmt: str,
+        target: Path,
+        digest: str,
+        warnings: list[Diagnostic],
+    ) -> None:
+        """Record a written output and its warnings; drop the post's previous file if its
+        path changed."""
         card, dependencies = self.cards[str(post.path)]
         entry = self.manifest.entry(post.path)
         previous = entry.outputs.get(fmt) if entry else None
-        entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest)
+        entry = self.manifest.record(post.path, fmt, post.keys[fmt], target, digest, warnings)
         self.present.add(entry.outputs[fmt].file.path)
         entry.card, entry.dependencies, entry.source = card, dependencies, post.stamp
         self.manifest.changed(source_id(post.path))

@@ -11,8 +11,8 @@
     imprint archive [PATH ...] --out DIR [--allow-invalid] [--bag-count 'N of M']
     imprint archive --verify DIR
 
-After ``collection``, OUT/opds/catalog.xml catalogues what OUT holds: the posts a build
-put there and the collections (``make all`` runs both).
+After ``build``, ``collection`` or ``archive``, OUT/opds/catalog.xml catalogues what
+OUT then holds: the posts a build put there and the collections.
 
 An ImprintError becomes one line, ``path:line: category: message``, and the
 error's exit code; anything else is a bug and keeps its traceback.
@@ -75,9 +75,9 @@ def _common(parser: argparse.ArgumentParser, pdf_standard: bool = True) -> None:
         "--pdf-standard",
         choices=PDF_STANDARDS,
         metavar="STANDARD",
-        help="ua-1 (tagged, accessible; the default), a-3b (archival, with "
-        "the Markdown source attached), x-4 (print-ready PDF/X-4 with "
-        "bleed and crop marks) or none",
+        help="ua-1 (tagged, accessible; the default), a-3a (archival and tagged, "
+        "with the Markdown source attached), a-3b (the same, untagged), x-4 "
+        "(print-ready PDF/X-4 with bleed and crop marks) or none",
     )
 
 
@@ -224,7 +224,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="validate the bag at DIR, fixity included, naming each file that changed",
     )
-    _common(archive, pdf_standard=False)  # an archive's PDFs are PDF/A-3b
+    _common(archive, pdf_standard=False)  # an archive's PDFs are PDF/A-3a
 
     proof = commands.add_parser(
         "proof",
@@ -415,8 +415,8 @@ def _summary(report: BuildReport) -> None:
 
 
 def _print_report(report: BuildReport, single: bool) -> int:
-    for warning in report.warnings:
-        print(warning, file=sys.stderr)
+    for warning in report.warnings:  # a post's names its file; the site's, imprint
+        print(warning if warning.path else f"imprint: {warning}", file=sys.stderr)
     errors = list(dict.fromkeys(r.error for r in report.failed if r.error))
     for error in errors:
         print(error, file=sys.stderr)
@@ -530,6 +530,9 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
     report = archive(
         args.paths or None, args.out or settings.out / "archive", settings, args.bag_count
     )
+    _catalogue(settings.out, settings)  # build/ as it is: what the archive left there
+    for warning in report.warnings:  # as imprint build gives them
+        print(warning, file=sys.stderr)
     for row in report.invalid:
         print(
             f"{row.path}: invalid: {row.validator}: {row.errors} error(s), listed in "
@@ -541,7 +544,7 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
     print(report.bag)
     print(
         f"imprint: {len(report.posts)} post(s), {len(report.collections)} collection(s), "
-        f"{len(report.invalid)} invalid output(s)",
+        f"{len(report.invalid)} invalid output(s), {len(report.warnings)} warning(s)",
         file=sys.stderr,
     )
     if report.invalid and not args.allow_invalid:
@@ -630,6 +633,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             finally:
                 progress.stop()
+            _catalogue(args.out or settings.out, settings)
             return _print_report(report, single=False)
         if args.command == "import":
             from .importing import run_import

@@ -11,32 +11,37 @@ build's record of that folder (the cards the site index shows), collections from
 points at a file that exists. With ``[site] base_url`` the links are absolute (the
 output folder published at that URL); without it they are relative to the feed.
 
-``imprint collection`` writes it, after the collections, so one catalogue holds the
-posts a build left in the folder and the books made from them (``make all`` runs
-``imprint build`` and then ``imprint collection``). ``imprint build`` leaves the folder
-to the posts' outputs, the site index and its report.
+``imprint build``, ``imprint collection`` and ``imprint archive`` (and the API's
+``build``) each write it last, so whatever ran last, it lists what the folder then
+holds. Each feed is dated from its newest entry, an empty one from the catalogue's.
+It costs what changed: the catalogue is not made again while the build's record and
+the collections are as they were, and an EPUB read once (its metadata, its cover and
+the thumbnail made of it) is not read again while its file is unchanged. A folder with
+no book in it has no catalogue.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
+import shutil
 import uuid
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import unescape
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import quote, urljoin
 
 from lxml import etree
 
 from ..builder.cache import Manifest
-from ..builder.output import write_if_changed
+from ..builder.output import write_atomic, write_if_changed
 from ..builder.plan import manifest_path
 from ..config import Settings, __version__
+from .opds_known import Known, inputs_digest, read_epub
 
 FOLDER = "opds"
 CATALOG = "catalog.xml"
@@ -67,50 +72,14 @@ class Book:
     files: dict[str, Path]  # "epub", "pdf" -> the file
     cover: tuple[str, bytes] | None = None  # (media type, bytes) from the EPUB
     sources: list[str] = field(default_factory=list)  # a collection's article identifiers
+    images: list[str] | None = None  # cover, its type, thumbnail, its type: as last made
 
 
 def _text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
-def _opf(epub: Path) -> tuple[etree._Element, str, zipfile.ZipFile]:
-    archive = zipfile.ZipFile(epub)
-    container = etree.fromstring(archive.read("META-INF/container.xml"))
-    where = container.xpath("//*[local-name()='rootfile']/@full-path")[0]
-    return etree.fromstring(archive.read(where)), where, archive
-
-
-def read_epub(epub: Path) -> dict:
-    """The metadata and cover image a catalogue needs, read from the EPUB itself."""
-    opf, where, archive = _opf(epub)
-    with archive:
-
-        def dc(name: str) -> list[str]:
-            return [
-                " ".join((e.text or "").split())
-                for e in opf.xpath(f"//*[local-name()='metadata']/*[local-name()='{name}']")
-            ]
-
-        cover = None
-        items = opf.xpath(
-            "//*[local-name()='item'][contains(concat(' ', @properties, ' '), ' cover-image ')]"
-        )
-        if items:
-            name = str(PurePosixPath(where).parent / items[0].get("href"))
-            cover = (items[0].get("media-type"), archive.read(name))
-    return {
-        "title": (dc("title") or [""])[0],
-        "creators": dc("creator"),
-        "date": (dc("date") or [None])[0],
-        "description": (dc("description") or [""])[0],
-        "lang": (dc("language") or [""])[0],
-        "identifier": (dc("identifier") or [""])[0],
-        "sources": dc("source"),
-        "cover": cover,
-    }
-
-
-def _posts(out: Path, settings: Settings) -> list[Book]:
+def _posts(out: Path, settings: Settings, known: Known) -> list[Book]:
     books = []
     for entry in Manifest.load(manifest_path(settings, out)).posts.values():
         files = {
@@ -121,7 +90,7 @@ def _posts(out: Path, settings: Settings) -> list[Book]:
         card = entry.card
         if "epub" not in files or not card:
             continue  # the catalogue offers books: a post without its EPUB is not one
-        meta = read_epub(files["epub"])
+        meta = known.read(files["epub"])
         books.append(
             Book(
                 card["slug"],
@@ -133,15 +102,16 @@ def _posts(out: Path, settings: Settings) -> list[Book]:
                 meta["identifier"],
                 files,
                 meta["cover"],
+                images=meta["images"],
             )
         )
     return books
 
 
-def _collections(out: Path) -> list[Book]:
+def _collections(out: Path, known: Known) -> list[Book]:
     books = []
     for epub in sorted((out / "collections").glob("*.epub")):
-        meta = read_epub(epub)
+        meta = known.read(epub)
         files = {"epub": epub}
         if epub.with_suffix(".pdf").is_file():
             files["pdf"] = epub.with_suffix(".pdf")
@@ -157,6 +127,7 @@ def _collections(out: Path) -> list[Book]:
                 files,
                 meta["cover"],
                 meta["sources"],
+                meta["images"],
             )
         )
     return books
@@ -194,6 +165,8 @@ class Catalogue:
         self.brand = settings.brand
         self.feeds: dict[str, bytes] = {}
         self.images: dict[str, bytes] = {}
+        self.kept: set[str] = set()  # images an earlier catalogue made, as they are
+        self.books = 0
 
     # --- links ----------------------------------------------------------------------------
     def href(self, target: Path) -> str:
@@ -241,6 +214,14 @@ class Catalogue:
 
     def _images(self, book: Book) -> tuple[str, str, str, str] | None:
         """Write the cover and its thumbnail beside the feeds; their links and types."""
+        if book.images is not None and all(
+            (self.folder / name).is_file() for name in book.images[::2]
+        ):
+            self.kept.update(book.images[::2])  # made from this very EPUB before
+            cover, cover_type, thumb, thumb_type = book.images
+            return self.feed_href(cover), cover_type, self.feed_href(thumb), thumb_type
+        if book.cover is None and book.images is not None:  # its images were removed
+            book.cover = read_epub(book.files["epub"])["cover"]
         if book.cover is None:
             return None
         from PIL import Image
@@ -263,9 +244,11 @@ class Catalogue:
                 small = io.BytesIO()
                 image.save(small, "JPEG", quality=82, optimize=True)
         except (OSError, ValueError):  # an image Pillow cannot read: the cover serves as both
+            book.images = [cover, media_type, cover, media_type]
             return (self.feed_href(cover), media_type, self.feed_href(cover), media_type)
         thumb = f"covers/{stem}-thumbnail.jpg"
         self.images[thumb] = small.getvalue()
+        book.images = [cover, media_type, thumb, "image/jpeg"]
         return self.feed_href(cover), media_type, self.feed_href(thumb), "image/jpeg"
 
     def _entry(self, feed: etree._Element, book: Book) -> None:
@@ -320,13 +303,17 @@ class Catalogue:
         self._save(name, feed)
 
 
-def catalogue(out: Path, settings: Settings, publisher: str) -> Catalogue:
+def catalogue(
+    out: Path, settings: Settings, publisher: str, known: Known | None = None
+) -> Catalogue:
     """Every feed of the catalogue of ``out`` (not yet written)."""
     cat = Catalogue(out, settings)
-    posts = _posts(cat.out, settings)
-    collections = _collections(cat.out)
+    known = known or Known({})
+    posts = _posts(cat.out, settings, known)
+    collections = _collections(cat.out, known)
     everything = posts + collections
     updated = _newest(everything, cat.fallback)
+    cat.fallback = updated  # an empty feed, or an undated entry: the newest entry's date
     top = [
         (
             "All posts",
@@ -361,19 +348,42 @@ def catalogue(out: Path, settings: Settings, publisher: str) -> Catalogue:
     cat.navigation("authors.xml", f"{publisher}: by author", author_links, updated)
     top.append(("By author", f"{len(authors)} author(s)", "authors.xml", NAVIGATION))
     cat.navigation(CATALOG, publisher, top, updated, up=None)
+    for book in everything:  # the images each EPUB gave, for the next catalogue
+        known.used[str(book.files["epub"])]["images"] = book.images
+    cat.books = len(everything)
     return cat
 
 
 def write_catalogue(out: Path, settings: Settings) -> Path:
     """Write ``OUT/opds/``: the feeds and the covers; remove feeds and covers from an
-    earlier catalogue that this one no longer has. Returns the root feed's path."""
+    earlier catalogue that this one no longer has. Returns the root feed's path. With
+    nothing changed since the last catalogue, nothing is read or written; with no book
+    in ``out``, there is no catalogue."""
     from ..brand.tokens import load_brand
 
-    cat = catalogue(out, settings, load_brand(settings.brand).name)
-    written = {**cat.feeds, **cat.images}
-    for name, data in written.items():
-        write_if_changed(cat.folder / name, data)
-    for old in [*cat.folder.glob("*.xml"), *cat.folder.glob("covers/*")]:
-        if old.relative_to(cat.folder).as_posix() not in written:
-            old.unlink(missing_ok=True)
+    out = out.resolve()
+    publisher = load_brand(settings.brand).name
+    record = manifest_path(settings, out).with_suffix(".opds")
+    try:
+        state = json.loads(record.read_bytes())
+    except (OSError, ValueError):
+        state = {}
+    key = inputs_digest(out, settings, publisher)
+    folder = out / FOLDER
+    if state.get("key") == key and (state.get("books") == 0 or (folder / CATALOG).is_file()):
+        return folder / CATALOG
+    known = Known(state.get("catalogue", {}))
+    cat = catalogue(out, settings, publisher, known)
+    if not cat.books:
+        shutil.rmtree(folder, ignore_errors=True)  # a folder without books has no catalogue
+    else:
+        written = {**cat.feeds, **cat.images}
+        for name, data in written.items():
+            write_if_changed(cat.folder / name, data)
+        for old in [*cat.folder.glob("*.xml"), *cat.folder.glob("covers/*")]:
+            name = old.relative_to(cat.folder).as_posix()
+            if name not in written and name not in cat.kept:
+                old.unlink(missing_ok=True)
+    data = json.dumps({"key": key, "books": cat.books, "catalogue": known.used}).encode()
+    write_atomic(record, data)
     return cat.folder / CATALOG
