@@ -13,8 +13,9 @@ A project may hold an ``imprint.toml`` at its top level::
     formats = ["html", "pdf", "epub", "docx"]
 
     [pdf]
-    standard = "ua-1"            # ua-1: tagged PDF/UA-1; a-3b: PDF/A-3b with the source
-                                 # Markdown attached, for archives; x-4: PDF/X-4 for a
+    standard = "ua-1"            # ua-1: tagged PDF/UA-1; a-3a: tagged PDF/A-3a with the
+                                 # source Markdown attached, for archives (a-3b: the
+                                 # same, untagged); x-4: PDF/X-4 for a
                                  # print shop, with bleed and crop marks ([print] in
                                  # brand.toml); none
 
@@ -92,7 +93,8 @@ class Settings:
     timezone: str = "UTC"
     excerpt_separator: str = "<!--more-->"
     formats: tuple[str, ...] = FORMATS
-    pdf_standard: str = "ua-1"  # ua-1 (tagged, accessible), a-3b (archival), x-4 (print), none
+    # ua-1 (tagged, accessible), a-3a (archival, tagged), a-3b, x-4 (print), none
+    pdf_standard: str = "ua-1"
     # how a build runs, not what it makes: left out of the cache key (see fingerprint)
     jobs: int = field(default=0, metadata=_RUN_ONLY)
     job_timeout: float = field(default=120.0, metadata=_RUN_ONLY)
@@ -196,7 +198,7 @@ def _is_zone(value: Any) -> str | None:
     return None
 
 
-PDF_STANDARDS = ("ua-1", "a-3b", "x-4", "none")
+PDF_STANDARDS = ("ua-1", "a-3a", "a-3b", "x-4", "none")
 
 
 def _is_pdf_standard(value: Any) -> str | None:

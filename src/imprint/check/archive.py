@@ -1,11 +1,12 @@
 """``imprint archive``: posts and collections as one BagIt 1.0 bag (RFC 8493), for deposit.
 
 The payload holds, per post, ``data/<slug>/``: the Markdown source as it was, the
-PDF as PDF/A-3b with that source attached, the EPUB, the standalone HTML, the DOCX,
-the post's images under ``images/``, and ``metadata.json`` (Dublin Core terms and
-schema.org JSON-LD, with a checksum per output). Collections go under
-``data/collections/``, and every validator's verdict on every output under
-``data/validation.json``.
+PDF as PDF/A-3a (tagged, as the everyday PDF/UA-1 copy is) with that source attached,
+the EPUB, the standalone HTML, the DOCX, the post's images under ``images/``, and
+``metadata.json`` (Dublin Core terms and schema.org JSON-LD, with a checksum per
+output). Collections go under ``data/collections/``, and every validator's verdict on
+every output, and every content warning its build gave (a missing image, a missing
+bio), under ``data/validation.json``.
 
 The bag is made by the ``bagit`` library, in a folder beside the destination, and
 renamed into place once complete, so ``--out`` never holds half a bag. What
@@ -30,12 +31,13 @@ from urllib.parse import urlsplit
 
 from ..builder.plan import BuildRequest, build
 from ..builder.project import discover
+from ..builder.report import JobResult
 from ..collection import build_collection, manifests
 from ..config import FORMATS, Settings, __version__
+from ..diagnostics import Diagnostic
 from ..errors import ConfigError, ImprintError, ToolError
 from ..model import Document
 from ..renderers import get_renderer, plain_excerpt
-from ..renderers.gated import bagit_checks
 from .suite import Row, check
 
 CHECKSUMS = ("sha256", "sha512")
@@ -47,6 +49,24 @@ class ArchiveReport:
     posts: list[str] = field(default_factory=list)
     collections: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    # the builds' content warnings, each once, as `imprint build` gives them
+    warnings: list[Diagnostic] = field(default_factory=list)
+    # file in the payload (data/) -> its build's warnings, its source named in the bag
+    file_warnings: dict[str, list[str]] = field(default_factory=dict)
+    # a built file or a post's source -> its name in the payload
+    names: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def warned(self, results: Sequence[JobResult], names: dict[str, str]) -> None:
+        """Keep the warnings of ``results``, whose files (and the posts' sources) are
+        named in the payload by ``names`` and the names given before."""
+        self.names.update(names)
+        for result in results:
+            self.warnings += [w for w in result.warnings if w not in self.warnings]
+            if result.warnings and result.target is not None:
+                self.file_warnings[self.names[str(result.target)]] = [
+                    str(replace(w, path=self.names.get(w.path or "", w.path)))
+                    for w in result.warnings
+                ]
 
     @property
     def invalid(self) -> list[Row]:
@@ -151,13 +171,18 @@ def _place(folder: Path, name: str, data: bytes) -> None:
 
 
 def _stage_posts(
-    paths: Sequence[Path], settings: Settings, work: Path, payload: Path, publisher: str
+    paths: Sequence[Path],
+    settings: Settings,
+    work: Path,
+    payload: Path,
+    publisher: str,
+    report: ArchiveReport,
 ) -> list[str]:
     sources = discover(list(paths))
     if not sources:
         raise ImprintError("no posts to archive here", paths[0] if paths else None)
     docs: dict[Path, Document] = {}  # the build's own Documents: each post read once
-    report = build(
+    build_report = build(
         BuildRequest(
             sources,
             FORMATS,
@@ -167,9 +192,10 @@ def _stage_posts(
             on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc),
         ),
     )
-    if report.failed:
-        raise _Failed(report.failed)
-    built = {(r.source.resolve(), r.format): r.target for r in report.built}
+    if build_report.failed:
+        raise _Failed(build_report.failed)
+    built = {(r.source.resolve(), r.format): r.target for r in build_report.built}
+    in_bag: dict[str, str] = {}  # a built file or a source -> its name under data/
     slugs = []
     for source in sources:
         doc = docs[source.resolve()]
@@ -178,8 +204,10 @@ def _stage_posts(
         slugs.append(doc.slug)
         # the source as it was, byte for byte
         files = {source.name: (source.read_bytes(), "text/markdown")}
+        in_bag[str(source)] = f"{doc.slug}/{source.name}"
         for fmt in FORMATS:
             target = built[(source.resolve(), fmt)]
+            in_bag[str(target)] = f"{doc.slug}/{doc.slug}{target.suffix}"
             files[f"{doc.slug}{target.suffix}"] = (
                 target.read_bytes(),
                 get_renderer(fmt).media_type,
@@ -192,17 +220,22 @@ def _stage_posts(
             _place(folder, name, data)
         meta = metadata(doc, publisher, files)
         _place(folder, "metadata.json", _json(meta))
+    report.warned(build_report.built, in_bag)
     return slugs
 
 
-def _stage_collections(settings: Settings, work: Path, payload: Path) -> list[str]:
+def _stage_collections(
+    settings: Settings, work: Path, payload: Path, report: ArchiveReport
+) -> list[str]:
     names = []
     for manifest in manifests(settings.content / "collections"):
-        report = build_collection(manifest, out=work / "build", settings=settings, force=True)
-        if report.failed:
-            raise _Failed(report.failed)
-        for result in report.built:
+        made = build_collection(manifest, out=work / "build", settings=settings, force=True)
+        if made.failed:
+            raise _Failed(made.failed)
+        for result in made.built:
             _place(payload / "collections", result.target.name, result.target.read_bytes())
+        inside = {str(r.target): f"collections/{r.target.name}" for r in made.built}
+        report.warned(made.built, inside)
         names.append(manifest.stem)
     return names
 
@@ -211,8 +244,9 @@ def _json(value: object) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
-def _validation(rows: list[Row], payload: Path) -> bytes:
-    """``imprint check``'s verdicts, with paths relative to the payload (data/)."""
+def _validation(rows: list[Row], payload: Path, warnings: dict[str, list[str]]) -> bytes:
+    """``imprint check``'s verdicts, and each file's content warnings from its build,
+    with paths relative to the payload (data/)."""
 
     def plain(text: str) -> str:
         return text.replace(str(payload) + os.sep, "").replace(str(payload), "")
@@ -229,7 +263,10 @@ def _validation(rows: list[Row], payload: Path) -> bytes:
                     "messages": [plain(m) for m in r.messages],
                 }
                 for r in rows
-            ]
+            ],
+            "content_warnings": [
+                {"file": name, "warnings": found} for name, found in sorted(warnings.items())
+            ],
         }
     )
 
@@ -304,18 +341,20 @@ def archive(
     publisher = load_brand(settings.brand).name
     staged = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent))
-    # PDF/A-3b, the archival PDF with the source attached, and each HTML page as one
-    # self-contained file; everything built from scratch, with a build cache of its own
-    # that goes with the work folder
-    settings = settings.with_overrides(pdf_standard="a-3b", root=work, html_mode="standalone")
+    # PDF/A-3a, the archival PDF, tagged, with the source attached, and each HTML page as
+    # one self-contained file; everything built from scratch, with a build cache of its
+    # own that goes with the work folder
+    settings = settings.with_overrides(pdf_standard="a-3a", root=work, html_mode="standalone")
     try:
         payload = staged / "payload"  # bagit moves what is here into data/
         payload.mkdir()
         report = ArchiveReport(out)
-        report.posts = _stage_posts(paths or [settings.content], settings, work, payload, publisher)
-        report.collections = _stage_collections(settings, work, payload)
+        report.posts = _stage_posts(
+            paths or [settings.content], settings, work, payload, publisher, report
+        )
+        report.collections = _stage_collections(settings, work, payload, report)
         rows = check([payload])
-        _place(payload, "validation.json", _validation(rows, payload))
+        _place(payload, "validation.json", _validation(rows, payload, report.file_warnings))
         report.rows = [
             replace(r, path=out / "data" / r.path.relative_to(payload)) for r in rows
         ]  # where each file will be, in the bag
@@ -325,8 +364,9 @@ def archive(
         described = (
             f"{len(report.posts)} post(s) and {len(report.collections)} "
             f"collection(s) from {publisher}: per post the Markdown source, "
-            "PDF/A-3b with the source attached, EPUB 3, HTML, DOCX, images and "
-            "metadata.json; validators' reports in data/validation.json"
+            "PDF/A-3a with the source attached, EPUB 3, HTML, DOCX, images and "
+            "metadata.json; validators' reports and content warnings in "
+            "data/validation.json"
         )
         info = {
             "Source-Organization": publisher,
@@ -354,38 +394,47 @@ class ArchiveError(ImprintError):
     category = "archive"
 
 
-def _detail(bagit, detail) -> str:
-    if isinstance(detail, bagit.ChecksumMismatch):
-        return (
-            f"{detail.algorithm} checksum differs from the manifest "
-            f"(expected {detail.expected[:12]}…, found {detail.found[:12]}…)"
-        )
-    if isinstance(detail, bagit.FileMissing):
-        return "listed in the manifest but missing"
-    if isinstance(detail, bagit.UnexpectedFile):
-        return "in the payload but not in the manifest"
-    return str(detail)
+def _fixity(bag, name: str, expected: dict[str, str]) -> list[str]:
+    """The checksums of the file ``name`` (in the bag) that differ from its manifests'."""
+    differ = []
+    for algorithm, digest in sorted(expected.items()):
+        found = hashlib.new(algorithm)
+        with open(os.path.join(bag.path, name), "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                found.update(block)
+        if found.hexdigest() != digest.lower():
+            differ.append(algorithm)
+    return differ
 
 
 def verify(folder: Path) -> list[str]:
-    """Every problem with the bag at ``folder``, fixity included, one line per file and
-    checksum (``path: archive: what is wrong``); an empty list for a valid bag."""
+    """Every problem with the bag at ``folder``, fixity included: one line per file,
+    in imprint's words (``path: archive: what is wrong``); an empty list for a valid bag."""
     bagit = _bagit()
     try:
         bag = bagit.Bag(str(folder))
-        bag.validate()
-    except bagit.BagValidationError as exc:
-        details = list(exc.details or [])
-        problems = []
-        if not details:  # the Payload-Oxum count fails before any file is compared
-            problems.append(str(ArchiveError(exc.message, folder)))
-            for step in bagit_checks.file_checks(bag):
-                try:
-                    step()
-                except bagit.BagValidationError as more:
-                    details += more.details or []
-        details.sort(key=lambda d: (d.path, getattr(d, "algorithm", "")))
-        return problems + [str(ArchiveError(_detail(bagit, d), folder / d.path)) for d in details]
-    except bagit.BagError as exc:
-        return [str(ArchiveError(str(exc), folder))]
-    return []
+        missing, unlisted = bag.compare_manifests_with_fs()
+        entries = {**bag.payload_entries(), **bag.tagfile_entries()}
+    except (bagit.BagError, OSError) as exc:
+        return [str(ArchiveError(" ".join(str(exc).split()), folder))]
+    found: dict[str, str] = {}
+    for name in missing:
+        found[name] = "listed in the bag's manifest, but missing"
+    for name in unlisted:
+        found[name] = "in the bag, but not in its manifest"
+    for name, expected in entries.items():
+        if name in found or not os.path.isfile(os.path.join(bag.path, name)):
+            continue
+        differ = _fixity(bag, name, expected)
+        if differ:
+            found[name] = (
+                f"changed since the bag was made (its {' and '.join(differ)} "
+                "checksums differ from the manifest's)"
+            )
+    problems = [str(ArchiveError(found[name], folder / name)) for name in sorted(found)]
+    if not problems:  # what is left for bagit to find: the bag's own declarations
+        try:
+            bag.validate(fast=True)
+        except bagit.BagValidationError as exc:
+            problems.append(str(ArchiveError(" ".join(str(exc.message).split()), folder)))
+    return problems

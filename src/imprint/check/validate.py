@@ -162,7 +162,7 @@ def nu_check(paths: list[Path], timeout: float = 600.0) -> list[Validation]:
     return results
 
 
-# --- PDF: structure for PDF/UA-1, or PDF/A-3b identification ---------------------------------
+# --- PDF: structure for PDF/UA-1, or PDF/A-3 identification ------------------------------------
 
 
 def pdf_structure(path: Path) -> Validation:
@@ -180,8 +180,13 @@ def pdf_structure(path: Path) -> Validation:
         if "GTS_PDFXVersion>PDF/X-4<" in xmp:
             return Validation("pdf-x", path, *_pdf_x(pdf))
         if 'pdfaid:part="3"' in xmp:
-            if 'pdfaid:conformance="B"' not in xmp:
-                problems.append("PDF/A-3 without conformance B")
+            tagged = 'pdfaid:conformance="A"' in xmp
+            if not tagged and 'pdfaid:conformance="B"' not in xmp:
+                problems.append("PDF/A-3 without conformance A or B")
+            if tagged and "/StructTreeRoot" not in root:
+                problems.append("PDF/A-3a without a structure tree")
+            if tagged and not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+                problems.append("PDF/A-3a with MarkInfo /Marked not true")
             if "/OutputIntents" not in root:
                 problems.append("no output intent")
             for name, spec in pdf.attachments.items():

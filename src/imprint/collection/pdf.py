@@ -28,7 +28,7 @@ from ..brand.tokens import css_string
 from ..builder.project import Project
 from ..errors import ImprintError
 from ..model import Document
-from ..renderers import RenderContext, get_renderer
+from ..renderers import TAGGED_PDF, RenderContext, get_renderer
 from .manifest import Manifest
 from .pdfmerge import Joiner, Part
 from .work import Call, Piece, Runner
@@ -310,7 +310,7 @@ class Book:
         sheets: dict[int, bytes],
     ) -> bytes:
         ctx, manifest, folder = self.ctx, self.manifest, self.scratch
-        joiner = Joiner(tagged=ctx.pdf_standard == "ua-1")
+        joiner = Joiner(tagged=ctx.pdf_standard in TAGGED_PDF)
         if cover is not None:  # for the printer: the cover, then the title on a recto
             (folder / "cover.pdf").write_bytes(cover)
             joiner.add(0, Part(folder / "cover.pdf", manifest.title, bookmark=False))
@@ -333,6 +333,6 @@ class Book:
         finally:
             for sheet in opened.values():
                 sheet.close()
-        if ctx.pdf_standard == "a-3b":
+        if ctx.pdf_standard.startswith("a-3"):
             data = _sources(data, self.docs, self.moment)
         return data

@@ -41,6 +41,8 @@ REGISTRY: dict[str, str] = {
 REVISIONS: dict[str, int] = {"html": 1, "pdf": 3, "epub": 1, "docx": 1}
 
 EPOCH_FALLBACK = datetime(1980, 1, 1, tzinfo=UTC)
+# the PDF standards whose files carry a structure tree: PDF/UA-1, and PDF/A-3a for archives
+TAGGED_PDF = ("ua-1", "a-3a")
 
 
 # where a renderer keeps or finds things, not what it makes: not in the fingerprint

@@ -32,12 +32,18 @@ from ..errors import RenderError, out_of_memory
 from ..model import Document, Formula, Resource
 from ..normalise.math import tex_of
 from ..normalise.tree import drop, inner_html
-from . import RenderContext, article_context, gated, replace_media
+from . import TAGGED_PDF, RenderContext, article_context, gated, replace_media
 from .gated import weasyprint_boxes
 
 BASE_URL = "https://imprint.invalid/"
 _EXCERPT_END = "imprint-excerpt-end"
-VARIANTS = {"ua-1": "pdf/ua-1", "a-3b": "pdf/a-3b", "x-4": "pdf/x-4", "none": None}
+VARIANTS = {
+    "ua-1": "pdf/ua-1",
+    "a-3a": "pdf/a-3a",  # tagged as PDF/UA-1 is, for archives
+    "a-3b": "pdf/a-3b",
+    "x-4": "pdf/x-4",
+    "none": None,
+}
 # PDF/X-4's output intent: a CMYK printer profile for SWOP (CGATS TR 001) from Debian's
 # libgs-common (Ghostscript's default CMYK profile); make system-deps installs it
 PRINT_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
@@ -405,7 +411,7 @@ class PdfRenderer:
     @staticmethod
     def _attachments(doc: Document, ctx: RenderContext, moment: datetime) -> list[Any]:
         """PDF/A-3 lets an archive keep the source with its rendition: attach the post."""
-        if ctx.pdf_standard != "a-3b" or not doc.source_bytes:
+        if not ctx.pdf_standard.startswith("a-3") or not doc.source_bytes:
             return []
         from weasyprint import Attachment
 
@@ -469,7 +475,7 @@ class PdfRenderer:
             doc,
             self._attachments(doc, ctx, moment),
         )
-        if ctx.pdf_standard == "ua-1" and any(f.svg for f in doc.formulas):
+        if ctx.pdf_standard in TAGGED_PDF and any(f.svg for f in doc.formulas):
             data = tag_formulas(data, {f.tex for f in doc.formulas if f.svg})
         return data
 
