@@ -87,7 +87,9 @@ def test_bad_posts_fail_alone_with_one_line_each(tmp_path):
         for p in (tmp_path / "out").rglob("*")
         if p.is_file()
     )
-    site = ("html/assets/", "pagefind/")  # what every page of the site shares
+    # what every page of the site shares, and the OPDS catalogue of the EPUBs
+    site = ("html/assets/", "pagefind/", "opds/")
+    assert "opds/catalog.xml" in files
     assert [f for f in files if not f.startswith(site)] == sorted(
         [
             f"{fmt}/{slug}.{fmt}"

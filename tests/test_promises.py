@@ -98,7 +98,7 @@ def test_three_bad_settings_are_reported_together_and_nothing_is_built(tmp_path:
     lines = done.stderr.strip().splitlines()
     assert lines == [
         "imprint.toml: config: project.colour: unknown setting",
-        "imprint.toml: config: pdf.standard: must be one of ua-1, a-3b, x-4, none",
+        "imprint.toml: config: pdf.standard: must be one of ua-1, a-3a, a-3b, x-4, none",
         "imprint.toml: config: build.timeout: must be a positive number",
     ], lines
     assert not (root / "build").exists()
