@@ -280,7 +280,7 @@ OPTIONS: tuple[Option, ...] = (
         "pdf.standard",
         "pdf_standard",
         _is_pdf_standard,
-        "The PDF made: ua-1 (tagged), a-3b (archival), x-4 (print-ready) or none.",
+        "The PDF made: ua-1 (tagged), a-3a (archival, tagged), a-3b, x-4 (print) or none.",
     ),
     Option("build.jobs", "jobs", _is_count, "Worker processes; 0: one per core."),
     Option("build.timeout", "job_timeout", _is_positive, "Seconds a job may take before it fails."),
