@@ -459,11 +459,11 @@ def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_p
     shard = f"pagefind/{shard_of(own, 4)}/pagefind-entry.json"
     indexed, report = edit("are switched off", "are switched off by zymurgists")
     assert indexed == {str(shard_of(own, 4))}
-    laid_out = {Path(p).relative_to(site).as_posix() for p in report["site"]["laid_out"]}
+    laid_out = set(report["site"]["laid_out"])  # relative to the output folder
     assert laid_out <= listing | {shard}
     # a new title: the pages that list it are laid out again, and no other
     indexed, report = edit("for Ministers (5)", "for Ministers Again (5)")
-    laid_out = {Path(p).relative_to(site).as_posix() for p in report["site"]["laid_out"]}
+    laid_out = set(report["site"]["laid_out"])
     assert {"index.html", "categories/energy.html"} <= laid_out
     assert {n for n in laid_out if not n.startswith("pagefind/")} <= listing
 
