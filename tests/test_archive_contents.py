@@ -15,7 +15,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.config import load_settings
 
 from .conftest import CONTENT, REPO
@@ -51,7 +51,7 @@ def archived(tmp_path_factory):
     for name in (SAMPLE, "_authors.yml", "images/flood-week-supply.png"):
         shutil.copy(CONTENT / name, root / "content" / name)
     (root / "content" / "2025-10-01-problems.md").write_text(PROBLEMS, encoding="utf-8")
-    report = build(formats=["epub"], settings=load_settings(root=root), jobs=1)
+    report = build(BuildRequest(formats=["epub"], settings=load_settings(root=root), jobs=1))
     assert report.ok and not (root / "build" / "opds").exists()
     done = _imprint("archive", "--out", str(root / "bag"), "--allow-invalid", cwd=root)
     assert done.returncode == 0, done.stderr

@@ -14,7 +14,7 @@ import pytest
 
 from imprint.brand.tokens import load_brand
 from imprint.builder import installed
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 
 from .conftest import CONTENT, REPO
 
@@ -28,7 +28,9 @@ def site(tmp_path, settings):
 
 
 def _build(settings, jobs=1, **options):
-    report = build(out=settings.out, settings=settings, formats=FORMATS, jobs=jobs, **options)
+    report = build(
+        BuildRequest(out=settings.out, settings=settings, formats=FORMATS, jobs=jobs, **options)
+    )
     assert report.ok, [r.error for r in report.failed]
     return report
 
@@ -109,10 +111,6 @@ def test_the_fonts_fontconfig_knows_are_in_the_key(tmp_path, monkeypatch):
         installed.font_digests.cache_clear()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the site pass keyed on settings.fingerprint(site=True) (builder/site)",
-)
 def test_timeout_and_jobs_change_nothing(site):
     _build(site, jobs=2)
     before = _stamps(site)

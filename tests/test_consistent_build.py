@@ -16,7 +16,7 @@ import feedparser
 import pytest
 
 import imprint
-from imprint.builder.plan import build
+from imprint.builder.plan import BuildRequest, build
 from imprint.config import load_settings
 
 from .conftest import CONTENT, REPO
@@ -127,7 +127,7 @@ def test_the_public_build_leaves_the_catalogue_of_what_it_built(project):
 def test_report_json_names_paths_relative_to_the_output_folder(project):
     (project / "content" / "2025-10-01-problems.md").write_text(PROBLEMS, encoding="utf-8")
     settings = load_settings(root=project)
-    report = build(formats=["html", "epub"], settings=settings, jobs=1)
+    report = build(BuildRequest(formats=["html", "epub"], settings=settings, jobs=1))
     assert report.ok
     out = project / "build"
     text = (out / "report.json").read_text(encoding="utf-8")

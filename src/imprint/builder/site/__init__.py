@@ -65,7 +65,7 @@ def finish(
     """
     record = manifest.path.with_suffix(".site")
     last = read_last_pass(record)
-    base = f"|{project.settings!r}|{shared}|{out}"
+    base = f"|{project.settings.fingerprint(site=True)}|{shared}|{out}"
     # nothing touched and the manifest as the last pass saw it: the site is as it was
     if (
         not manifest.touched
