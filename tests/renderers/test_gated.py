@@ -48,10 +48,8 @@ def test_each_wrapper_is_verified_on_the_installed_versions():
 def test_an_unverified_version_leaves_the_library_alone(monkeypatch):
     assert not gated.verified({"weasyprint": ("0.1",)}, "a test")
     assert not gated.verified({"no-such-distribution-imprint": ("1.0",)}, "a test")
-    from imprint.renderers.gated import bagit_checks, weasyprint_boxes
+    from imprint.renderers.gated import weasyprint_boxes
 
-    monkeypatch.setattr(bagit_checks, "VERIFIED", {"bagit": ("0.0",)})
-    assert bagit_checks.file_checks(object()) == []
     monkeypatch.setattr(weasyprint_boxes, "VERIFIED", {"weasyprint": ("0.0",)})
 
     class Page:
@@ -320,8 +318,8 @@ def test_render_and_build_leave_the_hosts_libraries_environment_and_collector(tm
 
 
 def test_a_bag_whose_file_count_is_wrong_still_has_its_missing_file_named(tmp_path):
-    """bagit stops at the Payload-Oxum count; gated/bagit_checks runs the checks that
-    name the files, so ``archive --verify`` says which one is gone."""
+    """bagit stops at the Payload-Oxum count; ``archive --verify`` checks each file
+    itself, so it says which one is gone."""
     import bagit
 
     from imprint.check.archive import verify

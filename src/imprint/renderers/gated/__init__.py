@@ -22,7 +22,7 @@ from importlib import metadata
 LOGGER = logging.getLogger("imprint.gated")
 
 # the modules of this folder; a test checks the list is whole
-WRAPPERS = ("pdf_streams", "pdf_ctypes", "weasyprint_boxes", "ebooklib_opf", "bagit_checks")
+WRAPPERS = ("pdf_streams", "pdf_ctypes", "weasyprint_boxes", "ebooklib_opf")
 SPEEDUPS = ("pdf_streams", "pdf_ctypes")
 
 _wanted = {"speedups": False}
