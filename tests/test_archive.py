@@ -212,3 +212,9 @@ def test_an_invalid_output_is_listed_and_fails_unless_allowed(tmp_path):
         "nu-html: 1 error(s)" in runs[""].stderr
     )
     assert runs["--allow-invalid"].returncode == 0, runs["--allow-invalid"].stderr
+    # not at a terminal: a line per stage as it starts, before the verdicts
+    said = [line for line in runs[""].stderr.splitlines() if line.startswith("imprint archive:")]
+    assert said[0] == "imprint archive: building the posts (PDF/A-3a, EPUB, HTML, DOCX)"
+    assert "imprint archive: validating every file" in said
+    assert "imprint archive: nu-html: 1 file(s)" in said
+    assert said[-1] == "imprint archive: writing the bag and its checksums"

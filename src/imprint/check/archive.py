@@ -38,7 +38,7 @@ from ..diagnostics import Diagnostic
 from ..errors import ConfigError, ImprintError, ToolError
 from ..model import Document
 from ..renderers import get_renderer, plain_excerpt
-from .suite import Row, check
+from .suite import Row, Step, check
 
 CHECKSUMS = ("sha256", "sha512")
 
@@ -318,11 +318,17 @@ def _replace(staged: Path, out: Path) -> None:
 
 
 def archive(
-    paths: Sequence[Path] | None, out: Path, settings: Settings, bag_count: str | None = None
+    paths: Sequence[Path] | None,
+    out: Path,
+    settings: Settings,
+    bag_count: str | None = None,
+    step: Step | None = None,
 ) -> ArchiveReport:
     """Build, validate and bag every post under ``paths`` (default: the content folder)
     and every collection in content/collections/, as a bag at ``out``. ``bag_count``
-    (``"2 of 3"``, ``"2 of ?"``) says which of a group of bags this one is."""
+    (``"2 of 3"``, ``"2 of ?"``) says which of a group of bags this one is; ``step`` is
+    told as each stage starts."""
+    say = step or (lambda _: None)
     from ..brand.tokens import load_brand
 
     if bag_count is not None and not _bag_count_ok(bag_count):
@@ -349,11 +355,14 @@ def archive(
         payload = staged / "payload"  # bagit moves what is here into data/
         payload.mkdir()
         report = ArchiveReport(out)
+        say("building the posts (PDF/A-3a, EPUB, HTML, DOCX)")
         report.posts = _stage_posts(
             paths or [settings.content], settings, work, payload, publisher, report
         )
+        say(f"{len(report.posts)} post(s) staged; building the collections")
         report.collections = _stage_collections(settings, work, payload, report)
-        rows = check([payload])
+        say("validating every file")
+        rows = check([payload], step)
         _place(payload, "validation.json", _validation(rows, payload, report.file_warnings))
         report.rows = [
             replace(r, path=out / "data" / r.path.relative_to(payload)) for r in rows
@@ -376,6 +385,7 @@ def archive(
         }
         if bag_count is not None:  # only a bag that is one of a group has a Bag-Count
             info["Bag-Count"] = " ".join(bag_count.split())
+        say("writing the bag and its checksums")
         _make_bag(staged, info)
         umask = os.umask(0)
         os.umask(umask)

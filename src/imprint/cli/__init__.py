@@ -527,9 +527,16 @@ def _archive(args: argparse.Namespace, settings: Settings) -> int:
             return 1
         print(f"{args.verify}: a valid bag, fixity checked")
         return 0
-    report = archive(
-        args.paths or None, args.out or settings.out / "archive", settings, args.bag_count
-    )
+    from .progress import Steps
+
+    with Steps("archive") as step:
+        report = archive(
+            args.paths or None,
+            args.out or settings.out / "archive",
+            settings,
+            args.bag_count,
+            step,
+        )
     _catalogue(settings.out, settings)  # build/ as it is: what the archive left there
     for warning in report.warnings:  # as imprint build gives them
         print(warning, file=sys.stderr)
