@@ -101,7 +101,7 @@ lock:
 # build's, and Ace by DAISY from npm into the user cache (imprint check would on first use)
 install-check: $(STAMP)
 	./scripts/system-deps.sh --if-missing check
-	$(BIN)/python -c 'from imprint.check.validate import ace_program; ace_program()'
+	$(BIN)/python -c 'from imprint.check.ace import ace_program; ace_program()'
 
 $(STAMP): pyproject.toml requirements.lock scripts/system-deps.sh
 	./scripts/system-deps.sh --if-missing

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from imprint.check.validate import ace_many, ace_program, chromium
+from imprint.check.ace import ace_many, ace_program, chromium
 from imprint.collection import build_collection, manifests
 from imprint.errors import ToolError
 

@@ -332,7 +332,7 @@ def test_an_article_over_the_memory_cap_fails_the_pdf_alone(tmp_path):
 def test_a_many_language_collection_passes_ace(anthology):
     """The anthology's Japanese, Korean, Chinese and Persian articles, and their nav
     entries, are voiced and laid out in their own language: Ace finds nothing serious."""
-    from imprint.check.validate import ace_many
+    from imprint.check.ace import ace_many
 
     from .test_ace import _ace_available
 

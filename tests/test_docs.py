@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from imprint.check.validate import ace_many
+from imprint.check.ace import ace_many
 
 from .conftest import REPO, require
 from .test_ace import _ace_available

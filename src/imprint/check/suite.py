@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ToolError
-from . import validate
+from . import ace, validate
 
 SUFFIXES = (".epub", ".html", ".pdf", ".docx")
 
@@ -111,7 +111,7 @@ def check(paths: Iterable[Path], step: Step | None = None) -> list[Row]:
     by_kind = {suffix: [f for f in files if f.suffix.lower() == suffix] for suffix in SUFFIXES}
     rows = (
         _batch("epubcheck", by_kind[".epub"], validate.epubcheck_many, step)
-        + _batch("ace", by_kind[".epub"], validate.ace_many, step)
+        + _batch("ace", by_kind[".epub"], ace.ace_many, step)
         + _batch("nu-html", by_kind[".html"], validate.nu_check, step)
         + _batch("pdf-ua", by_kind[".pdf"], _pdfs, step)
         + _batch("libreoffice", by_kind[".docx"], validate.libreoffice, step)

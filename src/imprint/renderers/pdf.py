@@ -20,22 +20,18 @@ from dataclasses import replace
 from datetime import datetime
 from html import escape as html_escape
 from math import ceil
-from pathlib import Path
 from typing import Any, ClassVar
-
-import lxml.html
 
 from ..brand.fonts import PrintFace, PrintFonts
 from ..brand.tokens import Brand, css_string
 from ..diagnostics import warn
 from ..errors import RenderError, out_of_memory
-from ..model import Document, Formula, Resource
-from ..normalise.math import tex_of
-from ..normalise.tree import drop, inner_html
+from ..model import Document, Resource
 from . import TAGGED_PDF, RenderContext, article_context, gated, replace_media
 from .gated import weasyprint_boxes
+from .pdf_html import BASE_URL, page_footnotes, place_formulas, tag_formulas
+from .pdf_x import print_ready
 
-BASE_URL = "https://imprint.invalid/"
 _EXCERPT_END = "imprint-excerpt-end"
 VARIANTS = {
     "ua-1": "pdf/ua-1",
@@ -44,60 +40,6 @@ VARIANTS = {
     "x-4": "pdf/x-4",
     "none": None,
 }
-# PDF/X-4's output intent: a CMYK printer profile for SWOP (CGATS TR 001) from Debian's
-# libgs-common (Ghostscript's default CMYK profile); make system-deps installs it
-PRINT_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
-PRINT_CONDITION = ("CGATS TR 001", "SWOP (CGATS TR 001), Ghostscript default_cmyk.icc")
-
-
-def print_ready(data: bytes, bleed_pt: float, seed: bytes, profile: Path = PRINT_PROFILE) -> bytes:
-    """What WeasyPrint's ``pdf/x-4`` leaves out: a BleedBox exactly ``bleed_pt`` beyond
-    each page's TrimBox (WeasyPrint's reaches at most 10 pt past it, whatever the
-    bleed), and an OutputIntent carrying a CMYK printer profile. The XMP DocumentID,
-    random in WeasyPrint, is derived from ``seed`` so equal input gives equal bytes."""
-    import io
-    import uuid
-
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name, String
-
-    try:
-        icc = profile.read_bytes()
-    except OSError:
-        raise RenderError(
-            f"PDF/X-4 needs the CMYK printer profile {profile} (Debian's "
-            "libgs-common; make system-deps installs it)"
-        ) from None
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
-            x0, y0, x1, y1 = (float(v) for v in page.obj.TrimBox)
-            left, right, bottom, top = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
-            page.obj.BleedBox = Array(
-                [left - bleed_pt, bottom - bleed_pt, right + bleed_pt, top + bleed_pt]
-            )
-        stream = pdf.make_stream(icc)
-        stream.N = 4
-        identifier, condition = PRINT_CONDITION
-        pdf.Root.OutputIntents = Array(
-            [
-                pdf.make_indirect(
-                    Dictionary(
-                        Type=Name.OutputIntent,
-                        S=Name.GTS_PDFX,
-                        OutputConditionIdentifier=String(identifier),
-                        OutputCondition=String(condition),
-                        RegistryName=String("http://www.color.org"),
-                        Info=String(condition),
-                        DestOutputProfile=stream,
-                    )
-                )
-            ]
-        )
-        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
-            meta["xmpMM:DocumentID"] = f"xmp.did:{uuid.UUID(bytes=seed[:16])}"
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-    return out.getvalue()
 
 
 @functools.cache
@@ -185,96 +127,6 @@ class _WarningsToDiagnostics(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         warn(f"PDF: {record.getMessage()}", self.where, code="pdf")
-
-
-def page_footnotes(html: str) -> str:
-    """pandoc's endnotes as footnotes at the foot of the page they are called from.
-
-    Each note's text moves to where it is referenced, in a ``span.footnote``
-    that print.css floats to the page foot (CSS ``float: footnote``); the
-    endnotes section goes. Back-links are for screens and are dropped.
-    """
-    if 'role="doc-endnotes"' not in html:
-        return html
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    notes: dict[str, str] = {}
-    for item in root.xpath('//*[@role="doc-endnotes"]/ol/li[@id]'):
-        for back in item.xpath('.//a[@role="doc-backlink"]'):
-            drop(back)
-        notes[item.get("id")] = " ".join(inner_html(p) for p in item) or inner_html(item)
-    for section in root.xpath('//*[@role="doc-endnotes"]'):
-        drop(section)
-    for ref in root.xpath('//a[@role="doc-noteref"]'):
-        text = notes.get((ref.get("href") or "").lstrip("#"))
-        if text is None:
-            continue
-        note = lxml.html.fragment_fromstring(f'<span class="footnote">{text}</span>')
-        note.tail = ref.tail
-        ref.getparent().replace(ref, note)
-    return inner_html(root)
-
-
-def place_formulas(html: str, drawn: dict[tuple[str, bool], Formula]) -> str:
-    """Each MathML formula as its drawing: an image on the baseline at the text's size,
-    centred on a line of its own for display math; its TeX source as alternate text.
-    One that could not be drawn shows its TeX in monospace."""
-    if "<math" not in html:
-        return html
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
-    for math in list(root.iter("math")):
-        tex = tex_of(math)
-        display = math.get("display") == "block"
-        formula = drawn.get((tex, display))
-        if formula is None or formula.svg is None:
-            shown = lxml.html.Element("code", {"class": "math-source"})
-            shown.text = tex
-        else:
-            shown = lxml.html.Element(
-                "img",
-                {
-                    "class": "formula",
-                    "alt": tex,
-                    "src": BASE_URL + formula.name,
-                    "style": f"width: {formula.width:.3f}em; height: {formula.height:.3f}em; "
-                    f"vertical-align: {-formula.depth:.3f}em",
-                },
-            )
-        if display:
-            block = lxml.html.Element("span", {"class": "formula-display"})
-            block.append(shown)
-            shown = block
-        shown.tail = math.tail
-        math.getparent().replace(math, shown)
-    return inner_html(root)
-
-
-def tag_formulas(data: bytes, sources: set[str]) -> bytes:
-    """Formula drawings are ``Formula`` elements in the structure tree, not ``Figure``s
-    (WeasyPrint tags every image as a figure); their alternate text is the TeX."""
-    import io
-
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        root = pdf.Root.get("/StructTreeRoot")
-        if root is None:
-            return data
-        stack, seen = [root], set()
-        while stack:
-            element = stack.pop()
-            if element.objgen in seen and element.objgen != (0, 0):
-                continue
-            seen.add(element.objgen)
-            if element.get("/S") == "/Figure" and str(element.get("/Alt", "")) in sources:
-                element.S = pikepdf.Name.Formula
-            kids = element.get("/K")
-            if isinstance(kids, pikepdf.Dictionary):
-                stack.append(kids)
-            elif isinstance(kids, pikepdf.Array):
-                stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary))
-        out = io.BytesIO()
-        pdf.save(out, deterministic_id=True)
-    return out.getvalue()
 
 
 def _label_width(page: Any, keyword: str) -> float | None:
