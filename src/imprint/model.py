@@ -100,6 +100,9 @@ class Document:
     # each distinct TeX formula in the fragments, drawn for print (HTML and EPUB carry
     # pandoc's MathML, the DOCX Word equations)
     formulas: tuple[Formula, ...] = ()
+    # where the post's Jekyll site publishes it, relative to the site's baseurl
+    # (/2018/01/02/title/); "" outside a site
+    url: str = ""
 
     @property
     def dir(self) -> str:
