@@ -103,6 +103,7 @@ class Document:
     # where the post's Jekyll site publishes it, relative to the site's baseurl
     # (/2018/01/02/title/); "" outside a site
     url: str = ""
+    toc: bool = False  # toc: true: a table of contents of its headings before the body
 
     @property
     def dir(self) -> str:

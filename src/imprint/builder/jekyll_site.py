@@ -53,15 +53,13 @@ def project_settings(path: Path | None = None, config: Path | None = None) -> Se
     site: Path | None = None
     toml: Path | None = config.resolve() if config is not None else None
     for here in (folder, *folder.parents):
-        if toml is None and (here / CONFIG_NAME).is_file():
-            toml = here / CONFIG_NAME
-            if site is None:
-                break  # an imprint project, nearer than any site
         if site is None and (here / SITE_CONFIG).is_file():
             site = here
-            if toml is not None:
-                break
-    if site is not None and (toml is None or _within(site, toml.parent)):
+        if toml is None and (here / CONFIG_NAME).is_file():
+            toml = here / CONFIG_NAME
+        if toml is not None and (site is not None or config is None):
+            break  # a site and its settings, or an imprint project nearer than any site
+    if site is not None and (config is not None or toml is None or _within(site, toml.parent)):
         return site_settings(site, toml)
     if toml is not None:
         return load_settings(toml)
@@ -141,7 +139,9 @@ class Listing:
         line = f"imprint: Jekyll site {name}: {len(self.posts)} post(s)"
         flags = {"draft": "--drafts", "unpublished": "--unpublished", "future": "--future"}
         parts = [
-            f"{len(paths)} {why} ({flags[why]})" for why, paths in self.left_out.items() if paths
+            f"{len(self.left_out[why])} {why} ({flag})"
+            for why, flag in flags.items()
+            if self.left_out.get(why)
         ]
         return f"{line}; left out: {', '.join(parts)}" if parts else line
 

@@ -271,6 +271,7 @@ def normalise(
         source_bytes=source.raw,
         modified=fields.modified,
         url=post_url(site, path, source.meta, fields.date, fields.categories) if site else "",
+        toc=str(source.meta.get("toc", "")).strip().lower() in ("true", "yes", "on"),
     )
     lint(doc, source)
     return doc
