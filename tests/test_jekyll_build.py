@@ -73,6 +73,9 @@ def small_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "_drafts/idea.md": post("Idea"),
             "_guides/intro.md": post("Guide"),
             "_notes/one.md": post("Note"),
+            # the site's own stylesheets and templates are not imprint's brand
+            "styles/site.css": "body { color: red; }\n",
+            "templates/base.html": "<html></html>\n",
         },
     )
     elsewhere = tmp_path / "elsewhere"

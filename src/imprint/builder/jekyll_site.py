@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..config import CONFIG_NAME, OPTIONS, Settings, load_settings
+from ..config import CONFIG_NAME, OPTIONS, Settings, data_dir, load_settings
 from ..diagnostics import collecting
 from ..errors import ImprintError
 from ..normalise.dates import DateError, parse_date
@@ -87,6 +87,9 @@ def _settings_table(site: JekyllSite) -> dict[str, Any]:
     chosen: dict[str, Any] = {
         "project.content": str(site.root),
         "project.out": str(site.root / OUT_NAME),
+        # imprint's own brand and templates, not a site's styles/ or templates/ folder
+        "project.brand": str(data_dir("styles")),
+        "project.templates": str(data_dir("templates")),
     }
     for key, name in (
         ("lang", "project.lang"),
