@@ -357,32 +357,12 @@ OPTIONS: tuple[Option, ...] = (
         _is_html_mode,
         "site: shared, hashed assets; standalone: one self-contained file per post.",
     ),
-    Option(
-        "jekyll.collections",
-        "jekyll_collections",
-        _is_names,
-        "A Jekyll site's collections (output: true) built besides its posts.",
-    ),
-    Option(
-        "jekyll.permalinks",
-        "jekyll_permalinks",
-        _is_bool,
-        "Whether a Jekyll site's web pages lie at its own permalink paths.",
-    ),
-    Option(
-        "jekyll.editions_dir",
-        "editions_dir",
-        _is_site_path,
-        "The folder in a Jekyll site --editions places PDF, EPUB and DOCX in.",
-    ),
-    Option("jekyll.drafts", "drafts", _is_bool, "Whether a Jekyll site's _drafts/ are built."),
-    Option("jekyll.future", "future", _is_bool, "Whether posts dated later than now are built."),
-    Option(
-        "jekyll.unpublished",
-        "unpublished",
-        _is_bool,
-        "Whether posts marked published: false are built.",
-    ),
+    Option("jekyll.collections", "jekyll_collections", _is_names, "Collections built as posts."),
+    Option("jekyll.permalinks", "jekyll_permalinks", _is_bool, "Web pages at their permalinks."),
+    Option("jekyll.editions_dir", "editions_dir", _is_site_path, "Where editions are placed."),
+    Option("jekyll.drafts", "drafts", _is_bool, "Whether _drafts/ are built too."),
+    Option("jekyll.future", "future", _is_bool, "Whether future posts are built too."),
+    Option("jekyll.unpublished", "unpublished", _is_bool, "Whether unpublished posts are built."),
 )
 
 
