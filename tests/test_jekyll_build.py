@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import lxml.html
@@ -276,6 +277,11 @@ def test_toc_a_missing_date_and_the_excerpt_as_description(tmp_path, capsys):
     assert all(page.get_element_by_id(t[1:]) is not None for t in targets)
     err = capsys.readouterr().err
     assert "no description" not in err and "no date" not in err  # the excerpt serves
+    assert main(["epub", str(folder / "toc.md"), "-o", str(tmp_path / "toc.epub")]) == 0
+    with zipfile.ZipFile(tmp_path / "toc.epub") as book:
+        chapters = [book.read(n).decode() for n in book.namelist() if n.endswith(".xhtml")]
+    assert any('<nav class="toc"' in c and "First part</a>" in c for c in chapters)
+    capsys.readouterr()
     assert main(["html", str(folder / "undated.md"), "-o", str(tmp_path / "u.html")]) == 0
     err = capsys.readouterr().err
     assert f"{folder / 'undated.md'}:1: warning: lint: no date" in err

@@ -23,6 +23,7 @@ KINDS = (
     (re.compile(r"^(lint: heading )'(.+?)'( skips from level .*)$"), "headings"),
     (re.compile(r"^(raw HTML )(<[^>]*>)( removed: .*)$"), "elements"),
     (re.compile(r"^(image )(\S+)(: .*; its alt text is used instead)$"), "images"),
+    (re.compile(r"^(PDF: \.notdef glyph .* unsupported by fonts: )(.+)()$"), "characters"),
 )
 
 
