@@ -52,7 +52,10 @@ def generate(root: Path, count: int) -> None:
     for n in range(1, count + 1):
         day = first + timedelta(days=n * 3)
         folder = root / "_posts" / ("archive" if n % 5 == 0 else "")
-        front = f"---\ntitle: Post number {n}\nauthor: Bench Writer\ntags: [t{n % 7}]\n---\n\n"
+        dated = f"date: {day.isoformat()} 10:00:00 +0100\n" if n % 2 else ""  # half say it
+        front = (
+            f"---\ntitle: Post number {n}\n{dated}author: Bench Writer\ntags: [t{n % 7}]\n---\n\n"
+        )
         (folder / f"{day.isoformat()}-post-{n}.md").write_text(
             front + BODY.format(n=n), encoding="utf-8"
         )

@@ -39,7 +39,8 @@ POST_NAME = re.compile(r"(\d{2,4}-\d{1,2}-\d{1,2})-(.+)$")
 SKIPPED_FOLDERS = {"node_modules", "vendor"}
 # the front matter of a post, as bytes (only its keys are looked for)
 _FRONT = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.S | re.M)
-_KEYS = re.compile(rb"^(?:published|date)[ \t]*:", re.M)
+_KEYS = re.compile(rb"^(published|date)[ \t]*:[ \t]*(.*?)[ \t]*\r?$", re.M)
+_SIMPLE = re.compile(rb"""[^\s\[\]{}|>&*!%@`#'"][^#]*|"[^"\\]*"|'[^']*'""")  # one-line scalar
 
 
 # --- the project a path belongs to --------------------------------------------------------
@@ -252,12 +253,15 @@ def _front_facts(
     except OSError:
         return True, None
     front = _FRONT.match(raw)
-    if front is not None and _KEYS.search(front[1]):
-        try:
-            with collecting():  # the build reports what is wrong with the post
-                meta = parse_source(raw, path).meta
-        except ImprintError:
-            return True, None
+    found = _KEYS.findall(front[1]) if front is not None else []
+    if found:
+        meta = _plain_values(found)
+        if meta is None:  # not a plain one-line value: read as YAML
+            try:
+                with collecting():  # the build reports what is wrong with the post
+                    meta = parse_source(raw, path).meta
+            except ImprintError:
+                return True, None
     published = _flag(meta.get("published", defaults.get("published", True)))
     date = None
     for value in (meta.get("date"), defaults.get("date"), name_date and name_date[1]):
@@ -269,6 +273,24 @@ def _front_facts(
         except (DateError, ValueError, TypeError):
             continue
     return published, date
+
+
+def _plain_values(found: list[tuple[bytes, bytes]]) -> dict[str, Any] | None:
+    """``published:`` and ``date:`` as one-line scalars, read without a YAML parser (a
+    site's listing reads every post's front matter each build); None if one is not."""
+    values: dict[str, Any] = {}
+    for key, value in found:
+        if not _SIMPLE.fullmatch(value) or key.decode() in values:
+            return None
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if text[:1] in "'\"":
+            values[key.decode()] = text[1:-1]
+        else:
+            values[key.decode()] = Plain(text.strip())
+    return values
 
 
 def _flag(value: Any) -> bool:
