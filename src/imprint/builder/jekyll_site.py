@@ -24,13 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import CONFIG_NAME, OPTIONS, Settings, data_dir, load_settings
-from ..diagnostics import collecting
-from ..errors import ImprintError
-from ..normalise.dates import DateError, parse_date
-from ..source.frontmatter import Plain
 from ..source.jekyll import CONFIG_NAME as SITE_CONFIG
 from ..source.jekyll import JekyllSite, load_site
-from ..source.post import parse_source
 
 LOGGER = logging.getLogger("imprint.site")
 OUT_NAME = "_imprint"  # a site's outputs: Jekyll leaves "_" folders out of what it publishes
@@ -244,6 +239,12 @@ def _front_facts(
     """Whether a post is published, and its date (the front matter's, else the file
     name's), read as Jekyll reads them; a post that cannot be read is listed, for the
     build to say why."""
+    # what reads posts is imported here: finding a project (every command) needs none of it
+    from ..diagnostics import collecting
+    from ..errors import ImprintError
+    from ..normalise.dates import DateError, parse_date
+    from ..source.post import parse_source
+
     relative = path.relative_to(site.root).as_posix()
     defaults = site.defaults_for(relative, kind)
     name_date = POST_NAME.match(path.stem)
@@ -278,6 +279,8 @@ def _front_facts(
 def _plain_values(found: list[tuple[bytes, bytes]]) -> dict[str, Any] | None:
     """``published:`` and ``date:`` as one-line scalars, read without a YAML parser (a
     site's listing reads every post's front matter each build); None if one is not."""
+    from ..source.frontmatter import Plain
+
     values: dict[str, Any] = {}
     for key, value in found:
         if not _SIMPLE.fullmatch(value) or key.decode() in values:
@@ -294,7 +297,7 @@ def _plain_values(found: list[tuple[bytes, bytes]]) -> dict[str, Any] | None:
 
 
 def _flag(value: Any) -> bool:
-    if isinstance(value, Plain | str):
+    if isinstance(value, str):  # a plain scalar too
         return str(value).strip().lower() not in ("false", "no", "off")
     return value is not False
 
