@@ -2,6 +2,7 @@
 
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
+                  [--drafts] [--future] [--unpublished] [--editions] [--verbose]
     imprint collection [MANIFEST ...] [--formats epub,pdf] [--out DIR]
     imprint pdf|html|epub|docx FILE [-o OUT]
     imprint preview [PATH] [--port N] [--host ADDRESS] [--open]
@@ -450,9 +451,10 @@ def _summary(report: BuildReport) -> None:
 
 
 def _print_report(report: BuildReport, single: bool, verbose: bool = False) -> int:
-    from .messages import print_warnings
+    from .messages import warning_lines
 
-    print_warnings(report.warnings, verbose, sys.stderr)
+    for line in warning_lines(report.warnings, verbose):
+        print(line, file=sys.stderr)
     errors = list(dict.fromkeys(r.error for r in report.failed if r.error))
     for error in errors:
         print(error, file=sys.stderr)

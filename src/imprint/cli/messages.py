@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TextIO
 
 from ..diagnostics import Diagnostic
 
@@ -91,8 +90,3 @@ def _place(diagnostic: Diagnostic) -> str:
     if not diagnostic.path:
         return "(no file)"
     return f"{diagnostic.path}:{diagnostic.line}" if diagnostic.line else diagnostic.path
-
-
-def print_warnings(warnings: Iterable[Diagnostic], verbose: bool, stream: TextIO) -> None:
-    for line in warning_lines(warnings, verbose):
-        print(line, file=stream)
