@@ -223,8 +223,24 @@ def _markdown_files(folder: Path) -> list[Path]:
     return found
 
 
+# (path, size, mtime, kind, time zone) -> (published, date): a build lists its site twice
+# (its first line, then its posts), and a preview on every change
+_FACTS: dict[tuple[str, int, int, str, str], tuple[bool, datetime | None]] = {}
+
+
 def _admit(listing: Listing, path: Path, kind: str, settings: Settings, now: datetime) -> None:
-    published, date = _front_facts(listing.site, path, kind, settings)
+    try:
+        info = os.stat(path)
+    except OSError:
+        listing.posts.append(path)  # the build says why it cannot be read
+        return
+    key = (str(path), info.st_size, info.st_mtime_ns, kind, settings.timezone)
+    facts = _FACTS.get(key)
+    if facts is None:
+        if len(_FACTS) > 100_000:
+            _FACTS.clear()
+        facts = _FACTS[key] = _front_facts(listing.site, path, kind, settings)
+    published, date = facts
     if not published and not settings.unpublished:
         listing.leave_out("unpublished", path)
     elif date is not None and date > now and not settings.future:

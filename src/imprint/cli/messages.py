@@ -23,6 +23,7 @@ KINDS = (
     (re.compile(r"^(raw HTML )(<[^>]*>)( removed: .*)$"), "elements"),
     (re.compile(r"^(image )(\S+)(: .*; its alt text is used instead)$"), "images"),
     (re.compile(r"^(PDF: \.notdef glyph .* unsupported by fonts: )(.+)()$"), "characters"),
+    (re.compile(r"^(PDF: Failed to load image at )'(.+?)'(:) \w+: .*?( is not a .*)$"), "images"),
 )
 
 
@@ -67,8 +68,14 @@ def _cause_of(message: str) -> tuple[str, str, str]:
     for pattern, kind in KINDS:
         match = pattern.match(message)
         if match:
-            return f"{match[1]}\x00{match[3]}", kind, match[2]
+            tail = "".join(part or "" for part in match.groups()[2:])
+            return f"{match[1]}\x00{tail}", kind, _short(match[2])
     return message, "", ""
+
+
+def _short(name: str) -> str:
+    """A name as a line shows it: a long one (a data: URL) cut."""
+    return name if len(name) <= 60 else f"{name[:57]}..."
 
 
 def _where(found: list[Diagnostic], verbose: bool) -> str:
