@@ -180,15 +180,18 @@ def test_front_matter_defaults_and_a_post_permalink_give_the_url(tmp_path):
             "_posts/news/2020-02-03-scoped.md": post("Scoped"),
             "_posts/news/2020-03-04-own.md": post("Own", "permalink: /special/own-page/\n"),
             "_posts/2020-05-06-cat.md": post("Cat", "categories: [releases]\n"),
+            # a folder above _posts/ is a category, one inside it is not (as Jekyll 4.3)
+            "news/_posts/2020-06-07-above.md": post("Above"),
         },
     )
     project = Project.open(project_settings(site))
-    urls = {p.name: project.load(p).url for p in sorted((site / "_posts").rglob("*.md"))}
+    urls = {p.name: project.load(p).url for p in sorted(site.rglob("_posts/**/*.md"))}
     assert urls == {
         "2020-01-02-plain.md": "/2020/01/02/plain/",
         "2020-02-03-scoped.md": "/news/2020/scoped/",
         "2020-03-04-own.md": "/special/own-page/",
         "2020-05-06-cat.md": "/releases/2020/05/06/cat/",
+        "2020-06-07-above.md": "/news/2020/06/07/above/",
     }
 
 

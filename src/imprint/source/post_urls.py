@@ -61,6 +61,9 @@ def post_url(
         pattern = pattern.replace(":collection", kind).replace(":path", inner)
     else:
         pattern = pattern or str(site.config.get("permalink") or "date")
+    if kind == "posts":  # folders above _posts/ are categories too (not those inside it)
+        parts = relative.split("/")
+        categories = (*parts[: parts.index("_posts")], *categories)
     match = _POST_NAME.match(stem)
     title = match[1] if match else stem
     slug = meta.get("slug")
@@ -69,5 +72,5 @@ def post_url(
         date=date,
         title=title,
         slug=str(slug) if isinstance(slug, str) and slug.strip() else None,
-        categories=categories,
+        categories=tuple(dict.fromkeys(categories)),
     )
