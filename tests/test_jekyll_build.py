@@ -19,6 +19,7 @@ import pytest
 from imprint.builder.jekyll_site import OUT_NAME, list_site, project_settings
 from imprint.builder.plan import build
 from imprint.builder.project import Project
+from imprint.builder.request import BuildRequest
 from imprint.cli import main
 from imprint.cli.messages import warning_lines
 from imprint.diagnostics import Diagnostic
@@ -205,7 +206,7 @@ def test_two_posts_with_one_slug_both_build_under_names_that_stay(tmp_path):
         },
     )
     settings = project_settings(site)
-    report = build(None, ["html", "epub"], settings=settings)
+    report = build(BuildRequest(None, ["html", "epub"], settings=settings))
     assert not report.failed, [r.error for r in report.failed]
     assert sorted(r.target.name for r in report.built) == [
         "2016-05-09-survey.epub",
@@ -215,7 +216,7 @@ def test_two_posts_with_one_slug_both_build_under_names_that_stay(tmp_path):
     ]
     # a post's name depends on neither which other posts there are nor the order read
     (site / "_posts/2016-05-09-survey.md").unlink()
-    report = build(None, ["html", "epub"], settings=settings)
+    report = build(BuildRequest(None, ["html", "epub"], settings=settings))
     assert _pages(site) == ["2017-05-03-survey.html"]
     assert [r.status for r in report.results] == ["skipped", "skipped"]
 
@@ -230,7 +231,7 @@ def test_permalinks_put_web_pages_where_the_site_has_them(tmp_path):
             "_posts/2020-01-03-second.md": post("Second", "permalink: /pages/second.html\n"),
         },
     )
-    report = build(None, ["html"], settings=project_settings(site))
+    report = build(BuildRequest(None, ["html"], settings=project_settings(site)))
     assert not report.failed, [r.error for r in report.failed]
     assert _pages(site) == ["2020/01/02/first/index.html", "pages/second.html"]
     for name in _pages(site):
@@ -384,7 +385,7 @@ def test_one_real_post_in_all_four_formats(tmp_path):
     site = _copy_site("brew.sh", tmp_path)
     source = site / "_posts" / "2023-02-16-homebrew-4.0.0.md"
     require(source.is_file(), "brew.sh's 4.0.0 post")
-    report = build([source], settings=project_settings(source))
+    report = build(BuildRequest([source], settings=project_settings(source)))
     assert not report.failed, [r.error for r in report.failed]
     assert sorted(r.target.name for r in report.built) == [
         f"2023-02-16-homebrew-4-0-0.{ext}" for ext in ("docx", "epub", "html", "pdf")

@@ -23,6 +23,7 @@ from ..source.jekyll import load_site
 from .output import write_atomic
 from .plan import build
 from .report import BuildReport, JobResult
+from .request import BuildRequest
 from .site import LABELS, MEDIA_TYPES, human_size
 
 DATA_NAME = "editions.json"
@@ -46,7 +47,9 @@ def build_editions(
     root = settings.site_root
     assert root is not None
     chosen = [f for f in formats if f in FORMATS] or list(FORMATS)
-    report = build(None, chosen, settings=settings, jobs=jobs, on_result=on_result, force=force)
+    report = build(
+        BuildRequest(None, chosen, settings=settings, jobs=jobs, on_result=on_result, force=force)
+    )
     folder = root / settings.editions_dir
     data_path = load_site(root).data_dir / DATA_NAME
     previous = _read_data(data_path)
