@@ -24,7 +24,7 @@ from .output import write_atomic
 from .plan import build
 from .report import BuildReport, JobResult
 from .request import BuildRequest
-from .site import LABELS, MEDIA_TYPES, human_size
+from .site.pages import LABELS, MEDIA_TYPES, human_size
 
 DATA_NAME = "editions.json"
 INCLUDE_NAME = "editions.html"
