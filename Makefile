@@ -52,8 +52,11 @@ proof: install-check
 
 # timings against the pandoc loop a user would script (not a test); POSTS=50 by default
 POSTS ?= 50
+# and a generated Jekyll site of JEKYLL_POSTS posts in four formats: its no-op build
+JEKYLL_POSTS ?= 500
 bench: install
 	$(BIN)/python -m bench.run --posts $(POSTS)
+	$(BIN)/python -m bench.jekyll --posts $(JEKYLL_POSTS)
 
 # the build's CPU time per PDF, this tree (B) against another commit (A, default main),
 # alternated in one session: python -m bench.ab --help

@@ -23,7 +23,8 @@ set -eu
 BUILD="python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b \
 libharfbuzz-subset0 fontconfig fonts-dejavu-core fonts-noto-cjk fonts-noto-core \
 fonts-symbola poppler-utils libgs-common"
-CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm jekyll git"
+CHECK="default-jre-headless libreoffice-writer-nogui calibre chromium nodejs npm git \
+jekyll ruby-jekyll-feed ruby-jekyll-seo-tag ruby-jekyll-sitemap ruby-jekyll-redirect-from"
 
 if_missing=""
 if [ "${1:-}" = "--if-missing" ]; then

@@ -31,6 +31,14 @@ A project may hold an ``imprint.toml`` at its top level::
     feed_full = false            # whole articles in the feed, not only excerpts
     search_shard_size = 500      # pages per search shard, at most: an edit re-indexes one
 
+    [jekyll]                     # a Jekyll site (a folder holding _config.yml)
+    collections = ["guides"]     # collections (output: true) built besides _posts/
+    permalinks = false           # true: web pages at the site's permalinks (2018/01/02/x/)
+    editions_dir = "assets/editions"   # where --editions writes PDF, EPUB and DOCX
+    drafts = false               # _drafts/ too (as --drafts)
+    future = false               # posts dated later than now (as --future)
+    unpublished = false          # posts with published: false (as --unpublished)
+
     [html]
     mode = "site"                # site: shared, hashed assets (build's default);
                                  # standalone: one self-contained file (imprint html's)
@@ -121,6 +129,16 @@ class Settings:
     search_shard_size: int = field(default=500, metadata=_SITE_LEVEL)
     # the Jekyll site the posts belong to (the folder holding _config.yml), if any
     site_root: Path | None = None
+    # the site's name on its index pages ([site] title, else _config.yml's title)
+    site_title: str | None = field(default=None, metadata=_SITE_LEVEL)
+    # [jekyll]: which of a site's files are posts (not what a post's outputs hold)
+    jekyll_collections: tuple[str, ...] = field(default=(), metadata=_RUN_ONLY)
+    drafts: bool = field(default=False, metadata=_RUN_ONLY)
+    future: bool = field(default=False, metadata=_RUN_ONLY)
+    unpublished: bool = field(default=False, metadata=_RUN_ONLY)
+    # web pages at the site's own permalink paths (html/2018/01/02/title/index.html)
+    jekyll_permalinks: bool = False
+    editions_dir: str = field(default="assets/editions", metadata=_RUN_ONLY)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -210,6 +228,18 @@ HTML_MODES = ("site", "standalone")
 
 def _is_html_mode(value: Any) -> str | None:
     return None if value in HTML_MODES else f"must be one of {', '.join(HTML_MODES)}"
+
+
+def _is_names(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return "must be a list of names"
+    return None
+
+
+def _is_site_path(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip("/ ") or ".." in value.split("/"):
+        return "must be a folder inside the site, such as 'assets/editions'"
+    return None
 
 
 def _is_formats(value: Any) -> str | None:
@@ -320,12 +350,19 @@ OPTIONS: tuple[Option, ...] = (
         _is_positive_count,
         "Pages per search shard, at most: an edit re-indexes one shard.",
     ),
+    Option("site.title", "site_title", _is_str, "The site's name on its index pages."),
     Option(
         "html.mode",
         "html_mode",
         _is_html_mode,
         "site: shared, hashed assets; standalone: one self-contained file per post.",
     ),
+    Option("jekyll.collections", "jekyll_collections", _is_names, "Collections built as posts."),
+    Option("jekyll.permalinks", "jekyll_permalinks", _is_bool, "Web pages at their permalinks."),
+    Option("jekyll.editions_dir", "editions_dir", _is_site_path, "Where editions are placed."),
+    Option("jekyll.drafts", "drafts", _is_bool, "Whether _drafts/ are built too."),
+    Option("jekyll.future", "future", _is_bool, "Whether future posts are built too."),
+    Option("jekyll.unpublished", "unpublished", _is_bool, "Whether unpublished posts are built."),
 )
 
 
@@ -383,8 +420,12 @@ def _source_date_epoch() -> int | None:
         ) from None
 
 
-def load_settings(config: Path | None = None, root: Path | None = None) -> Settings:
-    """Settings for the project at ``root`` (default: the current directory)."""
+def load_settings(
+    config: Path | None = None, root: Path | None = None, under: dict[str, Any] | None = None
+) -> Settings:
+    """Settings for the project at ``root`` (default: the current directory). ``under``:
+    settings as imprint.toml would write them, which the file's own override (a Jekyll
+    site's, read from its ``_config.yml``)."""
     root = (root or Path.cwd()).resolve()
     path = config or root / CONFIG_NAME
     if config is not None and not path.is_file():
@@ -396,4 +437,15 @@ def load_settings(config: Path | None = None, root: Path | None = None) -> Setti
             table = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"not valid TOML: {exc}", path) from None
+    if under:
+        table = _merged(under, table)
     return settings_from_table(table, root, str(path.name if path.parent == root else path))
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            value = _merged(merged[key], value)
+        merged[key] = value
+    return merged

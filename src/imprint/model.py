@@ -100,6 +100,10 @@ class Document:
     # each distinct TeX formula in the fragments, drawn for print (HTML and EPUB carry
     # pandoc's MathML, the DOCX Word equations)
     formulas: tuple[Formula, ...] = ()
+    # where the post's Jekyll site publishes it, relative to the site's baseurl
+    # (/2018/01/02/title/); "" outside a site
+    url: str = ""
+    toc: bool = False  # toc: true: a table of contents of its headings before the body
 
     @property
     def dir(self) -> str:

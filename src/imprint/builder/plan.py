@@ -21,6 +21,7 @@ from ..config import Settings, load_settings
 from ..diagnostics import gathering_logged
 from ..renderers.html import ASSETS
 from .executors import PRELOAD, Executor, InlineExecutor, LocalExecutor
+from .jekyll_site import build_sources
 from .output import remove_stale_temporaries
 from .pool import is_imprint_command, start_server
 from .project import Project, discover
@@ -61,7 +62,9 @@ def _build(request: BuildRequest, started: float, freezing: bool = False) -> Bui
         settings = replace(settings, html_mode="site" if site else "standalone")
     project = Project.open(settings)
     out = (request.out or settings.out).resolve()
-    sources = discover([Path(p) for p in (request.paths or [settings.content])])
+    chosen = [Path(p) for p in request.paths] if request.paths else None
+    listed = build_sources(chosen, settings) if site else None  # a Jekyll site's posts
+    sources, left_out = listed or (discover(chosen or [settings.content]), [])
     run = BuildRun(project, request, out)
     # An archive's manifest is a few hundred thousand objects that live as long as the
     # build: set aside from the cyclic collector, which would otherwise walk them all
@@ -76,7 +79,7 @@ def _build(request: BuildRequest, started: float, freezing: bool = False) -> Bui
         + [t.parent for t in targets.values()]
     )
     if site:
-        run.remove_deleted(sources)
+        run.remove_deleted(sources, left_out)
     # An archive takes a while to plan: if a post changed, workers will be needed, and a
     # fork server loads their libraries meanwhile (see LocalExecutor)
     server = (

@@ -128,6 +128,7 @@ class Project:
             timeout=s.job_timeout,
             html_mode=s.html_mode or "standalone",
             base_url=s.base_url,
+            permalinks=s.jekyll_permalinks,
         )
 
 

@@ -25,6 +25,7 @@ from ..errors import ImprintError
 from ..model import Document
 from ..renderers import get_renderer
 from ..renderers.html import ASSETS, media_assets
+from ..renderers.names import output_name, page_path
 from ..source.post import read_bytes
 from .cache import FileStamp, Keys, Manifest, card_digest, remove_output, source_id
 from .executors import Executor
@@ -48,10 +49,16 @@ READ_AHEAD = 4  # posts being read or rendered at once, per worker
 PRIORITY = {"pdf": 1, "docx": 2, "epub": 3, "html": 4}
 
 
-def target_for(out: Path, doc: Document, fmt: str, flat: bool = False) -> Path:
-    """``out/<format>/<slug>.<ext>``, or ``out/<slug>.<ext>`` for a single export."""
-    name = f"{doc.slug}{get_renderer(fmt).suffix}"
-    return out / name if flat else out / fmt / name
+def target_for(
+    out: Path, doc: Document, fmt: str, flat: bool = False, permalinks: bool = False
+) -> Path:
+    """``out/<format>/<name>.<ext>`` (see :mod:`~imprint.renderers.names`), or
+    ``out/<slug>.<ext>`` for a single export."""
+    if flat:
+        return out / f"{doc.slug}{get_renderer(fmt).suffix}"
+    if fmt == "html":
+        return out / fmt / page_path(doc, permalinks)
+    return out / fmt / f"{output_name(doc)}{get_renderer(fmt).suffix}"
 
 
 def index_card(doc: Document) -> dict[str, Any]:
@@ -123,11 +130,17 @@ class BuildRun:
             )
 
     # --- planning ---------------------------------------------------------------------------
-    def remove_deleted(self, sources: list[Path]) -> None:
-        """Outputs of posts whose source is gone: only files the manifest says imprint wrote.
-        (``sources``, just found, are not looked for again.)"""
+    def remove_deleted(self, sources: list[Path], left_out: Iterable[Path] = ()) -> None:
+        """Outputs of posts whose source is gone, or that a site leaves out (a draft, say):
+        only files the manifest says imprint wrote. (``sources``, just found, are not
+        looked for again.)"""
         found = {source_id(p) for p in sources}
-        for source in [s for s in self.manifest.posts if s not in found and not os.path.exists(s)]:
+        gone = {source_id(p) for p in left_out}
+        for source in [
+            s
+            for s in self.manifest.posts
+            if s in gone or (s not in found and not os.path.exists(s))
+        ]:
             for path in self.manifest.forget(source):
                 if remove_output(path):
                     self.report.removed.append(path)
@@ -304,7 +317,9 @@ class BuildRun:
             if "html" in post.stale and self.project.settings.html_mode == "site":
                 self.write_media(doc)
         for fmt in post.stale:
-            target = self.targets.get(fmt) or target_for(self.out, doc, fmt, self.flat)
+            target = self.targets.get(fmt) or target_for(
+                self.out, doc, fmt, self.flat, self.project.settings.jekyll_permalinks
+            )
             claimed = self.owners.setdefault(str(target), post.path)
             if claimed != post.path:
                 self.record(

@@ -2,6 +2,7 @@
 
     imprint build [PATH ...] [--formats html,pdf] [--out DIR] [--jobs N] [--force]
                   [--timeout S] [--executor local|dask --scheduler ADDRESS]
+                  [--drafts] [--future] [--unpublished] [--editions] [--verbose]
     imprint collection [MANIFEST ...] [--formats epub,pdf] [--out DIR]
     imprint pdf|html|epub|docx FILE [-o OUT]
     imprint preview [PATH] [--port N] [--host ADDRESS] [--open]
@@ -139,6 +140,24 @@ def parser() -> argparse.ArgumentParser:
         help="where jobs run: local worker processes (default) or a Dask cluster",
     )
     _html_mode(build, "site")
+    for flag, what in (
+        ("--drafts", "a Jekyll site's _drafts/ too"),
+        ("--future", "a Jekyll site's posts dated later than now too"),
+        ("--unpublished", "a Jekyll site's posts marked published: false too"),
+    ):
+        build.add_argument(flag, action="store_true", help=what)
+    build.add_argument(
+        "--editions",
+        action="store_true",
+        help="write only the PDF, EPUB and DOCX editions into the Jekyll site "
+        "(assets/editions/) and _data/editions.json, for its own pages to link to",
+    )
+    build.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="list every file a repeated warning is about, not only the first",
+    )
     build.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -330,17 +349,34 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = load_settings(getattr(args, "config", None))
+    """The settings of the project the command's first path belongs to, found upward
+    from it (a Jekyll site or an imprint project), else the working folder's."""
+    if args.command in ("new", "init"):
+        settings = load_settings(getattr(args, "config", None))
+    else:
+        from ..builder.jekyll_site import project_settings
+
+        settings = project_settings(_first_path(args), getattr(args, "config", None))
     brand = getattr(args, "brand", None)
     brand = brand.resolve() if brand else None
     if brand is not None and not (brand / "brand.toml").is_file():
         raise ConfigError("no brand.toml in this folder", brand)
     return settings.with_overrides(
         brand=brand,
+        drafts=getattr(args, "drafts", False) or None,
+        future=getattr(args, "future", False) or None,
+        unpublished=getattr(args, "unpublished", False) or None,
         strict=getattr(args, "strict", False) or None,
         pdf_standard=getattr(args, "pdf_standard", None),
         html_mode=getattr(args, "html_mode", None),
     )
+
+
+def _first_path(args: argparse.Namespace) -> Path | None:
+    for name in ("paths", "manifests"):
+        if getattr(args, name, None):
+            return getattr(args, name)[0]
+    return getattr(args, "path", None) or getattr(args, "file", None)
 
 
 class _Progress:
@@ -414,9 +450,11 @@ def _summary(report: BuildReport) -> None:
     )
 
 
-def _print_report(report: BuildReport, single: bool) -> int:
-    for warning in report.warnings:  # a post's names its file; the site's, imprint
-        print(warning if warning.path else f"imprint: {warning}", file=sys.stderr)
+def _print_report(report: BuildReport, single: bool, verbose: bool = False) -> int:
+    from .messages import warning_lines
+
+    for line in warning_lines(report.warnings, verbose):
+        print(line, file=sys.stderr)
     errors = list(dict.fromkeys(r.error for r in report.failed if r.error))
     for error in errors:
         print(error, file=sys.stderr)
@@ -623,6 +661,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.timeout is not None and args.timeout <= 0:
                 raise ConfigError("--timeout must be a positive number of seconds")
             settings = settings.with_overrides(job_timeout=args.timeout)
+            if settings.site_root is not None:
+                from ..builder.jekyll_site import list_site
+
+                print(list_site(settings).describe(), file=sys.stderr)
+            if args.editions:
+                return _editions(args, settings)
             progress = _Progress()
             try:
                 report = build(
@@ -641,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 progress.stop()
             _catalogue(args.out or settings.out, settings)
-            return _print_report(report, single=False)
+            return _print_report(report, single=False, verbose=args.verbose)
         if args.command == "import":
             from .importing import run_import
 
@@ -682,3 +726,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("imprint: interrupted; outputs already written are complete", file=sys.stderr)
         return 130
+
+
+def _editions(args: argparse.Namespace, settings: Settings) -> int:
+    """``imprint build SITE --editions``: PDF, EPUB and DOCX into the Jekyll site."""
+    from ..builder.editions import build_editions
+
+    if settings.site_root is None:
+        raise ConfigError("--editions needs a Jekyll site (a folder holding _config.yml)")
+    progress = _Progress()
+    try:
+        report, data = build_editions(
+            settings,
+            [f for f in args.formats if f != "html"],
+            jobs=args.jobs,
+            on_result=progress,
+            force=args.force,
+        )
+    finally:
+        progress.stop()
+    code = _print_report(report, single=False, verbose=args.verbose)
+    print(data, file=sys.stderr)
+    return code

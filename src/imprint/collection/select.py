@@ -11,6 +11,7 @@ import glob
 from collections.abc import Callable
 from pathlib import Path
 
+from ..builder.jekyll_site import build_sources
 from ..builder.project import SOURCE_SUFFIXES, Project, discover
 from ..errors import ConfigError, ImprintError
 from ..model import Document
@@ -20,8 +21,9 @@ _GLOB = set("*?[")
 
 
 def candidates(manifest: Manifest, project: Project, problems: list[str]) -> list[Path]:
-    if not manifest.patterns:
-        return discover([project.settings.content])
+    if not manifest.patterns:  # a Jekyll site's posts as it publishes them, or the content
+        listed = build_sources(None, project.settings)
+        return listed[0] if listed is not None else discover([project.settings.content])
     found: list[Path] = []
     base = manifest.path.parent
     for pattern in manifest.patterns:
@@ -43,10 +45,13 @@ def candidates(manifest: Manifest, project: Project, problems: list[str]) -> lis
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
-def _keep(manifest: Manifest) -> Callable[[Document], bool]:
+def _keep(manifest: Manifest, unpublished: bool = True) -> Callable[[Document], bool]:
+    """``unpublished``: keep posts marked published: false (all but a Jekyll site's)."""
     tags, categories = set(manifest.tags), set(manifest.categories)
 
     def keep(doc: Document) -> bool:
+        if not doc.published and not unpublished:  # published: false, or a draft
+            return False
         if (tags or categories) and not (tags & set(doc.tags) or categories & set(doc.categories)):
             return False
         if manifest.start or manifest.end:
@@ -58,6 +63,11 @@ def _keep(manifest: Manifest) -> Callable[[Document], bool]:
         return True
 
     return keep
+
+
+def _unpublished_kept(project: Project) -> bool:
+    settings = project.settings
+    return settings.unpublished or settings.site_root is None
 
 
 def select(
@@ -78,7 +88,7 @@ def select(
             problems.append(f"posts: {loaded}")
         else:
             docs.append(loaded)
-    chosen = [doc for doc in docs if _keep(manifest)(doc)]
+    chosen = [doc for doc in docs if _keep(manifest, _unpublished_kept(project))(doc)]
     if manifest.order != "manifest":
         dated = [d for d in chosen if d.date is not None]
         undated = [d for d in chosen if d.date is None]

@@ -37,6 +37,7 @@ from ..model import Author, Document, Heading
 from ..source.jekyll import JekyllSite
 from ..source.markdown import JEKYLL_READER, READER, as_heading, render_pieces
 from ..source.post import Source
+from ..source.post_urls import post_url
 from ..source.resources import Resolver
 from . import typography
 from .authors import AuthorRegistry, AuthorSpec, name_key
@@ -269,6 +270,8 @@ def normalise(
         published=fields.published,
         source_bytes=source.raw,
         modified=fields.modified,
+        url=post_url(site, path, source.meta, fields.date, fields.categories) if site else "",
+        toc=str(source.meta.get("toc", "")).strip().lower() in ("true", "yes", "on"),
     )
     lint(doc, source)
     return doc

@@ -49,8 +49,10 @@ def site_inputs_digest(site: JekyllSite) -> str:
     configuration, ``_data/``, ``_includes/`` and the authors collection."""
     digest = hashlib.sha256()
     folders = (site.data_dir, site.includes, site.root / "_authors")
+    # what `imprint build --editions` writes from the outputs is not an input of them
+    own = {site.data_dir / "editions.json", site.includes / "editions.html"}
     for path in [site.root / "_config.yml", *(p for f in folders for p in sorted(f.rglob("*")))]:
-        if path.is_file():
+        if path.is_file() and path not in own:
             digest.update(f"{path.relative_to(site.root)}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

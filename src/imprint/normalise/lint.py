@@ -59,6 +59,13 @@ def lint(doc: Document, source: Source) -> None:
             1 if source.meta else None,
             code="lint",
         )
+    if doc.date is None:
+        warn(
+            "lint: no date: the post is left out of the feed and listed last (add date:)",
+            source.path,
+            1 if source.meta else None,
+            code="lint",
+        )
     previous = 1
     for heading in doc.headings:
         if heading.level > previous + 1:

@@ -67,6 +67,8 @@ class RenderContext:
     # "standalone": one self-contained HTML file; "site": pages sharing hashed assets
     html_mode: str = "standalone"
     base_url: str | None = None  # where the site is published: canonical URLs
+    # a Jekyll site's web pages at their permalinks ([jekyll] permalinks): see names.py
+    permalinks: bool = False
 
     def fingerprint(self) -> str:
         """A digest of every field that shapes an output: the brand and the templates by

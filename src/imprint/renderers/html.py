@@ -24,6 +24,7 @@ from ..brand.tokens import Brand
 from ..config import user_cache_dir
 from ..model import Document
 from . import RenderContext, article_context, replace_media
+from .names import page_path
 
 
 def json_ld(doc: Document, publisher: str, description: str) -> str:
@@ -122,19 +123,19 @@ class HtmlRenderer:
         if ctx.html_mode == "site":
             assets = list(site_assets(brand))
             logo = next((a for a in assets if a.startswith("logo.")), None)
-            canonical = (
-                ctx.base_url.rstrip("/") + f"/html/{doc.slug}.html" if ctx.base_url else None
-            )
+            where = page_path(doc, ctx.permalinks)
+            shared = "../" * where.count("/") + ASSETS  # html/assets/, from the page
+            canonical = ctx.base_url.rstrip("/") + f"/html/{where}" if ctx.base_url else None
             page = ctx.template(
                 "page.html",
                 site=True,
-                stylesheet=f"{ASSETS}/{assets[0]}",
+                stylesheet=f"{shared}/{assets[0]}",
                 canonical=canonical,
-                logo_src=f"{ASSETS}/{logo}" if logo else None,
+                logo_src=f"{shared}/{logo}" if logo else None,
                 site_nav=SITE_NAV,
                 **common,
             )
-            return replace_media(page, doc, lambda r: f"{ASSETS}/{media_name(r.name)}").encode(
+            return replace_media(page, doc, lambda r: f"{shared}/{media_name(r.name)}").encode(
                 "utf-8"
             )
         kit = FontKit(brand, user_cache_dir())

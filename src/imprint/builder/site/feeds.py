@@ -86,6 +86,9 @@ def feed_xml(site: Site) -> bytes:
         entry.updated(_moment(post))
         if "html" in post.outputs:
             entry.link(href=absolute_url(site, post.outputs["html"]), rel="alternate")
+        else:  # a post built without its web page: Atom wants a link all the same
+            other = [f for f in post.outputs if f != "pdf"] or ["pdf"]
+            entry.link(href=absolute_url(site, post.outputs[other[0]]), rel="alternate")
         if card.get("excerpt_html"):
             entry.summary(card["excerpt_html"], type="html")
         if site.settings.feed_full and "html" in post.outputs:

@@ -53,6 +53,7 @@ def index_page(
         search=href(site.out / "search.html", page),
         topics=href(site.out / TOPICS_PAGE, page),
         home=f"{root}/index.html",
+        site_name=site.settings.site_title,  # a Jekyll site's title, or [site] title
     )
     write_page(page, data.encode("utf-8"), site.written)
 

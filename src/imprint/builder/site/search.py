@@ -141,14 +141,15 @@ def _pagefind(out: Path, bundle: Path, pages: list[Path]) -> None:
     shutil.rmtree(fresh, ignore_errors=True)
     site, pattern = out, _shard_glob(out, pages)
     if pattern is None:  # names a glob cannot spell: the shard's pages, linked apart
-        site, pattern = out / f"{TMP_PREFIX}pagefind-site", "html/*.html"
+        site, pattern = out / f"{TMP_PREFIX}pagefind-site", "html/**/*.html"
         shutil.rmtree(site, ignore_errors=True)
-        (site / "html").mkdir(parents=True)
         for page in pages:  # at the same addresses as on the site
+            linked = site / page.relative_to(out)
+            linked.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.link(page, site / "html" / page.name)
+                os.link(page, linked)
             except OSError:
-                shutil.copyfile(page, site / "html" / page.name)
+                shutil.copyfile(page, linked)
     command = [
         *_pagefind_command(),
         "--site",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...builder.jekyll_site import build_sources
 from ...builder.project import SOURCE_SUFFIXES, Project, discover
 from ...config import Settings
 from ...diagnostics import collecting
@@ -130,7 +131,8 @@ class Preview:
 
     def scan(self) -> bool:
         """Find the posts again (a folder may gain or lose some); True if the list changed."""
-        found = post_keys(discover([self.target]), self.folder)
+        listed = build_sources([self.target], self.settings) if self.folder else None
+        found = post_keys(listed[0] if listed else discover([self.target]), self.folder)
         known = {key: post.path for key, post in self.posts.items()}
         if found == known:
             return False
