@@ -16,9 +16,9 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections archive test test-fast check proof bench \
-	bench-scale bench-preview bench-ab docs lock system-deps install install-check clean \
-	distclean
+.PHONY: all html pdf epub docx collections archive test test-fast lint check proof \
+	bench bench-scale bench-preview bench-ab docs lock system-deps install install-check \
+	clean distclean
 
 # posts, then collections and the OPDS catalogue of both (build/opds/catalog.xml)
 all: install
@@ -45,6 +45,12 @@ test: install-check
 # everyday work: no browser, no validator, nothing slow
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser and not tools"
+
+# formatting, lint rules and types (settings in pyproject.toml)
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 # Every available validator over the built outputs (EPUBCheck, Ace by DAISY, Nu HTML, PDF/UA,
 # LibreOffice)

@@ -197,11 +197,12 @@ def pdf_structure(path: Path) -> Validation:
             problems.append("no pdfuaid:part=1 in the XMP metadata")
         if "/StructTreeRoot" not in root:
             problems.append("no structure tree (untagged PDF)")
-        if not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+        if not bool(root.get("/MarkInfo", pikepdf.Dictionary()).get("/Marked", False)):
             problems.append("MarkInfo /Marked is not true")
         if not str(root.get("/Lang", "")):
             problems.append("no document language (/Lang)")
-        if not bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):
+        prefs = root.get("/ViewerPreferences", pikepdf.Dictionary())
+        if not bool(prefs.get("/DisplayDocTitle", False)):
             problems.append("the window does not show the document title")
         if "/StructTreeRoot" in root:
             figures = _struct_elements(root.StructTreeRoot, "/Figure")
