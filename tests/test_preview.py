@@ -145,7 +145,6 @@ def server(project: Path) -> Iterator[Server]:
     running.stop()
 
 
-@pytest.mark.browser
 def test_the_page_follows_saves_errors_and_fixes(browser, server: Server, project: Path):
     from playwright.sync_api import expect
 
@@ -187,7 +186,6 @@ def test_the_page_follows_saves_errors_and_fixes(browser, server: Server, projec
     page.close()
 
 
-@pytest.mark.browser
 def test_the_print_view_shows_the_pdf_pages_and_downloads_are_current(
     browser, server: Server, project: Path
 ):
@@ -236,7 +234,6 @@ def current_state(server: Server, key: str) -> dict:
     raise AssertionError("the event stream ended without a state")
 
 
-@pytest.mark.browser
 def test_only_the_open_views_are_rebuilt(browser, server: Server, project: Path):
     from playwright.sync_api import expect
 
@@ -271,7 +268,6 @@ def test_only_the_open_views_are_rebuilt(browser, server: Server, project: Path)
     page.close()
 
 
-@pytest.mark.browser
 def test_the_author_registry_and_the_brand_are_watched_too(browser, project: Path):
     from playwright.sync_api import expect
 
@@ -551,7 +547,6 @@ def test_it_listens_on_127_0_0_1_only(server: Server):
         socket.create_connection(("127.0.0.2", server.port), timeout=10).close()
 
 
-@pytest.mark.browser
 def test_a_taken_port_gives_a_free_one_and_ctrl_c_leaves_no_temporary_files(browser, project: Path):
     from playwright.sync_api import expect
 

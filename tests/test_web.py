@@ -136,7 +136,6 @@ class _Visit:
 
 
 @pytest.mark.slow
-@pytest.mark.browser
 def test_every_page_loads_cleanly_with_its_fonts_and_passes_axe(site, server, browser):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -168,7 +167,6 @@ def test_every_page_loads_cleanly_with_its_fonts_and_passes_axe(site, server, br
 
 
 @pytest.mark.slow
-@pytest.mark.browser
 def test_a_second_page_loads_no_new_font_or_stylesheet(site, server, browser):
     context = browser.new_context()
     first = _Visit(context, server + "html/monsoon-grids.html")
@@ -193,7 +191,6 @@ def search_for(visit: _Visit, word: str) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.browser
 def test_search_finds_a_post_by_a_word_of_its_body(site, server, browser):
     context = browser.new_context()
     visit = _Visit(context, server + "search.html")
@@ -206,7 +203,6 @@ def test_search_finds_a_post_by_a_word_of_its_body(site, server, browser):
 
 
 @pytest.mark.slow
-@pytest.mark.browser
 def test_every_edition_link_answers_with_its_file_over_http_and_from_disk(site, server, browser):
     context = browser.new_context()
     for page in sorted(site.glob("html/*.html")):
@@ -405,7 +401,6 @@ def test_topic_pages_are_paginated_like_the_index(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.browser
 def test_search_in_shards_finds_every_post_and_an_edit_reindexes_one_shard(tmp_path, browser):
     """An archive's search index is in shards, merged by the search page: one edit lays
     out again only the pages that list the post and re-indexes only its shard, and the
