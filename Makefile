@@ -44,7 +44,7 @@ test: install-check
 
 # everyday work: no browser, no validator, nothing slow
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow and not browser and not tools"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not browser and not tools"
 
 # formatting, lint rules and types (settings in pyproject.toml)
 lint: install
