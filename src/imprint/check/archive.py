@@ -236,9 +236,10 @@ def _stage_collections(
         made = build_collection(manifest, out=work / "build", settings=settings, force=True)
         if made.failed:
             raise _Failed(made.failed)
-        for result in made.built:
-            _place(payload / "collections", result.target.name, result.target.read_bytes())
-        inside = {str(r.target): f"collections/{r.target.name}" for r in made.built}
+        targets = [r.target for r in made.built if r.target]
+        for target in targets:
+            _place(payload / "collections", target.name, target.read_bytes())
+        inside = {str(target): f"collections/{target.name}" for target in targets}
         report.warned(made.built, inside)
         names.append(manifest.stem)
     return names

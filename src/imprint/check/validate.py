@@ -185,7 +185,9 @@ def pdf_structure(path: Path) -> Validation:
                 problems.append("PDF/A-3 without conformance A or B")
             if tagged and "/StructTreeRoot" not in root:
                 problems.append("PDF/A-3a without a structure tree")
-            if tagged and not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+            if tagged and not bool(
+                root.get("/MarkInfo", pikepdf.Dictionary()).get("/Marked", False)
+            ):
                 problems.append("PDF/A-3a with MarkInfo /Marked not true")
             if "/OutputIntents" not in root:
                 problems.append("no output intent")
