@@ -1,6 +1,8 @@
 # imprint: `make all` builds every post in content/ as HTML, PDF, EPUB and DOCX, every
 # collection, and the OPDS catalogue;
 # `make test` runs the test suite. Both set everything up on a fresh Debian machine.
+# `make test-fast` runs the unit tests and the quick integration ones, without the
+# validators (no apt or npm beyond the build's own).
 
 # The interpreter .venv is made from: Debian's own python3 when it is 3.11 or later, for
 # it is built with profile-guided and link-time optimisation, and a PDF (most of a build's
@@ -14,8 +16,9 @@ STAMP := $(VENV)/.imprint-installed
 IMPRINT := $(BIN)/imprint
 OUT ?= build
 
-.PHONY: all html pdf epub docx collections archive test check proof bench bench-scale \
-	bench-preview bench-ab docs lock system-deps install install-check clean distclean
+.PHONY: all html pdf epub docx collections archive test test-fast lint check proof \
+	bench bench-scale bench-preview bench-ab docs lock system-deps install install-check \
+	clean distclean
 
 # posts, then collections and the OPDS catalogue of both (build/opds/catalog.xml)
 all: install
@@ -34,8 +37,20 @@ collections: install
 archive: install-check
 	$(IMPRINT) archive content --out $(OUT)/archive
 
+# the whole suite on every core (a file's tests stay on one worker, which builds the
+# file's fixtures once), with the 20 slowest tests listed
 test: install-check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=20
+
+# everyday work: no browser, no validator, nothing slow
+test-fast: install
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow and not browser and not tools"
+
+# formatting, lint rules and types (settings in pyproject.toml)
+lint: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 
 # Every available validator over the built outputs (EPUBCheck, Ace by DAISY, Nu HTML, PDF/UA,
 # LibreOffice)

@@ -3,6 +3,10 @@
 A test that needs an external tool (java for epubcheck, pdftotext) skips when the
 tool is absent on a user's machine; with IMPRINT_REQUIRE_TOOLS=1 (as in CI) that
 skip is a failure instead.
+
+Every test is marked with its tier by the folder it is in: ``unit`` under tests/unit/,
+``integration`` elsewhere; ``browser`` by the fixture it uses. ``tools`` and ``slow`` are
+marked by hand.
 """
 
 from __future__ import annotations
@@ -16,10 +20,28 @@ import pytest
 from imprint.builder.plan import BuildRequest, build
 from imprint.config import load_settings
 
-REPO = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
 CONTENT = REPO / "content"
 CORPUS = REPO.parent / "shared" / "corpus"
 REFERENCE = CORPUS / "rusi-south-korea-global-vision.md"
+
+
+SLOW_TIMEOUT = 900  # seconds for a test marked slow; pyproject.toml sets the default
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test ``unit`` (under tests/unit/) or ``integration`` (anywhere else),
+    ``browser`` if it uses a ``browser`` fixture, and give a slow test a longer timeout
+    unless it sets its own."""
+    for item in items:
+        unit = TESTS / "unit" in Path(item.path).parents
+        item.add_marker(pytest.mark.unit if unit else pytest.mark.integration)
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
 
 
 def require(condition: bool, what: str) -> None:

@@ -32,6 +32,7 @@ def _ace_available() -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_ace_finds_no_serious_or_critical_violation(reference_build, settings, tmp_path):
     require(_ace_available(), "Ace by DAISY (node, npm and chromium)")
     (manifest,) = manifests(CONTENT / "collections")

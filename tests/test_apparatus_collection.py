@@ -16,6 +16,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_collection_epub_with_math_and_references(settings, tmp_path):
     for name in ("citations", "math", "callouts", "figures"):
         shutil.copytree(FIXTURES / name, tmp_path / "content", dirs_exist_ok=True)

@@ -139,6 +139,7 @@ def test_two_archives_are_byte_identical_and_verify_names_a_changed_file(archive
     assert "sha256 and sha512" in line
 
 
+@pytest.mark.slow
 def test_out_that_is_not_a_bag_is_refused_and_nothing_is_left(settings, tmp_path):
     (tmp_path / "keep").mkdir()
     (tmp_path / "keep" / "notes.txt").write_text("mine")

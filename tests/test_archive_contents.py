@@ -22,6 +22,8 @@ from .conftest import CONTENT, REPO
 from .test_consistent_build import PROBLEMS
 from .test_opds import _walk
 
+pytestmark = pytest.mark.slow  # the archive fixture builds every post
+
 EPOCH = "1700000000"
 SAMPLE = "2025-09-03-monsoon-grids.md"
 

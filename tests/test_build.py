@@ -69,6 +69,7 @@ def _imprint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_bad_posts_fail_alone_with_one_line_each(tmp_path):
     posts = tmp_path / "posts"
     posts.mkdir()
@@ -114,6 +115,7 @@ def test_slug_collision_is_an_error_naming_both(tmp_path, settings):
     assert str(tmp_path / "b" / "same.md") in error and str(tmp_path / "a" / "same.md") in error
 
 
+@pytest.mark.slow
 def test_single_export_paths(tmp_path):
     post = tmp_path / "2025-05-08-my-brief.md"
     post.write_text(GOOD, encoding="utf-8")
@@ -126,6 +128,7 @@ def test_single_export_paths(tmp_path):
     assert done.stdout.strip() == str(target)
 
 
+@pytest.mark.slow
 def test_single_export_error_exit_code(tmp_path):
     post = tmp_path / "broken.md"
     post.write_text(BAD["bad-date.md"][0], encoding="utf-8")

@@ -54,6 +54,7 @@ def test_the_closure_holds_every_runtime_dependency_and_no_extra():
     assert installed.pandoc_version().startswith("pandoc 3")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["distribution", "library", "font"])
 def test_a_new_version_of_what_is_installed_rebuilds_every_output(site, monkeypatch, kind):
     first = _build(site)

@@ -32,6 +32,8 @@ def callouts(tmp_path_factory, settings):
     return build_fixture(FIXTURES, tmp_path_factory.mktemp("callouts"), settings)[1]
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_html_asides_with_role_and_label(callouts):
     require_tool("java")
     page = html_tree(callouts["html"])
@@ -51,6 +53,8 @@ def test_html_asides_with_role_and_label(callouts):
     assert nu.errors == 0, nu.messages
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_epub_asides_and_epubcheck(callouts):
     chapter = etree.fromstring(epub_files(callouts["epub"])["EPUB/article.xhtml"])
     asides = chapter.xpath("//x:aside[@role='note']", namespaces=XHTML_NS)

@@ -54,6 +54,7 @@ def _no_raw_keys(text: str) -> None:
         assert f"@{key}" not in text and key not in text.replace(f"ref-{key}", ""), key
 
 
+@pytest.mark.slow
 def test_html_has_formatted_notes_and_the_reference_list_before_the_bio(cited):
     _, out = cited
     page = html_tree(out["html"])
@@ -74,6 +75,7 @@ def test_html_has_formatted_notes_and_the_reference_list_before_the_bio(cited):
     assert "nosuchkey2000?" in page.text_content()
 
 
+@pytest.mark.slow
 def test_missing_key_is_one_warning_with_its_line(cited):
     report, _ = cited
     mine = [w for w in report.warnings if "nosuchkey2000" in w.message]
@@ -84,6 +86,7 @@ def test_missing_key_is_one_warning_with_its_line(cited):
     assert "citation @nosuchkey2000" in mine[0].message
 
 
+@pytest.mark.slow
 def test_pdf_notes_at_the_page_foot_and_a_references_bookmark(cited):
     from pypdf import PdfReader
 
@@ -109,6 +112,8 @@ def test_pdf_notes_at_the_page_foot_and_a_references_bookmark(cited):
     _no_raw_keys(whole)
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_epub_reference_list_and_epubcheck(cited):
     _, out = cited
     files = epub_files(out["epub"])
@@ -122,6 +127,8 @@ def test_epub_reference_list_and_epubcheck(cited):
     assert (result.errors, result.warnings) == (0, 0), result.messages
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_html_passes_the_nu_checker(cited):
     require_tool("java")
     _, out = cited
@@ -129,6 +136,7 @@ def test_html_passes_the_nu_checker(cited):
     assert result.errors == 0, result.messages
 
 
+@pytest.mark.slow
 def test_docx_bibliography_style_footnotes_and_order(cited):
     _, out = cited
     with zipfile.ZipFile(out["docx"]) as docx:

@@ -23,6 +23,8 @@ from imprint.errors import ConfigError
 from .conftest import CONTENT, require, require_tool
 from .tools import OPF_NS, XHTML_NS, epub_files, epub_opf, run_epubcheck_many
 
+pytestmark = pytest.mark.slow
+
 CORPUS_POSTS = (
     "osg-ko-metrics.md",
     "osg-ja-getting-paid.md",
@@ -106,6 +108,7 @@ def labels_of(items: list) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_epub_is_valid_with_one_entry_per_article(anthology):
     outputs, count = anthology
     (result,) = run_epubcheck_many([outputs["epub"]])
@@ -173,6 +176,7 @@ def test_epub_metadata(anthology):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_calibre_reads_title_authors_series(anthology):
     ebook_meta = require_tool("ebook-meta")
     outputs, _ = anthology

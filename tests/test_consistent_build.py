@@ -78,6 +78,7 @@ def _summary(stderr: str) -> re.Match:
     return match
 
 
+@pytest.mark.slow
 def test_the_catalogue_lists_what_build_holds_whichever_command_ran_last(project):
     done = _imprint("collection", "--formats", "epub", cwd=project)  # before any build
     assert done.returncode == 0, done.stderr
@@ -142,6 +143,7 @@ def test_report_json_names_paths_relative_to_the_output_folder(project):
     assert data["site"]["laid_out"] and not any(p.startswith("/") for p in data["site"]["laid_out"])
 
 
+@pytest.mark.slow
 def test_the_summary_counts_skipped_posts_warnings_and_the_sites_own(project):
     (project / "content" / "2025-10-01-problems.md").write_text(PROBLEMS, encoding="utf-8")
     first = _imprint("build", "--formats", FORMATS, cwd=project)

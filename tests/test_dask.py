@@ -21,6 +21,8 @@ from imprint.builder.plan import BuildRequest, build
 
 from .conftest import CONTENT, require
 
+pytestmark = pytest.mark.tools
+
 
 @pytest.fixture(scope="module")
 def cluster_client():

@@ -81,6 +81,7 @@ def test_the_manual_builds_as_a_site_a_pdf_and_an_epub_without_warnings(manual):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_the_manual_epub_passes_epubcheck_and_ace(manual):
     book = manual / "collections" / "manual.epub"
     assert len(epub_opf(book).xpath("//*[local-name()='itemref']")) > len(CHAPTERS)

@@ -22,6 +22,8 @@ def figures(tmp_path_factory, settings):
     return build_fixture(FIXTURES, tmp_path_factory.mktemp("figures"), settings)
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_html_numbers_captions_and_links_references(figures):
     require_tool("java")
     _, out = figures
@@ -49,6 +51,7 @@ def test_html_numbers_captions_and_links_references(figures):
     assert nu.errors == 0, nu.messages
 
 
+@pytest.mark.slow
 def test_missing_label_is_a_warning_on_its_line(figures):
     report, _ = figures
     (warning,) = [w for w in report.warnings if "fig:nowhere" in w.message]
@@ -57,6 +60,8 @@ def test_missing_label_is_a_warning_on_its_line(figures):
     assert not [w for w in report.warnings if "removed" in w.message]
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_pdf_epub_docx_carry_the_numbers(figures):
     _, out = figures
     text = pdf_text(out["pdf"])

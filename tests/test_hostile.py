@@ -211,6 +211,7 @@ def test_no_script_or_handler_reaches_html_or_epub(hostile) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_the_hostile_epub_is_valid(hostile) -> None:
     report, _ = hostile
     result = run_epubcheck(_outputs(report)["epub"])

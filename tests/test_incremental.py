@@ -85,6 +85,7 @@ def test_edit_one_post_rebuilds_only_its_four_outputs(site):
     assert _outputs(site.out) == after  # a forced rebuild gives the same bytes
 
 
+@pytest.mark.slow
 def test_brand_token_rebuilds_everything_and_image_edit_rebuilds_its_post(site):
     formats = ("html", "epub")
     _build(site, formats)
@@ -110,6 +111,7 @@ def test_brand_token_rebuilds_everything_and_image_edit_rebuilds_its_post(site):
     assert len(edited.skipped) == 4
 
 
+@pytest.mark.slow
 def test_deleted_post_loses_its_outputs_and_index_entry(site):
     formats = ("html", "epub")
     _build(site, formats)
@@ -171,6 +173,7 @@ def test_index_links_every_format_and_report_lists_every_job(site):
     assert data["peak_worker_rss_mb"] > 0 and report.peak_rss_kb > 0
 
 
+@pytest.mark.slow
 def test_a_hand_deleted_output_is_built_again(site):
     _build(site, ("html",))
     (site.out / "html" / "undersea-cables.html").unlink()
@@ -179,6 +182,7 @@ def test_a_hand_deleted_output_is_built_again(site):
     assert (site.out / "html" / "undersea-cables.html").is_file()
 
 
+@pytest.mark.slow
 def test_a_damaged_cache_costs_a_full_build_not_a_wrong_one(site):
     _build(site, ("html",))
     from imprint.builder.plan import manifest_path
@@ -189,12 +193,14 @@ def test_a_damaged_cache_costs_a_full_build_not_a_wrong_one(site):
     assert len(_build(site, ("html",)).skipped) == 3  # and the cache is whole again
 
 
+@pytest.mark.slow
 def test_index_of_a_build_without_html_links_what_there_is(site):
     _build(site, ("epub",))
     links = html_tree(site.out / "index.html").xpath("//li[@class='post']/h2/a/@href")
     assert sorted(links) == [f"epub/{slug}.epub" for slug in sorted(SLUGS)]
 
 
+@pytest.mark.slow
 def test_a_no_op_build_leaves_the_output_folder_and_the_cache_untouched(site):
     _build(site)
     manifests = site.root / ".imprint-cache" / "builds"

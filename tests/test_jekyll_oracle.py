@@ -133,6 +133,7 @@ def _first_difference(a: list[str], b: list[str]) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 @pytest.mark.parametrize("name", ["brew.sh", "rust-blog-2018"])
 def test_posts_say_what_jekyll_renders(name: str, tmp_path: Path):
     site = SITES / name

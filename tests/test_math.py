@@ -48,6 +48,7 @@ def _struct(pdf: pikepdf.Pdf, kind: str) -> list[pikepdf.Dictionary]:
     return _struct_elements(pdf.Root.StructTreeRoot, kind)
 
 
+@pytest.mark.slow
 def test_pdf_draws_formulas_tagged_with_their_tex(mathy):
     text = pdf_text(mathy["pdf"])
     for raw in ("$$", "$", r"\frac", r"\sum", r"\bar"):
@@ -61,6 +62,7 @@ def test_pdf_draws_formulas_tagged_with_their_tex(mathy):
     assert pdf_structure(mathy["pdf"]).ok
 
 
+@pytest.mark.slow
 def test_pdf_display_formula_centred_inline_on_the_line(mathy):
     from pypdf import PdfReader
 
@@ -87,6 +89,7 @@ def test_pdf_display_formula_centred_inline_on_the_line(mathy):
     assert bottom - baseline < 0.5 * size  # only the descent hangs below the line
 
 
+@pytest.mark.slow
 def test_inline_math_keeps_the_paragraphs_line_spacing(mathy):
     """Inline formulas are drawn in text style (limits beside a sum, a small fraction):
     the lines holding them are spaced as the paragraph's other lines, within 1.3x."""
@@ -110,6 +113,8 @@ def test_inline_math_keeps_the_paragraphs_line_spacing(mathy):
     assert max(gaps) <= 1.3 * plain, (gaps, plain)
 
 
+@pytest.mark.slow
+@pytest.mark.tools
 def test_html_and_epub_carry_mathml_and_pass_their_validators(mathy):
     require_tool("java")
     page = html_tree(mathy["html"])
@@ -132,6 +137,7 @@ def test_html_and_epub_carry_mathml_and_pass_their_validators(mathy):
     assert (result.errors, result.warnings) == (0, 0), result.messages
 
 
+@pytest.mark.slow
 def test_docx_has_word_equations(mathy):
     with zipfile.ZipFile(mathy["docx"]) as docx:
         document = docx.read("word/document.xml").decode("utf-8")

@@ -20,6 +20,8 @@ from imprint.collection.opds import write_catalogue
 
 from .conftest import CONTENT, REPO
 
+pytestmark = pytest.mark.slow
+
 NAVIGATION = "application/atom+xml;profile=opds-catalog;kind=navigation"
 ACQUISITION = "application/atom+xml;profile=opds-catalog;kind=acquisition"
 ACQUIRE = "http://opds-spec.org/acquisition"

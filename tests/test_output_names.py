@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from imprint.builder.plan import BuildRequest, build
 
 POST = "---\ntitle: {title}\n{extra}---\n\nText of {name}.\n"
@@ -16,6 +18,7 @@ def _write(folder: Path, name: str, title: str = "A title", extra: str = "") -> 
     return path
 
 
+@pytest.mark.slow
 def test_hostile_slugs_and_names_stay_inside_out(tmp_path: Path, settings) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
@@ -46,6 +49,7 @@ def test_hostile_slugs_and_names_stay_inside_out(tmp_path: Path, settings) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "posts"]
 
 
+@pytest.mark.slow
 def test_two_posts_with_one_slug_is_an_error_naming_both(tmp_path: Path, settings) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()

@@ -10,9 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from imprint.builder.pool import DIED, ERROR, MEMORY, OK, TIMEOUT, WorkerPool
 
 from .conftest import require
+
+pytestmark = pytest.mark.slow
 
 _STARTED_IN: list[int] = []
 

@@ -62,6 +62,7 @@ def _files(out: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_source_date_epoch_is_read_from_the_environment(tmp_path: Path):
     root = _project(tmp_path, MONSOON)
     done = _imprint(
@@ -118,6 +119,7 @@ def test_every_setting_says_what_it_is_for_and_sets_a_field():
     assert len({option.key for option in OPTIONS}) == len(OPTIONS)
 
 
+@pytest.mark.slow
 def test_strict_writes_nothing_for_a_post_with_a_warning(tmp_path: Path):
     root = _project(tmp_path, MONSOON)
     (root / "content" / "2025-10-01-unlabelled.md").write_text(

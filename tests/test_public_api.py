@@ -58,6 +58,7 @@ def test_importing_imprint_loads_no_pandoc_and_no_weasyprint():
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_load_render_and_build_the_reference_post(
     reference_post: Path, project: Path, tmp_path: Path
 ):
@@ -114,6 +115,7 @@ def test_a_bad_post_raises_imprint_error_with_its_line(tmp_path: Path, project: 
     )
 
 
+@pytest.mark.slow
 def test_render_with_another_brand(project: Path):
     doc = imprint.load(CONTENT / "2025-11-20-arctic-shipping.md", project=project)
     default = imprint.render(doc, "html", project=project).decode()
@@ -123,6 +125,7 @@ def test_render_with_another_brand(project: Path):
     assert "Harbour" in harbour and "Harbour" not in default
 
 
+@pytest.mark.slow
 def test_build_a_collection(project: Path, tmp_path: Path):
     manifest = CONTENT / "collections" / "imprint-2025.toml"
     report = imprint.build_collection(manifest, formats=["epub"], out=tmp_path, project=project)
@@ -131,6 +134,7 @@ def test_build_a_collection(project: Path, tmp_path: Path):
     assert epub.read("mimetype") == b"application/epub+zip"
 
 
+@pytest.mark.slow
 def test_a_script_that_builds_at_its_top_level_runs_once(project: Path, tmp_path: Path):
     """A script calling imprint.build() with no ``if __name__ == "__main__"`` guard: its
     workers are forked, never started afresh importing the script, so it runs once."""

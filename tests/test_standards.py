@@ -62,6 +62,7 @@ def test_headings_nest_from_h1_and_figures_have_alt(samples_build):
         assert any(a.startswith("Bar chart comparing") for a in alts) and all(alts)
 
 
+@pytest.mark.slow
 def test_pdf_a3b_keeps_the_markdown_source(settings, tmp_path):
     report = build(
         BuildRequest(
@@ -87,6 +88,7 @@ def test_pdf_a3b_keeps_the_markdown_source(settings, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_html_passes_the_nu_checker(samples_build, reference_build):
     require_tool("java")
     pages = [r.target for r in samples_build.built if r.format == "html"]
@@ -96,6 +98,7 @@ def test_html_passes_the_nu_checker(samples_build, reference_build):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_docx_opens_in_libreoffice(samples_build):
     require_tool("soffice")
     documents = [r.target for r in samples_build.built if r.format == "docx"]
@@ -104,6 +107,7 @@ def test_docx_opens_in_libreoffice(samples_build):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_imprint_check_table_and_exit_codes(samples_build, tmp_path):
     require_tool("java")
     require_tool("soffice")
@@ -137,6 +141,7 @@ def test_imprint_check_table_and_exit_codes(samples_build, tmp_path):
     assert rows[1][1] == "ace" and rows[1][2] != "not run"
 
 
+@pytest.mark.slow
 def test_missing_validator_is_not_run_never_passed(samples_build, tmp_path):
     epub = next(r.target for r in samples_build.built if r.format == "epub")
     shutil.copy(epub, tmp_path / epub.name)
@@ -163,6 +168,7 @@ def test_missing_validator_is_not_run_never_passed(samples_build, tmp_path):
     assert done.returncode == 1 and "could not run" in done.stderr
 
 
+@pytest.mark.slow
 def test_lint_warns_with_lines_and_strict_fails(tmp_path):
     post = tmp_path / "lint.md"
     shutil.copy(CONTENT / "images" / "flood-week-supply.png", tmp_path / "chart.png")

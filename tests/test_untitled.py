@@ -3,11 +3,14 @@ failure. (The corpus's title-less posts: tests/corpus/test_corpus.py.)"""
 
 from __future__ import annotations
 
+import pytest
+
 from imprint.builder.plan import BuildRequest, build
 
 from .tools import html_tree
 
 
+@pytest.mark.slow
 def test_strict_fails_a_post_without_title(settings, tmp_path):
     post = tmp_path / "2013-01-11-no-yaml-title.md"
     post.write_text("Just text, neither front matter nor a heading.\n", encoding="utf-8")

@@ -26,6 +26,8 @@ from lxml import etree
 from .conftest import CONTENT, REFERENCE, require
 from .tools import html_tree
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 BASE_URL = "https://example.org/briefs/"
 TYPES = {

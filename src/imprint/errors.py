@@ -37,7 +37,9 @@ class ImprintError(Exception):
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return "\n".join(f"{where}{self.category}: {line}" for line in self.message.splitlines())
 
-    def __reduce__(self):  # keep the location when crossing process boundaries
+    def __reduce__(  # keep the location when crossing process boundaries
+        self,
+    ) -> tuple[type[ImprintError], tuple[str, Path | None, int | None]]:
         return (self.__class__, (self.message, self.path, self.line))
 
 
@@ -67,6 +69,7 @@ class RenderError(ImprintError):
 
     category = "render"
     exit_code = 70  # EX_SOFTWARE
+    detail = ""  # all the failing tool said, where the message gives only its last line
 
 
 class ToolError(ImprintError):

@@ -152,6 +152,7 @@ def test_untitled_posts_take_the_file_names_title(corpus: Path, corpus_build: Co
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_raw_html_heavy_post_makes_a_valid_epub(corpus_build: CorpusBuild, corpus: Path) -> None:
     """pandoc's test suite: a script, repeated ids, a heading that is also pandoc's notes
     id, site-relative links. (Forms and obsolete tags: tests/test_hostile.py.)"""
@@ -162,6 +163,7 @@ def test_raw_html_heavy_post_makes_a_valid_epub(corpus_build: CorpusBuild, corpu
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_every_corpus_epub_and_page_passes_its_validator(
     corpus_build: CorpusBuild, samples_build
 ) -> None:

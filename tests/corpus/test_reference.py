@@ -97,6 +97,7 @@ def test_epub_metadata_and_blocks(reference_build):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_epubcheck_clean(reference_build):
     result = run_epubcheck(reference_build["epub"])
     assert (result.errors, result.warnings) == (0, 0), result.messages

@@ -162,6 +162,7 @@ def test_fonts_are_the_brands_or_its_fallbacks(script_pdfs, samples_build):
             assert _family(name) in allowed, (pdf.name, name)
 
 
+@pytest.mark.slow
 def test_right_to_left_from_language(script_pdfs):
     page = next(
         r.target

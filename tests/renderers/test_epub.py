@@ -13,6 +13,7 @@ def _epubs(samples_build):
 
 
 @pytest.mark.slow
+@pytest.mark.tools
 def test_every_sample_epub_passes_epubcheck(samples_build):
     results = run_epubcheck_many(_epubs(samples_build))
     assert len(results) == 3

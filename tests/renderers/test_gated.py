@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from imprint.renderers import gated
 
 from ..conftest import REFERENCE, REPO, require
@@ -210,6 +212,7 @@ def private_reaches(root: Path, skip: Path) -> list[str]:
     return sorted(found)
 
 
+@pytest.mark.slow
 def test_nothing_outside_the_gated_folder_reaches_a_private_name_of_another_library():
     assert private_reaches(SRC, GATED) == []
 
@@ -307,6 +310,7 @@ def _host(mode: str, tmp_path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_render_and_build_leave_the_hosts_libraries_environment_and_collector(tmp_path):
     require(REFERENCE.is_file(), f"the reference post at {REFERENCE}")
     fresh, host = _host("fresh", tmp_path), _host("imprint", tmp_path)

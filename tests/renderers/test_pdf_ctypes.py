@@ -58,6 +58,7 @@ def test_other_declarations_are_parsed_as_before(ffi, parsed):
         ffi.typeof("no_such_type[3]")  # cffi's own error, from its own parse
 
 
+@pytest.mark.slow
 def test_the_pdfs_are_the_same_bytes(ffi, parsed, settings, reference_post, corpus, monkeypatch):
     project = Project.open(settings)
     ctx = project.render_context()

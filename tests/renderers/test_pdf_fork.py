@@ -13,6 +13,8 @@ import gc
 import shutil
 from pathlib import Path
 
+import pytest
+
 from imprint.builder import jobs
 from imprint.builder.pool import OK, WorkerPool
 from imprint.builder.project import Project
@@ -39,6 +41,7 @@ def _fonts_folders() -> list[Path]:
     return [Path(fonts._folder) for _, fonts in renderer._styles.values() if fonts._folder]
 
 
+@pytest.mark.slow
 def test_workers_leave_the_parents_fonts_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     post = CONTENT / "2025-11-20-arctic-shipping.md"  # italic and bold faces in its text

@@ -21,6 +21,7 @@ def context(settings):
     return project, project.render_context()
 
 
+@pytest.mark.slow
 def test_the_heads_are_given_widths_and_the_pdfs_are_the_same(context, reference_post, monkeypatch):
     project, ctx = context
     posts = [project.load(reference_post)] + [project.load(p) for p in sorted(CONTENT.glob("*.md"))]

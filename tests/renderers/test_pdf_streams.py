@@ -8,6 +8,7 @@ import zlib
 
 import pikepdf
 import pydyf
+import pytest
 
 from imprint.builder.project import Project
 from imprint.renderers.gated import pdf_streams
@@ -18,6 +19,7 @@ def _render(doc, project: Project) -> bytes:
     return PdfRenderer().render(doc, project.render_context())
 
 
+@pytest.mark.slow
 def test_streams_serialised_once_give_pydyfs_own_bytes(reference_post, settings, monkeypatch):
     project = Project.open(settings)
     doc = project.load(reference_post)

@@ -64,6 +64,7 @@ def _page_image(path: Path, tmp_path: Path) -> Image.Image:
     return Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
 
 
+@pytest.mark.slow
 def test_reference_post_as_pdf_x4_with_crop_marks_outside_the_trim(reference_post, tmp_path):
     target = tmp_path / "brief.pdf"
     done = subprocess.run(
@@ -118,6 +119,7 @@ def test_reference_post_as_pdf_x4_with_crop_marks_outside_the_trim(reference_pos
     assert sides == {"left", "right", "top", "bottom"}
 
 
+@pytest.mark.slow
 def test_brand_bleed_and_background_run_into_the_bleed(settings, tmp_path):
     brand = tmp_path / "brand"
     shutil.copytree(REPO / "styles", brand)

@@ -41,6 +41,7 @@ def page_of(body: str, head: str = "<title>T</title>") -> str:
     )
 
 
+@pytest.mark.slow
 def test_every_post_reads_as_pandoc_reads_it(corpus, settings):
     project = Project.open(settings)
     context = project.render_context()

@@ -33,6 +33,7 @@ def _posts(corpus: Path) -> list[Path]:
     return sorted(corpus.glob("*.md")) + sorted(CONTENT.glob("*.md"))
 
 
+@pytest.mark.slow
 def test_markdown_to_html_gives_the_command_lines_bytes(corpus):
     for post in _posts(corpus):
         text = post.read_text(encoding="utf-8")
@@ -47,6 +48,7 @@ def test_tabs_line_ends_and_a_byte_order_mark_read_as_on_the_command_line():
     assert convert(HTML_JOB, text, HTML_ARGS) == run_pandoc(HTML_ARGS, text.encode())
 
 
+@pytest.mark.slow
 def test_docx_gives_the_command_lines_bytes(corpus, settings, monkeypatch):
     project = Project.open(settings)
     context = project.render_context()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -149,6 +150,7 @@ def _read(raw: bytes) -> None:
 
 @FAST
 @given(front_matter)
+@pytest.mark.slow
 def test_any_front_matter_mapping(meta: dict) -> None:
     _read(_post(meta, "Body.\n"))
 

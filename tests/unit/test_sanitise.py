@@ -182,6 +182,16 @@ def test_each_removed_reference_is_a_warning_on_its_line(make) -> None:
         assert f"post.md:{line_of(needle)}: warning:" in mine[0]
 
 
+def test_a_reference_on_a_tag_without_attributes_of_its_own_is_removed_with_a_warning(
+    make,
+) -> None:
+    doc, warnings = make(
+        '---\ntitle: T\n---\nIntro.\n\n<div href="../secret.png">kept words</div>\n'
+    )
+    assert "kept words" in doc.body_html and "secret.png" not in doc.body_html
+    assert [w for w in warnings if "../secret.png" in w and "post.md:6: warning:" in w], warnings
+
+
 def test_liquid_is_never_evaluated(make) -> None:
     doc, _ = make(
         "---\ntitle: '{{ 7*7 }}'\n---\n"

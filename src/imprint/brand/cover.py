@@ -151,6 +151,8 @@ def _logo(brand: Brand, height: int):
 def _svg_to_png(brand: Brand) -> bytes | None:
     """Rasterise an SVG logo once per brand, on the cover's colour: WeasyPrint draws it,
     poppler's pdftoppm turns the page into pixels."""
+    if brand.logo is None:
+        return None
     import weasyprint
 
     # the brand's digest covers the logo's bytes and the colour

@@ -128,7 +128,7 @@ class Brand:
         lines += [f"  --font-size: {self.size};", f"  --line-height: {self.line_height};"]
         # screens read larger than paper; sizes computed here, since validators and
         # some reading systems cannot evaluate calc() over custom properties
-        number, unit = re.fullmatch(r"(-?[\d.]+)([a-z]*)", self.size).groups()
+        number, unit = re.fullmatch(r"(-?[\d.]+)([a-z]*)", self.size).groups()  # type: ignore[union-attr]  # load_brand checked it
         for name, factor in (("screen", 1.25), ("small-screen", 1.15)):
             lines.append(f"  --font-size-{name}: {float(number) * factor:g}{unit};")
         css = ":root {\n" + "\n".join(lines) + "\n}\n"

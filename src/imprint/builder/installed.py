@@ -79,7 +79,7 @@ def _path_stamp() -> str:
 def distribution_versions() -> dict[str, str]:
     """``{name: version}`` for imprint's runtime dependency closure (``absent`` for a
     requirement that is not installed)."""
-    return dict(_cached_json(_path_stamp(), _closure))  # type: ignore[arg-type]
+    return dict(_cached_json(_path_stamp(), _closure))  # type: ignore[call-overload]
 
 
 def _closure() -> dict[str, str]:

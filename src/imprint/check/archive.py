@@ -182,6 +182,10 @@ def _stage_posts(
     if not sources:
         raise ImprintError("no posts to archive here", paths[0] if paths else None)
     docs: dict[Path, Document] = {}  # the build's own Documents: each post read once
+
+    def keep(doc: Document) -> None:
+        docs.setdefault(doc.source_path.resolve(), doc)
+
     build_report = build(
         BuildRequest(
             sources,
@@ -189,12 +193,12 @@ def _stage_posts(
             out=work / "build",
             settings=settings,
             force=True,
-            on_document=lambda doc: docs.setdefault(doc.source_path.resolve(), doc),
+            on_document=keep,
         ),
     )
     if build_report.failed:
         raise _Failed(build_report.failed)
-    built = {(r.source.resolve(), r.format): r.target for r in build_report.built}
+    built = {(r.source.resolve(), r.format): r.target for r in build_report.built if r.target}
     in_bag: dict[str, str] = {}  # a built file or a source -> its name under data/
     slugs = []
     for source in sources:
@@ -232,9 +236,10 @@ def _stage_collections(
         made = build_collection(manifest, out=work / "build", settings=settings, force=True)
         if made.failed:
             raise _Failed(made.failed)
-        for result in made.built:
-            _place(payload / "collections", result.target.name, result.target.read_bytes())
-        inside = {str(r.target): f"collections/{r.target.name}" for r in made.built}
+        targets = [r.target for r in made.built if r.target]
+        for target in targets:
+            _place(payload / "collections", target.name, target.read_bytes())
+        inside = {str(target): f"collections/{target.name}" for target in targets}
         report.warned(made.built, inside)
         names.append(manifest.stem)
     return names

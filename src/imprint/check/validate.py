@@ -185,7 +185,9 @@ def pdf_structure(path: Path) -> Validation:
                 problems.append("PDF/A-3 without conformance A or B")
             if tagged and "/StructTreeRoot" not in root:
                 problems.append("PDF/A-3a without a structure tree")
-            if tagged and not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+            if tagged and not bool(
+                root.get("/MarkInfo", pikepdf.Dictionary()).get("/Marked", False)
+            ):
                 problems.append("PDF/A-3a with MarkInfo /Marked not true")
             if "/OutputIntents" not in root:
                 problems.append("no output intent")
@@ -197,11 +199,12 @@ def pdf_structure(path: Path) -> Validation:
             problems.append("no pdfuaid:part=1 in the XMP metadata")
         if "/StructTreeRoot" not in root:
             problems.append("no structure tree (untagged PDF)")
-        if not bool(root.get("/MarkInfo", {}).get("/Marked", False)):
+        if not bool(root.get("/MarkInfo", pikepdf.Dictionary()).get("/Marked", False)):
             problems.append("MarkInfo /Marked is not true")
         if not str(root.get("/Lang", "")):
             problems.append("no document language (/Lang)")
-        if not bool(root.get("/ViewerPreferences", {}).get("/DisplayDocTitle", False)):
+        prefs = root.get("/ViewerPreferences", pikepdf.Dictionary())
+        if not bool(prefs.get("/DisplayDocTitle", False)):
             problems.append("the window does not show the document title")
         if "/StructTreeRoot" in root:
             figures = _struct_elements(root.StructTreeRoot, "/Figure")

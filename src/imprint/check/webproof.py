@@ -25,7 +25,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map: ClassVar[dict[str, str]] = {  # type: ignore[misc]  # typeshed: per instance
         **http.server.SimpleHTTPRequestHandler.extensions_map,
         ".wasm": "application/wasm",
         ".woff2": "font/woff2",

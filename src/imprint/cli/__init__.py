@@ -492,7 +492,7 @@ def _collections(args: argparse.Namespace, settings: Settings) -> int:
                 settings=settings,
                 force=args.force,
                 jobs=args.jobs,
-                on_result=lambda result, step=step: step(
+                on_result=lambda result, step=step: step(  # type: ignore[misc]  # mypy: a default
                     f"{result.status} {result.target.name if result.target else result.format}"
                 ),
             )

@@ -62,7 +62,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.update is not None:
         if len(args.paths) != 1:
             raise ImprintError("--update takes one Word file", args.update)
-        reports, failed = [update_post(args.paths[0], args.update, **options)], []
+        failed: list[ImprintError] = []
+        reports = [update_post(args.paths[0], args.update, **options)]
     else:
         reports, failed = import_many(args.paths, args.out or settings.content, **options)
     for report in reports:

@@ -35,7 +35,7 @@ import hashlib
 import tomllib
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -245,7 +245,7 @@ def load_manifest(path: Path) -> Manifest:
             bounds.append(None)
             continue
         try:
-            moment = value if isinstance(value, date) else parse_date(str(value), None)
+            moment = value if isinstance(value, date) else parse_date(str(value), UTC)
             bounds.append(moment.date() if isinstance(moment, datetime) else moment)
         except DateError:
             problems.append(f"posts.{key}: {value!r} is not a date")

@@ -239,10 +239,10 @@ class Catalogue:
         self.images[cover] = data
         try:
             with Image.open(io.BytesIO(data)) as image:
-                image = image.convert("RGB")
-                image.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX * 3 // 2))
+                rgb = image.convert("RGB")
+                rgb.thumbnail((THUMBNAIL_PX, THUMBNAIL_PX * 3 // 2))
                 small = io.BytesIO()
-                image.save(small, "JPEG", quality=82, optimize=True)
+                rgb.save(small, "JPEG", quality=82, optimize=True)
         except (OSError, ValueError):  # an image Pillow cannot read: the cover serves as both
             book.images = [cover, media_type, cover, media_type]
             return (self.feed_href(cover), media_type, self.feed_href(cover), media_type)

@@ -45,7 +45,7 @@ def read_epub(epub: Path) -> dict:
     return {
         "title": (dc("title") or [""])[0],
         "creators": dc("creator"),
-        "date": (dc("date") or [None])[0],
+        "date": next(iter(dc("date")), None),
         "description": (dc("description") or [""])[0],
         "lang": (dc("language") or [""])[0],
         "identifier": (dc("identifier") or [""])[0],

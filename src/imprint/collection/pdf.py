@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pikepdf
 
@@ -32,6 +32,15 @@ from ..renderers import TAGGED_PDF, RenderContext, get_renderer
 from .manifest import Manifest
 from .pdfmerge import Joiner, Part
 from .work import Call, Piece, Runner
+
+if TYPE_CHECKING:
+    from ..renderers.pdf import PdfRenderer
+
+
+def _pdf() -> PdfRenderer:
+    """The process's PDF renderer, typed as such: a collection uses its page and write."""
+    return cast("PdfRenderer", get_renderer("pdf"))
+
 
 FOLIO_SHEET = 64  # pages of page numbers per job: fixed, so the bytes are too
 
@@ -62,14 +71,14 @@ def _front(
         logo_src=logo,
         modified=moment.isoformat(),
     )
-    return get_renderer("pdf").write(page, ctx, moment, f"{manifest.identifier}|front")
+    return _pdf().write(page, ctx, moment, f"{manifest.identifier}|front")
 
 
 def _article(project: Project, doc: Document, book_title: str) -> tuple[bytes, int]:
     """One article's pages, with the book's running head and no page numbers, and how
     many there are (a job)."""
     ctx = project.render_context()
-    renderer = get_renderer("pdf")
+    renderer = _pdf()
     style = (
         f"@page {{ @top-left {{ content: {css_string(book_title)}; }}\n"
         "  @bottom-right { content: none; } }"
@@ -115,9 +124,7 @@ def _folios(project: Project, sheet: int, lang: str, moment: datetime, seed: str
         "html, body { background: none; } .page + .page { break-before: page; }"
         "</style></head><body>" + '<div class="page"></div>' * count + "</body></html>"
     )
-    return Sheet(
-        first, get_renderer("pdf").write(page, ctx, moment, f"{seed}|folios|{first}|{count}")
-    )
+    return Sheet(first, _pdf().write(page, ctx, moment, f"{seed}|folios|{first}|{count}"))
 
 
 def _cover(
@@ -155,7 +162,7 @@ def _cover(
         lang=manifest.lang or docs[0].lang,
         modified=moment.isoformat(),
     )
-    return get_renderer("pdf").write(
+    return _pdf().write(
         page,
         ctx,
         moment,

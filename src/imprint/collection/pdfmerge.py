@@ -38,7 +38,7 @@ class Joiner:
         self.pdf = pikepdf.new()
         self.tagged = tagged
         self.next_key = 0
-        self.dests: list[tuple[str, object]] = []
+        self.dests: list[tuple[str, pikepdf.Object]] = []
         self.outline: list[tuple[str, int, list[tuple[str, int]]]] = []
         if tagged:
             self.document = self.pdf.make_indirect(
@@ -122,8 +122,8 @@ class Joiner:
         )
 
     def _graft(self, tree: pikepdf.Object, offset: int) -> None:
-        kids = tree.get("/K")
-        kids = list(kids) if isinstance(kids, Array) else [kids] if kids is not None else []
+        found = tree.get("/K")
+        kids = list(found) if isinstance(found, Array) else [found] if found is not None else []
         for kid in kids:
             copied = self._copy(kid)
             copied.P = self.document
@@ -213,7 +213,7 @@ class Joiner:
 
 
 def _page_index(pdf: pikepdf.Pdf, item: pikepdf.OutlineItem) -> int | None:
-    destination = item.destination
+    destination: object = item.destination
     if destination is None and item.action is not None:
         destination = item.action.get("/D")
     if isinstance(destination, String):

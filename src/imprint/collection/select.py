@@ -90,10 +90,10 @@ def select(
             docs.append(loaded)
     chosen = [doc for doc in docs if _keep(manifest, _unpublished_kept(project))(doc)]
     if manifest.order != "manifest":
-        dated = [d for d in chosen if d.date is not None]
+        dated = [(d.date, d) for d in chosen if d.date is not None]
         undated = [d for d in chosen if d.date is None]
-        dated.sort(key=lambda d: d.date, reverse=manifest.order == "date-desc")
-        chosen = dated + undated
+        dated.sort(key=lambda pair: pair[0], reverse=manifest.order == "date-desc")
+        chosen = [d for _, d in dated] + undated
     if not chosen and not problems:
         problems.append("the selection is empty: no post matches the paths and filters")
     owners: dict[str, Path] = {}

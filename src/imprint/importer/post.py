@@ -20,7 +20,8 @@ Node = dict[str, Any]
 def _meta_text(value: Any) -> str:
     if not isinstance(value, dict):
         return ""
-    kind, content = value.get("t"), value.get("c")
+    kind = value.get("t")
+    content: Any = value.get("c")
     if kind == "MetaInlines":
         return " ".join(plain_text(content).split())
     if kind == "MetaString":

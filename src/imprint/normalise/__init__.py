@@ -200,7 +200,9 @@ def normalise(
         if opening is not None:
             excerpt.append(opening)
         elif fields.description:  # a post that opens with a heading: its description
-            excerpt = parse(f"<p>{html_escape(typography.plain_metadata(fields.description))}</p>")
+            excerpt = parse(
+                f"<p>{html_escape(typography.plain_metadata(fields.description) or '')}</p>"
+            )
 
     make_callouts(body)
     shift_headings(body)

@@ -81,7 +81,7 @@ def _entries(data: bytes, where: Path, timeout: float) -> list[Any]:
     try:
         out = run_pandoc([f"--from={reader}", "--to=csljson"], data, timeout=timeout)
     except RenderError as exc:
-        detail = getattr(exc, "detail", exc.message)
+        detail = exc.detail or exc.message
         found = re.search(r"line (\d+)", detail)
         first = detail.splitlines()[-1] if detail else exc.message
         raise SourceError(

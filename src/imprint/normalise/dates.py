@@ -178,9 +178,9 @@ def _ruby_date(match: re.Match[str], zone: tzinfo) -> datetime:
         found_zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
     else:
         for word in _RUBY_ZONE.finditer(rest):
-            hours = _ZONES.get(word["name"].lower())
-            if hours is not None:
-                found_zone = timezone(timedelta(minutes=round(hours * 60)))
+            zone_hours = _ZONES.get(word["name"].lower())
+            if zone_hours is not None:
+                found_zone = timezone(timedelta(minutes=round(zone_hours * 60)))
                 break
     fraction = int((g["f"] or "0")[:6].ljust(6, "0"))
     return _make(

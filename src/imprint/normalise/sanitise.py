@@ -408,7 +408,7 @@ class Survey:
             return False
         kept = (
             allowed
-            and name in ATTRIBUTES.get(tag, ()) | _GLOBAL
+            and name in ATTRIBUTES.get(tag, set()) | _GLOBAL
             and _keep(tag, name, value) is not None
             and (not scheme or scheme in URL_SCHEMES)
         )

@@ -188,6 +188,7 @@ class _Resident:
             process = self._running()
             if process is None:
                 return None
+            assert process.stdin is not None  # opened with a pipe
             header = json.dumps({**request, "size": len(data)}).encode() + b"\n"
             try:
                 process.stdin.write(header + data)
@@ -204,6 +205,7 @@ class _Resident:
     @staticmethod
     def _read(process: subprocess.Popen[bytes], deadline: float) -> bytes | None:
         """The answer's bytes; None when pandoc reported an error."""
+        assert process.stdout is not None  # opened with a pipe
         out = process.stdout.fileno()
         buffer, head = bytearray(), None
         with selectors.DefaultSelector() as selector:
@@ -243,7 +245,8 @@ class _Resident:
         try:
             if kill:
                 raise subprocess.TimeoutExpired(process.args, 0)
-            process.stdin.close()
+            if process.stdin is not None:
+                process.stdin.close()
             process.wait(timeout=STOP_GRACE)
         except (OSError, subprocess.TimeoutExpired):
             process.kill()  # a conversion past its deadline, or it would not end

@@ -31,6 +31,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import ResourceError
 
@@ -89,7 +90,7 @@ class _Deadline:
 
 def _resolve(host: str, port: int, deadline: _Deadline) -> list[Address]:
     """getaddrinfo cannot be given a timeout, so it runs in a thread we stop waiting for."""
-    found: dict[str, object] = {}
+    found: dict[str, Any] = {}
 
     def lookup() -> None:
         try:

@@ -62,7 +62,7 @@ def start_search(site: Site) -> Indexing | None:
     for page in pages:
         shards.setdefault(shard_of(page[0], count), []).append(page)
     order = sorted(shards)
-    todo: list[tuple[Path, str, list[Path], bool]] = []
+    todo: list[tuple[Path, str, list[Path]]] = []
     for number in order:
         bundle = site.out / SEARCH / str(number)
         entry = bundle / "pagefind-entry.json"

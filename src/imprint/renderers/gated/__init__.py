@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 
 LOGGER = logging.getLogger("imprint.gated")
@@ -36,7 +37,7 @@ def installed_version(distribution: str) -> str | None:
         return None
 
 
-def verified(versions: dict[str, tuple[str, ...]], what: str) -> bool:
+def verified(versions: Mapping[str, tuple[str, ...]], what: str) -> bool:
     """Whether every distribution in ``versions`` is installed at a version listed for it."""
     key = tuple(sorted(versions.items()))
     if key not in _verdicts:

@@ -28,7 +28,7 @@ ARRAY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\[([0-9]{1,9})\]")
 _state: dict[str, Any] = {"installed": False}
 
 
-class _ParsedTypes(dict):  # type: ignore[type-arg]
+class _ParsedTypes(dict[Any, Any]):
     """cffi's record of the declarations it has parsed (declaration -> (ctype, whether a
     function type)), which also knows ``T[N]`` for every ``T`` it has met."""
 
@@ -71,7 +71,7 @@ def install() -> bool:
             and hasattr(model, "ArrayType")
             and all(hasattr(ffi, name) for name in ("_lock", "_get_cached_btype", "_parser"))
         )
-        if usable:  # otherwise another cffi: its own path, unchanged
+        if usable and isinstance(known, dict):  # otherwise another cffi: its own path
             ffi._parsed_types = _ParsedTypes(ffi, model, known)
         _state["installed"] = usable
     return _state["installed"]
