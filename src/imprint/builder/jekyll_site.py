@@ -162,9 +162,9 @@ def list_site(settings: Settings) -> Listing:
     else:
         listing.left_out["draft"] = _markdown_files(site.root / "_drafts")
     for name in settings.jekyll_collections:
-        folder = _collection_folder(site, name)
-        if folder is not None:
-            for path in _markdown_files(folder):
+        collection = _collection_folder(site, name)
+        if collection is not None:
+            for path in _markdown_files(collection):
                 _admit(listing, path, name, settings, now)
     return listing
 
@@ -272,8 +272,10 @@ def _front_facts(
     front = _FRONT.match(raw)
     found = _KEYS.findall(front[1]) if front is not None else []
     if found:
-        meta = _plain_values(found)
-        if meta is None:  # not a plain one-line value: read as YAML
+        plain = _plain_values(found)
+        if plain is not None:
+            meta = plain
+        else:  # not a plain one-line value: read as YAML
             try:
                 with collecting():  # the build reports what is wrong with the post
                     meta = parse_source(raw, path).meta

@@ -90,20 +90,20 @@ def _build(request: BuildRequest, started: float, freezing: bool = False) -> Bui
         and start_server([PRELOAD])
     )
     posts = run.plan(sources)
-    chosen = _executor(request, project, settings, posts, server)
+    executor = _executor(request, project, settings, posts, server)
     try:
-        if chosen is not None:
-            run.report.executor = chosen.name
-            run.report.workers = chosen.workers
-            run.run(chosen, posts)
+        if executor is not None:
+            run.report.executor = executor.name
+            run.report.workers = executor.workers
+            run.run(executor, posts)
     except BaseException:  # also on Ctrl-C: keep the record of what was written
         if site:
             run.manifest.save()
         raise
     finally:  # stop the workers
-        if chosen is not None:
-            run.report.peak_rss_kb = chosen.peak_rss_kb
-            chosen.close()
+        if executor is not None:
+            run.report.peak_rss_kb = executor.peak_rss_kb
+            executor.close()
     if site:
         shared = run.keys.shared if run.keys else ""
         begun = time.perf_counter()
