@@ -97,7 +97,7 @@ def test_bad_posts_fail_alone_with_one_line_each(tmp_path):
             for fmt in ("html", "pdf", "epub", "docx")
             for slug in ("good", "bom")
         ]
-        + ["index.html", "report.json", "search.html"]
+        + ["index.html", "report.json", "search.html", "topics.html"]
     )
     assert {p.name: p.read_bytes() for p in posts.iterdir()} == before  # sources untouched
 

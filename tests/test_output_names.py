@@ -43,7 +43,7 @@ def test_hostile_slugs_and_names_stay_inside_out(tmp_path: Path, settings) -> No
     stems = {"etc-passwd", "tmp-owned", "con-post", "s" * 80, "empty-slug", "post"}
     assert written == sorted(
         [f"{fmt}/{stem}.{fmt}" for fmt in ("html", "epub") for stem in stems]
-        + ["index.html", "report.json", "search.html"]
+        + ["index.html", "report.json", "search.html", "topics.html"]
     )
     assert {p: p.read_bytes() for p in posts.iterdir()} == sources
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "posts"]

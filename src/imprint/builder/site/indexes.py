@@ -66,6 +66,7 @@ def write_topics(site: Site) -> None:
     """``topics.html``: every tag and category the posts have, with its post count and a
     link to its page; laid out again only when a topic or a count changed."""
     page = site.out / TOPICS_PAGE
+    site.index_pages = sorted([*site.index_pages, TOPICS_PAGE])  # in the sitemap too
     groups = []
     for kind, heading in KINDS:
         counts: dict[str, int] = {}
