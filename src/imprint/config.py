@@ -1,55 +1,10 @@
 """Project settings: declared once, typed, validated with every error at once.
 
-A project may hold an ``imprint.toml`` at its top level::
-
-    [project]
-    content = "content"          # where posts live
-    out = "build"                # where outputs go
-    brand = "styles"             # folder holding brand.toml and the CSS
-    templates = "templates"
-    lang = "en-GB"               # for posts that do not say
-    timezone = "Europe/London"   # for dates written without an offset
-    excerpt_separator = "<!--more-->"
-    formats = ["html", "pdf", "epub", "docx"]
-
-    [pdf]
-    standard = "ua-1"            # ua-1: tagged PDF/UA-1; a-3a: tagged PDF/A-3a with the
-                                 # source Markdown attached, for archives (a-3b: the
-                                 # same, untagged); x-4: PDF/X-4 for a
-                                 # print shop, with bleed and crop marks ([print] in
-                                 # brand.toml); none
-
-    [build]
-    jobs = 0                     # 0: one worker per core
-    timeout = 120                # seconds per job; a job past it fails alone
-    memory_mb = 2048             # address space per worker; a job past it fails alone
-
-    [site]
-    base_url = "https://example.org/briefs/"   # absolute links: feed, sitemap, canonical
-    page_size = 20               # posts per index page
-    feed_size = 20               # the newest posts in feed.xml
-    feed_full = false            # whole articles in the feed, not only excerpts
-    search_shard_size = 500      # pages per search shard, at most: an edit re-indexes one
-
-    [jekyll]                     # a Jekyll site (a folder holding _config.yml)
-    collections = ["guides"]     # collections (output: true) built besides _posts/
-    permalinks = false           # true: web pages at the site's permalinks (2018/01/02/x/)
-    editions_dir = "assets/editions"   # where --editions writes PDF, EPUB and DOCX
-    drafts = false               # _drafts/ too (as --drafts)
-    future = false               # posts dated later than now (as --future)
-    unpublished = false          # posts with published: false (as --unpublished)
-
-    [html]
-    mode = "site"                # site: shared, hashed assets (build's default);
-                                 # standalone: one self-contained file (imprint html's)
-
-    [resources]
-    remote = true                # fetch http(s) images
-    timeout = 5                  # seconds per remote resource
-    max_bytes = 20_000_000
-
-Every key is optional. Unknown keys and wrong values are all reported together,
-each as ``imprint.toml: section.key: what is wrong``.
+A project may hold an ``imprint.toml`` at its top level; every key is optional, and
+:data:`OPTIONS` declares each one with its check and a line of documentation (the
+manual's reference page, ``docs/reference-imprint-toml.md``, is generated from it).
+Unknown keys and wrong values are all reported together, each as
+``imprint.toml: section.key: what is wrong``.
 """
 
 from __future__ import annotations

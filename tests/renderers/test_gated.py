@@ -326,7 +326,7 @@ def test_a_bag_whose_file_count_is_wrong_still_has_its_missing_file_named(tmp_pa
     itself, so it says which one is gone."""
     import bagit
 
-    from imprint.check.archive import verify
+    from imprint.check.bags import verify
 
     bag = tmp_path / "bag"
     bag.mkdir()

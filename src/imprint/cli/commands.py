@@ -192,7 +192,8 @@ def require_tools() -> bool:
 
 
 def run_archive(args: argparse.Namespace, settings: Settings) -> int:
-    from ..check.archive import archive, verify
+    from ..check.archive import archive
+    from ..check.bags import verify
 
     if args.verify is not None:
         problems = verify(args.verify)
