@@ -156,7 +156,9 @@ def test_out_that_is_not_a_bag_is_refused_and_nothing_is_left(settings, tmp_path
     )
     done = _imprint("archive", str(bad), "--out", str(tmp_path / "bag"))
     assert done.returncode == 65
-    (line,) = done.stderr.strip().splitlines()
+    said = done.stderr.strip().splitlines()
+    assert said[0] == "imprint archive: building the posts (PDF/A-3a, EPUB, HTML, DOCX)"
+    (line,) = [text for text in said if not text.startswith("imprint archive: ")]
     assert line.startswith(f"{bad}:3: source: invalid YAML")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep", "posts"]  # no half bag
     shutil.rmtree(tmp_path / "keep")

@@ -63,6 +63,7 @@ def anthology(corpus, settings, tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # the thirteen-article book laid out again, on one worker
 def test_the_worker_count_does_not_change_a_byte(anthology, settings, tmp_path):
     outputs, _ = anthology
     manifest = outputs["pdf"].parents[2] / "anthology.toml"

@@ -168,12 +168,16 @@ def test_the_page_follows_saves_errors_and_fixes(browser, server: Server, projec
     )
     assert page.evaluate("window.notReloaded") is True  # pushed, not reloaded by the test
 
-    broken = POST.replace("date: 2025-06-12 09:30:00", "date: 2025-13-45 09:30:00")
+    # a front matter that is not YAML (a date that is not one gives way to the file
+    # name's, as in Jekyll, so it would not stop the post)
+    broken = POST.replace("date: 2025-06-12 09:30:00", "date: [2025-06-12 09:30:00")
     line = next(n for n, text in enumerate(broken.splitlines(), 1) if text.startswith("date:"))
     post.write_text(broken, encoding="utf-8")
     overlay = page.locator("#overlay")
     expect(overlay).to_be_visible(timeout=WAIT_MS)
-    expect(overlay).to_contain_text(f"content/2025-06-12-live.md:{line}: source: date")
+    expect(overlay).to_contain_text("content/2025-06-12-live.md:")
+    expect(overlay).to_contain_text("source: invalid YAML")
+    expect(overlay).to_contain_text(f"begun on line {line}")
     assert get(server, "/")[0] in (200, 303)  # the server still answers
     assert server.process.poll() is None
     expect(web.get_by_text(sentence)).to_be_visible()  # the last good build stays

@@ -1,17 +1,13 @@
-"""Writing a PDF: each stream compressed once, and at zlib's usual level.
+"""Writing a PDF: each stream compressed once.
 
 pydyf, WeasyPrint's PDF writer, serialises every object twice when the PDF has a
 file identifier, as imprint's always do: once to write it, and once more to hash
-the whole file for the identifier's second half. Serialising a stream compresses
-it, at zlib's slowest level, 9. For a seven-page brief that was a fifth of the
-CPU time of its PDF, for streams 3 % smaller than at level 6.
-
-So, while a PDF is written, each stream's bytes are kept the first time they are
-made and handed out again the second time (nothing is kept once the PDF is
-written), and pydyf compresses at level :data:`LEVEL`, zlib's default and what
-most PDF writers use. Both are pure functions of the page: equal input still
-gives equal bytes. :func:`install` acts only on the pydyf versions in
-:data:`VERIFIED`, and otherwise leaves pydyf alone.
+the whole file for the identifier's second half, and serialising a stream
+compresses it. While a PDF is written, each stream's bytes are kept the first time
+they are made and handed out again the second time (nothing is kept once the PDF
+is written). The bytes are exactly pydyf's own, so a PDF is the same whether a
+process has this installed or not. :func:`install` acts only on the pydyf versions
+in :data:`VERIFIED`, and otherwise leaves pydyf alone.
 """
 
 from __future__ import annotations
@@ -24,29 +20,12 @@ from typing import Any
 from . import verified
 
 VERIFIED = {"pydyf": ("0.13.0",)}
-LEVEL = 6  # zlib's default; pydyf asks for 9
 _local = threading.local()  # .memo: id(stream) -> (stream, bytes) while a PDF is written
 _state: dict[str, Any] = {"installed": False, "originals": None}
 
 
-class _Zlib:
-    """zlib as pydyf sees it: every compressor at :data:`LEVEL`."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(zlib, name)
-
-    @staticmethod
-    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
-        return zlib.compressobj(LEVEL, *args, **kwargs)
-
-    @staticmethod
-    def compress(data: bytes, level: int = -1, **kwargs: Any) -> bytes:
-        return zlib.compress(data, LEVEL, **kwargs)
-
-
 def install() -> bool:
-    """From now on in this process, pydyf serialises each stream once per PDF it writes,
-    at :data:`LEVEL`."""
+    """From now on in this process, pydyf serialises each stream once per PDF it writes."""
     if _state["installed"]:
         return True
     if not verified(VERIFIED, "pdf_streams"):
@@ -87,7 +66,6 @@ def install() -> bool:
     _state["originals"] = (data, write)
     pydyf.Stream.data = property(stream_data, doc=data.__doc__)
     pydyf.PDF.write = write_once
-    pydyf.zlib = _Zlib()
     _state["installed"] = True
     return True
 
@@ -98,5 +76,4 @@ def uninstall() -> None:
         import pydyf
 
         pydyf.Stream.data, pydyf.PDF.write = _state["originals"]
-        pydyf.zlib = zlib
         _state.update(installed=False, originals=None)
